@@ -96,7 +96,8 @@ struct afb_insn {
 	unsigned int kind;	/* enum afb_kind */
 	uint8_t len;		/* bytes, prefixes included */
 	uint8_t mode;		/* 16, 32 or 64 */
-	uint8_t opsize;		/* operand size in bytes: 2, 4 or 8 */
+	uint8_t opsize;		/* operand size in bytes: 2, 4 or 8; 1 for the
+				   byte forms of in/out/ins/outs */
 	uint8_t addrsize;	/* address size in bytes: 2, 4 or 8 */
 	uint8_t rep;		/* 0, 0xf2 or 0xf3 (also a mandatory prefix) */
 	uint8_t rex;		/* REX byte, 0 if none */
@@ -133,7 +134,8 @@ struct afb_image;
 struct afb_site {
 	uint64_t addr;		/* virtual address; in a relocatable object,
 				   the offset in its section */
-	uint64_t file_offset;	/* where the site's bytes are in the file */
+	uint64_t file_offset;	/* where the site's bytes are in the file,
+				   UINT64_MAX if they are not */
 	const char *section;	/* name of the section holding the site */
 	unsigned int kind;	/* enum afb_kind */
 	uint8_t len;		/* site length: instruction plus padding */

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * afterburn-sites: what the command files (afterburn-sites.c,
+ * sites-list.c, sites-verify.c) share.  Only the tool prints and exits;
+ * libafterburn never does.
+ */
+#ifndef AFB_SITES_H
+#define AFB_SITES_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <afterburn/afterburn.h>
+
+/* Exit status of the tool, also what each command returns per file. */
+enum {
+	SITES_OK = 0,		/* listed, or verified clean */
+	SITES_PROBLEMS = 1,	/* --verify found missed or mismatched sites */
+	SITES_ERROR = 2,	/* bad usage, unreadable file, objdump failed */
+};
+
+enum sites_format {
+	SITES_FORMAT_TABLE,	/* aligned columns for people */
+	SITES_FORMAT_TSV,	/* tab-separated, '#' header, for scripts */
+};
+
+struct sites_opts {
+	enum sites_format format;
+	bool several;		/* more than one FILE: name the file */
+	bool quiet;		/* --verify: no summary line */
+	const char *objdump;	/* objdump to run for --verify */
+	bool expect[AFB_KIND_MAX + 1];	/* kinds that must be sites */
+};
+
+/*
+ * One command: @path is the file, @image its opened image.  Returns a
+ * SITES_* status for this file.
+ */
+struct sites_cmd {
+	const char *name;
+	int (*run)(const char *path, struct afb_image *image,
+		   const struct sites_opts *opts);
+};
+
+int sites__list(const char *path, struct afb_image *image,
+		const struct sites_opts *opts);
+int sites__stats(const char *path, struct afb_image *image,
+		 const struct sites_opts *opts);
+int sites__verify(const char *path, struct afb_image *image,
+		  const struct sites_opts *opts);
+
+/* Messages on stderr, prefixed with the program name. */
+void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+/* malloc/realloc that die on exhaustion. */
+void *xrealloc(void *ptr, size_t size);
+char *xstrdup(const char *s);
+
+/* Print the original instruction bytes of @site as "0f 01 f8". */
+void sites__print_bytes(FILE *out, const struct afb_image *image,
+			const struct afb_site *site);
+
+#endif

@@ -1,0 +1,18 @@
+# .byte statements that spell exactly one sensitive instruction become
+# sites; longer or shorter byte lists are data.
+	.text
+	.globl	b
+b:
+	.byte 0x0f, 0x01, 0xcb		# stac
+	.byte 0x0f,0x01,0xca		# clac
+	.byte 0x0f, 0x01, 0xf8		# swapgs
+	.byte 0x0f, 0x30		# wrmsr
+	.byte 0x0f, 0x32		# rdmsr
+	.byte 0xf3, 0x6c		# rep insb
+	.byte 0xcd, 0x80		# int $0x80
+	.byte 0xe4, 0x60		# in $0x60, %al
+	.byte 0xca, 0x08, 0x00		# lret $8
+	.byte 0x48, 0xcf		# iretq
+	.byte 15, 162			# cpuid, in decimal
+	.byte 0x90, 0x90		# two nops: data
+	ret

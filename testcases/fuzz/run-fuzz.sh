@@ -1,0 +1,52 @@
+#!/bin/sh
+# Fuzz the note parser and image reader for ~30 s with libFuzzer if clang
+# can build it, else run the corpus through the standalone driver.
+# An automake test: exit 0 on success, 1 on a crash or build failure.
+set -u
+
+srcdir=${top_srcdir:-.}
+builddir=${top_builddir:-.}
+seconds=${AFB_FUZZ_SECONDS:-30}
+work=$(mktemp -d "${TMPDIR:-/tmp}/afb-fuzz-XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+
+lib="decode nops note image validate patch error kind"
+sources=
+for f in $lib; do sources="$sources $srcdir/loader/$f.c"; done
+if [ -f "$builddir/loader/table.c" ]; then
+	sources="$sources $builddir/loader/table.c"
+else
+	sources="$sources $srcdir/loader/table.c"
+fi
+cflags="-std=c11 -D_GNU_SOURCE -g -O1 -I$srcdir/include -I$builddir/include -I$srcdir/loader"
+libs="$(pkg-config --libs libelf 2>/dev/null || echo -lelf) -lpthread"
+target="$srcdir/testcases/fuzz/fuzz_note.c"
+cp -R "$srcdir/testcases/fuzz/corpus" "$work/corpus"
+chmod -R u+w "$work/corpus"
+
+if command -v clang >/dev/null 2>&1 &&
+   clang $cflags -fsanitize=fuzzer,address,undefined -o "$work/fuzz_note" \
+	$target $sources $libs 2>"$work/build.log"; then
+	echo "run-fuzz: libFuzzer for ${seconds}s"
+	"$work/fuzz_note" -max_total_time="$seconds" -rss_limit_mb=2048 \
+		-artifact_prefix="$work/" -print_final_stats=1 "$work/corpus" \
+		>"$work/fuzz.log" 2>&1
+	status=$?
+	tail -n 20 "$work/fuzz.log"
+	if [ $status -ne 0 ]; then
+		echo "run-fuzz: the fuzzer failed; reproducer:"
+		ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null
+		for f in "$work"/crash-* "$work"/leak-*; do
+			[ -f "$f" ] && od -An -tx1 "$f" | head -n 20
+		done
+		exit 1
+	fi
+	exit 0
+fi
+
+echo "run-fuzz: no libFuzzer (see below); running the corpus standalone"
+cat "$work/build.log" 2>/dev/null | head -n 5
+cc=${CC:-cc}
+$cc $cflags -o "$work/standalone" "$srcdir/testcases/fuzz/standalone.c" \
+	$target $sources $libs || exit 1
+"$work/standalone" "$work/corpus"

@@ -1,0 +1,184 @@
+#!/bin/sh
+# build-linux.sh: build a real Linux 6.1 vmlinux, plain or afterburnt.
+#
+# Usage: testcases/linux/build-linux.sh [options]
+#
+#   --variant=afterburn  CC="gcc -B<bindir>/": gcc runs afterburn-as as its
+#                        assembler (the default)
+#   --variant=plain      the ordinary gcc and as, for comparison
+#   --bindir=DIR         the gcc -B directory holding an 'as' (default: the
+#                        afterburn-as one, $top_builddir/afterburn/bin)
+#   --name=NAME          output directory name under the work directory
+#                        (default: the variant)
+#   --tarball=FILE       kernel source (default /usr/src/linux-source-6.1.tar.xz
+#                        from Debian's linux-source-6.1 package)
+#   --work=DIR           work directory (default
+#                        $top_builddir/testcases/linux/build)
+#   --jobs=N             make -j (default: nproc)
+#   --clean              'make clean' first (the .config stays)
+#   --configure-only     unpack and configure, do not build
+#
+# Environment: top_srcdir, top_builddir (default: this script's tree),
+# LINUX_TARBALL, LINUX_WORK, JOBS, AFTERBURN_AS (its directory's bin/ is
+# the -B directory), AFTERBURN_AS_FLAGS (default for the afterburn variant:
+# --afterburn-audit=strict, so that an object with a missed sensitive
+# instruction fails the build), AFTERBURN_SITES (the audit's tool; default
+# $top_builddir/afterburn-sites).
+#
+# The kernel source is unpacked once and never modified: the build is out of
+# tree (make O=...), configured from tinyconfig plus linux.config, and
+# afterburn-as is brought in only through make variables.  Running it again
+# rebuilds only what changed; if the assembler (or its flags) changed since
+# the last build, the objects are cleaned first, because kbuild cannot see
+# that change.  Prints the path of the vmlinux on success.
+set -eu
+
+me=build-linux.sh
+here=$(cd "$(dirname "$0")" && pwd)
+top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+
+variant=afterburn
+bindir=
+name=
+tarball=${LINUX_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+work=${LINUX_WORK:-$top_builddir/testcases/linux/build}
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+clean=no
+configure_only=no
+
+die() { echo "$me: $*" >&2; exit 1; }
+
+for arg; do
+	case $arg in
+	--variant=*) variant=${arg#*=} ;;
+	--bindir=*) bindir=${arg#*=} ;;
+	--name=*) name=${arg#*=} ;;
+	--tarball=*) tarball=${arg#*=} ;;
+	--work=*) work=${arg#*=} ;;
+	--jobs=*) jobs=${arg#*=} ;;
+	--clean) clean=yes ;;
+	--configure-only) configure_only=yes ;;
+	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument '$arg' (try --help)" ;;
+	esac
+done
+
+case $variant in
+plain) ;;
+afterburn)
+	if [ -z "$bindir" ]; then
+		if [ -n "${AFTERBURN_AS:-}" ]; then
+			bindir=$(dirname "$AFTERBURN_AS")/bin
+		else
+			bindir=$top_builddir/afterburn/bin
+		fi
+	fi
+	[ -x "$bindir/as" ] ||
+		die "no assembler at $bindir/as (build afterburn-as first: cd $top_builddir && make)"
+	bindir=$(cd "$bindir" && pwd)
+	# Exported so that gcc passes them down to afterburn-as; its audit
+	# runs afterburn-sites, which is not installed yet when run from the
+	# build tree.
+	AFTERBURN_AS_FLAGS=${AFTERBURN_AS_FLAGS---afterburn-audit=strict}
+	export AFTERBURN_AS_FLAGS
+	if [ -z "${AFTERBURN_SITES:-}" ] && [ -x "$top_builddir/afterburn-sites" ]; then
+		AFTERBURN_SITES=$top_builddir/afterburn-sites
+		export AFTERBURN_SITES
+	fi
+	;;
+*) die "--variant must be plain or afterburn, not '$variant'" ;;
+esac
+name=${name:-$variant}
+
+if [ ! -r "$tarball" ]; then
+	die "kernel source $tarball not found.
+Install it with:  sudo apt-get install linux-source-6.1
+or point LINUX_TARBALL (or --tarball=) at a linux-6.1 source tarball."
+fi
+for tool in make gcc flex bison bc perl; do
+	command -v "$tool" >/dev/null 2>&1 ||
+		die "$tool is missing (Debian: sudo apt-get install build-essential flex bison bc libelf-dev libssl-dev)"
+done
+
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+
+## Unpack once.  The stamp names the tarball, so another tarball re-unpacks.
+
+src=$work/src
+stamp_src="$(stat -L -c '%s %Y' "$tarball") $tarball"
+if [ ! -f "$src/.unpacked" ] || [ "$(cat "$src/.unpacked")" != "$stamp_src" ]; then
+	echo "$me: unpacking $tarball into $src" >&2
+	rm -rf "$src" "$src.tmp"
+	mkdir -p "$src.tmp"
+	tar -xf "$tarball" -C "$src.tmp"
+	# The tarball holds one top directory (linux-source-6.1/).
+	top=$(ls "$src.tmp")
+	if [ "$(echo "$top" | wc -l)" -ne 1 ] || [ ! -f "$src.tmp/$top/Makefile" ]; then
+		die "$tarball does not look like a kernel source tarball"
+	fi
+	mv "$src.tmp/$top" "$src"
+	rmdir "$src.tmp"
+	echo "$stamp_src" > "$src/.unpacked"
+fi
+kver=$(make -s -C "$src" kernelversion 2>/dev/null) || kver=unknown
+
+## Configure: tinyconfig, merge linux.config, olddefconfig, then check.
+
+out=$work/$name
+log=$work/$name.log
+fragment=$here/linux.config
+mkdir -p "$out"
+
+fail() {
+	echo "$me: $1 failed; the last lines of $log:" >&2
+	tail -n 40 "$log" >&2
+	echo "$me: full log: $log" >&2
+	exit 1
+}
+
+if [ ! -f "$out/.config" ] || [ ! -f "$out/.afterburn-config" ] ||
+   ! cmp -s "$fragment" "$out/.afterburn-config"; then
+	echo "$me: configuring $out (Linux $kver, tinyconfig + $fragment)" >&2
+	{
+		make -C "$src" O="$out" tinyconfig &&
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
+			"$out/.config" "$fragment" &&
+		make -C "$src" O="$out" olddefconfig
+	} > "$log" 2>&1 || fail "configuration"
+	cp "$fragment" "$out/.afterburn-config"
+fi
+missing=$(grep '^CONFIG_[A-Za-z0-9_]*=y$' "$fragment" | while read -r opt; do
+	grep -qx "$opt" "$out/.config" || echo "$opt"
+done)
+[ -z "$missing" ] ||
+	die "$out/.config lacks:" "$missing" "(a dependency missing from $fragment?)"
+[ "$configure_only" = no ] || { echo "$out/.config"; exit 0; }
+
+## Build.
+
+if [ "$variant" = plain ]; then
+	cc=gcc
+	tool_id="plain $(gcc --version | head -n 1) / $(as --version | head -n 1)"
+else
+	cc="gcc -B$bindir/"
+	as_real=$(readlink -f "$bindir/as")
+	tool_id="$(cksum < "$as_real") flags=$AFTERBURN_AS_FLAGS"
+fi
+if [ "$clean" = yes ] ||
+   { [ -f "$out/.afterburn-tool" ] && [ "$(cat "$out/.afterburn-tool")" != "$tool_id" ]; }; then
+	echo "$me: cleaning $out (the assembler changed or --clean)" >&2
+	make -C "$src" O="$out" clean > "$log" 2>&1 || fail "make clean"
+fi
+echo "$tool_id" > "$out/.afterburn-tool"
+
+echo "$me: building $out/vmlinux (CC=\"$cc\", -j$jobs; log: $log)" >&2
+start=$(date +%s)
+make -C "$src" O="$out" -j"$jobs" CC="$cc" vmlinux >> "$log" 2>&1 ||
+	fail "the $name build of vmlinux"
+end=$(date +%s)
+echo "$me: built $out/vmlinux in $((end - start)) s" >&2
+echo "$out/vmlinux"
