@@ -12,4 +12,4 @@
 	wrmsr
 	.code16
 	cli
-	lidt	(%si)
+	lidt	(%bx,%si)		# 0f 01 18: the same length in 64-bit mode, for differential.sh
