@@ -2,7 +2,7 @@
 /*
  * libafterburn: read, validate, decode and patch the sites that
  * afterburn-as records in an ELF image.  See doc/notes.md for the note
- * format and afterburn.h(3) for the contract of each call.
+ * format and libafterburn(3) for an overview.
  *
  * Every call that can fail returns 0 (or a count) on success and a
  * negative errno value on failure, and fills the caller's struct
