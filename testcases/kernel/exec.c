@@ -73,7 +73,7 @@ int exec_load(struct proc *p, const char *name)
 	p->brk = USER_BASE;
 	for (int i = 0; i < eh->phnum; i++) {
 		const struct proghdr *ph = (const struct proghdr *)(image + eh->phoff) + i;
-		if (ph->type != ELF_PROG_LOAD)
+		if (ph->type != ELF_PROG_LOAD || ph->memsz == 0)
 			continue;
 		if (!segment_ok(ph, size) || load_segment(p, image, ph) < 0)
 			return -1;

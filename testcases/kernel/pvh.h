@@ -4,11 +4,12 @@
 #ifndef KERNEL_PVH_H
 #define KERNEL_PVH_H
 
-#include "types.h"
-
 #define XEN_ELFNOTE_PHYS32_ENTRY 18          // note type of the 32-bit entry
 #define HVM_START_MAGIC 0x336ec578           // "xEn3" with 0x80 set in 'E'
 #define HVM_MEMMAP_RAM  1
+
+#ifndef __ASSEMBLER__
+#include "types.h"
 
 struct hvm_start_info {
 	u32 magic;               // HVM_START_MAGIC
@@ -29,5 +30,6 @@ struct hvm_memmap_entry {
 	u32 type;                // HVM_MEMMAP_RAM = usable
 	u32 reserved;
 };
+#endif
 
 #endif

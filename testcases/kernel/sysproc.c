@@ -53,7 +53,9 @@ u64 sys_sbrk(void)
 	u64 old = p->brk;
 	u64 new = PGROUNDUP(old + n);
 	if (n > 0) {
-		if ((u64)n > UHEAP_LIMIT - old || uvm_alloc(p->pml4, old, new, PTE_W) < 0) {
+		if ((u64)n > UHEAP_LIMIT - old)
+			return -1;
+		if (uvm_alloc(p->pml4, old, new, PTE_W) < 0) {
 			uvm_dealloc(p->pml4, old, new);
 			return -1;
 		}

@@ -3,6 +3,11 @@
 #ifndef KERNEL_TYPES_H
 #define KERNEL_TYPES_H
 
+// Every kernel symbol is local to the one static image. Saying so (also
+// for declarations, which -fvisibility=hidden does not cover) lets -fpie
+// code reach them %rip-relative instead of through a GOT.
+#pragma GCC visibility push(hidden)
+
 typedef unsigned char u8;
 typedef unsigned short u16;
 typedef unsigned int u32;

@@ -49,8 +49,9 @@ u64 kvm_root(void)
 	return V2P(kpml4);
 }
 
-// The entry for va in the level below `table`, creating that level's
-// table if alloc is set. NULL if absent (or out of memory).
+// The table an entry points to, creating it (zeroed) if alloc is set.
+// NULL if absent (or out of memory). Intermediate entries allow user
+// access and writes; the last level decides.
 static pte_t *next_level(pte_t *entry, int alloc)
 {
 	if (*entry & PTE_P)

@@ -3,7 +3,7 @@
 
 #include "user.h"
 
-static int value = 1000;         // in .data: the loader must copy it in
+static volatile int value = 1000;  // in .data: the loader must copy it in
 
 int main(long arg)
 {

@@ -2,7 +2,9 @@
 // %rax, arguments in %rdi, %rsi, %rdx, %r10 (syscall clobbers %rcx).
 #include "../syscall.h"
 
-.macro SYSCALL name, num
+// (Not named SYSCALL: gas macro names ignore case and would swallow the
+// syscall instruction itself.)
+.macro STUB name, num
 	.globl \name
 \name:
 	movl $\num, %eax
@@ -22,22 +24,22 @@ _start:
 	call exit
 
 	.text
-	SYSCALL write, SYS_write
-	SYSCALL read, SYS_read
-	SYSCALL exit, SYS_exit
-	SYSCALL getpid, SYS_getpid
-	SYSCALL yield, SYS_yield
-	SYSCALL fork, SYS_fork
-	SYSCALL spawn, SYS_spawn
-	SYSCALL wait, SYS_wait
-	SYSCALL pipe, SYS_pipe
-	SYSCALL close, SYS_close
-	SYSCALL sbrk, SYS_sbrk
-	SYSCALL privloop, SYS_privloop
-	SYSCALL uptime, SYS_uptime
-	SYSCALL poweroff, SYS_poweroff
-	SYSCALL cmdline, SYS_cmdline
-	SYSCALL tsckhz, SYS_tsckhz
+	STUB write, SYS_write
+	STUB read, SYS_read
+	STUB exit, SYS_exit
+	STUB getpid, SYS_getpid
+	STUB yield, SYS_yield
+	STUB fork, SYS_fork
+	STUB spawn, SYS_spawn
+	STUB wait, SYS_wait
+	STUB pipe, SYS_pipe
+	STUB close, SYS_close
+	STUB sbrk, SYS_sbrk
+	STUB privloop, SYS_privloop
+	STUB uptime, SYS_uptime
+	STUB poweroff, SYS_poweroff
+	STUB cmdline, SYS_cmdline
+	STUB tsckhz, SYS_tsckhz
 
 // long syscall_raw(long num, long a0, long a1, long a2)
 	.globl syscall_raw
