@@ -758,3 +758,19 @@ AFB_EXPORT const uint8_t *afb_image_site_bytes(const struct afb_image *image,
 		return NULL;
 	return image->buf + site->file_offset;
 }
+
+/**
+ * afb_image_entry - the ELF entry point of an image
+ * @image: an image from afb_image_open()
+ *
+ * Returns e_entry of a linked image, 0 for a relocatable object (or if
+ * the header cannot be read).
+ */
+AFB_EXPORT uint64_t afb_image_entry(const struct afb_image *image)
+{
+	GElf_Ehdr eh;
+
+	if (!image || image->relocatable || !gelf_getehdr(image->elf, &eh))
+		return 0;
+	return eh.e_entry;
+}

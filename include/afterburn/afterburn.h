@@ -165,6 +165,8 @@ int afb_image_open_memory(const void *buf, size_t size, const char *name,
 void afb_image_close(struct afb_image *image);
 
 bool afb_image_is_relocatable(const struct afb_image *image);
+/* e_entry of a linked image, 0 for a relocatable object. */
+uint64_t afb_image_entry(const struct afb_image *image);
 unsigned int afb_image_default_mode(const struct afb_image *image); /* 32/64 */
 
 /* Sites sorted by section, then address; valid until afb_image_close. */

@@ -1,0 +1,752 @@
+// SPDX-License-Identifier: MIT
+/*
+ * afterburn-patch: patch the sites of a linked x86-64 ELF image offline for
+ * a built-in wedge and write the result as a new ELF file.
+ *
+ *   afterburn-patch IMAGE -o OUT --wedge=NAME [--area=VADDR,PADDR,SIZE]
+ *
+ * The steps: read IMAGE; copy its executable PT_LOAD segments into one
+ * memory image at their virtual addresses; afb_wedge_apply() patches the
+ * sites there and writes thunks into a zeroed wedge area; the output is
+ * IMAGE with the patched site bytes, plus (when the wedge wrote thunks)
+ * the area as a new R+X PT_LOAD segment at VADDR/PADDR and a section
+ * .afterburn.wedge over it.  The program header table grows in place when
+ * the bytes after it are unused, else it moves to the end of the file;
+ * the section headers and their string table move to the end.  Everything
+ * else, notes included, stays where it was.  OUT is written to a
+ * temporary file and renamed; IMAGE is only read.  See afterburn-patch(1).
+ */
+#include <config.h>
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "wedges.h"
+
+#define PAGE_SIZE	4096
+#define MEM_MAX		(1ULL << 30)	/* largest executable span we copy */
+#define AREA_MAX	(1ULL << 30)	/* largest wedge area */
+#define WEDGE_SECTION	".afterburn.wedge"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+static const char *progname = "afterburn-patch";
+
+struct area_opt {
+	bool given;
+	uint64_t vaddr, paddr, size;
+};
+
+struct opts {
+	const char *in, *out;
+	const struct afb_wedge *wedge;
+	struct area_opt area;
+	bool stats;
+};
+
+/* IMAGE as read: the file and copies of its headers. */
+struct elf_in {
+	const char *path;
+	uint8_t *buf;
+	size_t size;
+	mode_t mode;
+	Elf64_Ehdr eh;
+	Elf64_Phdr *ph;
+	Elf64_Shdr *sh;			/* NULL if there are none */
+	size_t phnum, shnum;
+};
+
+/* The output file being built. */
+struct out {
+	uint8_t *buf;
+	size_t size, cap;
+};
+
+/* ---- Messages ---------------------------------------------------------- */
+
+static void __attribute__((format(printf, 1, 0)))
+vmessage(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+pr_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(fmt, ap);
+	va_end(ap);
+	exit(EXIT_FAIL);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+	exit(EXIT_USAGE);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+/* ---- Options ----------------------------------------------------------- */
+
+enum { OPT_WEDGE = 256, OPT_AREA, OPT_STATS, OPT_VERSION };
+
+static const struct option long_options[] = {
+	{ "output",	required_argument,	NULL, 'o' },
+	{ "wedge",	required_argument,	NULL, OPT_WEDGE },
+	{ "area",	required_argument,	NULL, OPT_AREA },
+	{ "stats",	no_argument,		NULL, OPT_STATS },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "version",	no_argument,		NULL, OPT_VERSION },
+	{ NULL,		0,			NULL, 0 },
+};
+
+static const char usage_text[] =
+"Usage: %s IMAGE -o OUT --wedge=NAME [--area=VADDR,PADDR,SIZE] [--stats]\n"
+"Patch the Afterburn sites of a linked x86-64 ELF image for a wedge and\n"
+"write the patched image to OUT.  IMAGE is never modified.\n"
+"\n"
+"  -o, --output=OUT     where to write the patched image (required)\n"
+"      --wedge=NAME     the wedge that decides what each site becomes\n"
+"      --area=VADDR,PADDR,SIZE\n"
+"                       the wedge area for thunks: a new R+X PT_LOAD at\n"
+"                       guest virtual VADDR and physical PADDR (both page\n"
+"                       aligned), SIZE bytes; required when the wedge\n"
+"                       writes thunks (numbers in C syntax: 0x..)\n"
+"      --stats          print patched and native sites per kind\n"
+"  -h, --help           show this help and exit\n"
+"      --version        show the version and exit\n"
+"\n"
+"Wedges:\n";
+
+static void __attribute__((noreturn)) help(void)
+{
+	printf(usage_text, progname);
+	wedges_list(stdout);
+	printf("\nExit status: 0 on success, 1 if the image cannot be patched or\n"
+	       "written, 2 on a usage error.\n");
+	exit(EXIT_OK);
+}
+
+/* One number of --area; *end is where it stopped. */
+static bool parse_u64(const char *s, char **end, uint64_t *v)
+{
+	unsigned long long x;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	x = strtoull(s, end, 0);
+	if (errno || *end == s)
+		return false;
+	*v = x;
+	return true;
+}
+
+static void parse_area(const char *arg, struct area_opt *a)
+{
+	uint64_t *v[] = { &a->vaddr, &a->paddr, &a->size };
+	const char *s = arg;
+	char *end;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (!parse_u64(s, &end, v[i]) || *end != (i < 2 ? ',' : '\0'))
+			usage_error("bad --area '%s': want VADDR,PADDR,SIZE, three numbers such as 0x100000090000,0x90000,0xf000",
+				    arg);
+		s = end + 1;
+	}
+	a->given = true;
+}
+
+static const struct afb_wedge *find_wedge(const char *name)
+{
+	const struct afb_wedge *w = wedges_find(name);
+
+	if (!w) {
+		pr_err("no wedge called '%s'; the wedges are:", name);
+		wedges_list(stderr);
+		exit(EXIT_USAGE);
+	}
+	return w;
+}
+
+static void parse_options(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->out = optarg; break;
+		case OPT_WEDGE: o->wedge = find_wedge(optarg); break;
+		case OPT_AREA: parse_area(optarg, &o->area); break;
+		case OPT_STATS: o->stats = true; break;
+		case 'h': help();
+		case OPT_VERSION:
+			printf("afterburn-patch (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			exit(EXIT_OK);
+		case ':': usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default: usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		usage_error("no IMAGE given");
+	if (argc - optind > 1)
+		usage_error("one IMAGE at a time ('%s' is extra)", argv[optind + 1]);
+	o->in = argv[optind];
+	if (!o->out)
+		usage_error("no output file: give -o OUT");
+	if (!o->wedge)
+		usage_error("no wedge: give --wedge=NAME (--help lists them)");
+}
+
+/* ---- Reading IMAGE ------------------------------------------------------ */
+
+static void read_file(struct elf_in *in)
+{
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	int fd = open(in->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st))
+		die("%s: %s", in->path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		die("%s: not a regular file", in->path);
+	in->size = st.st_size;
+	in->mode = st.st_mode & 07777;
+	in->buf = xcalloc(1, in->size);
+	while (got < in->size) {
+		n = read(fd, in->buf + got, in->size - got);
+		if (n <= 0)
+			die("%s: read error: %s", in->path, n ? strerror(errno) : "file shrank");
+		got += n;
+	}
+	close(fd);
+}
+
+/* [off, off + len) lies inside the file. */
+static bool in_file(const struct elf_in *in, uint64_t off, uint64_t len)
+{
+	return off <= in->size && len <= in->size - off;
+}
+
+static void check_ehdr(const struct elf_in *in)
+{
+	const Elf64_Ehdr *eh = &in->eh;
+
+	if (in->size < EI_NIDENT || memcmp(in->buf, ELFMAG, SELFMAG))
+		die("%s: not an ELF file", in->path);
+	if (in->size < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64)
+		die("%s: not a 64-bit little-endian x86-64 ELF file", in->path);
+	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
+		die("%s: not a linked image (ET_EXEC or ET_DYN); link it first",
+		    in->path);
+	if (eh->e_phentsize != sizeof(Elf64_Phdr) || !eh->e_phnum ||
+	    eh->e_phnum == PN_XNUM)
+		die("%s: no usable program header table", in->path);
+	if (eh->e_shoff && (eh->e_shentsize != sizeof(Elf64_Shdr) ||
+			    !eh->e_shnum || eh->e_shstrndx >= eh->e_shnum))
+		die("%s: unsupported section header table (extended numbering or bad entry size)",
+		    in->path);
+}
+
+static void read_headers(struct elf_in *in)
+{
+	const Elf64_Ehdr *eh = &in->eh;
+	size_t i;
+
+	memcpy(&in->eh, in->buf, in->size < sizeof(in->eh) ? in->size : sizeof(in->eh));
+	check_ehdr(in);
+	in->phnum = eh->e_phnum;
+	if (!in_file(in, eh->e_phoff, in->phnum * sizeof(Elf64_Phdr)))
+		die("%s: the program headers run past the end of the file", in->path);
+	in->ph = xcalloc(in->phnum, sizeof(Elf64_Phdr));
+	memcpy(in->ph, in->buf + eh->e_phoff, in->phnum * sizeof(Elf64_Phdr));
+	for (i = 0; i < in->phnum; i++)
+		if (in->ph[i].p_type == PT_LOAD &&
+		    (!in_file(in, in->ph[i].p_offset, in->ph[i].p_filesz) ||
+		     in->ph[i].p_filesz > in->ph[i].p_memsz))
+			die("%s: PT_LOAD segment %zu is corrupt (offset 0x%llx, size 0x%llx)",
+			    in->path, i, (unsigned long long)in->ph[i].p_offset,
+			    (unsigned long long)in->ph[i].p_filesz);
+	in->shnum = eh->e_shoff ? eh->e_shnum : 0;
+	if (!in->shnum)
+		return;
+	if (!in_file(in, eh->e_shoff, in->shnum * sizeof(Elf64_Shdr)))
+		die("%s: the section headers run past the end of the file", in->path);
+	in->sh = xcalloc(in->shnum, sizeof(Elf64_Shdr));
+	memcpy(in->sh, in->buf + eh->e_shoff, in->shnum * sizeof(Elf64_Shdr));
+	if (!in_file(in, in->sh[eh->e_shstrndx].sh_offset,
+		     in->sh[eh->e_shstrndx].sh_size))
+		die("%s: the section name table runs past the end of the file",
+		    in->path);
+}
+
+/* An image we patched already has our section; its sites are calls now. */
+static void refuse_patched(const struct elf_in *in)
+{
+	const Elf64_Shdr *str = in->shnum ? &in->sh[in->eh.e_shstrndx] : NULL;
+	size_t i;
+
+	for (i = 0; str && i < in->shnum; i++)
+		if (in->sh[i].sh_name < str->sh_size &&
+		    !strncmp((const char *)in->buf + str->sh_offset + in->sh[i].sh_name,
+			     WEDGE_SECTION, str->sh_size - in->sh[i].sh_name))
+			die("%s: patched already (it has a %s section): patch the image afterburn-as built",
+			    in->path, WEDGE_SECTION);
+}
+
+/* ---- The memory image and the wedge area -------------------------------- */
+
+static bool is_exec_load(const Elf64_Phdr *p)
+{
+	return p->p_type == PT_LOAD && (p->p_flags & PF_X) && p->p_memsz;
+}
+
+/*
+ * Every executable PT_LOAD at its virtual address, in one buffer: sites
+ * live only there (afb_image_validate() checks), and a kernel's data
+ * segments can be far away (Linux's per-CPU segment sits at 0).
+ */
+static void load_memory(const struct elf_in *in, struct afb_memory *mem)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	const Elf64_Phdr *p;
+	size_t i;
+
+	for (i = 0; i < in->phnum; i++) {
+		p = &in->ph[i];
+		if (!is_exec_load(p))
+			continue;
+		if (p->p_vaddr + p->p_memsz < p->p_vaddr)
+			die("%s: PT_LOAD segment %zu wraps around", in->path, i);
+		lo = p->p_vaddr < lo ? p->p_vaddr : lo;
+		hi = p->p_vaddr + p->p_memsz > hi ? p->p_vaddr + p->p_memsz : hi;
+	}
+	if (lo > hi)
+		die("%s: no executable PT_LOAD segment: nothing to patch", in->path);
+	if (hi - lo > MEM_MAX)
+		die("%s: the executable segments span 0x%llx bytes, more than %llu MiB",
+		    in->path, (unsigned long long)(hi - lo), MEM_MAX >> 20);
+	mem->vaddr = lo;
+	mem->size = hi - lo;
+	mem->base = xcalloc(1, mem->size);
+	for (i = 0; i < in->phnum; i++) {
+		p = &in->ph[i];
+		if (is_exec_load(p))
+			memcpy(mem->base + (p->p_vaddr - lo), in->buf + p->p_offset,
+			       p->p_filesz);
+	}
+}
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* --area is sane and clear of every PT_LOAD, virtually and physically. */
+static void check_area(const struct elf_in *in, const struct area_opt *a)
+{
+	const Elf64_Phdr *p;
+	size_t i;
+
+	if (!a->size || a->size > AREA_MAX)
+		die("--area: size 0x%llx: want 1 byte to %llu MiB",
+		    (unsigned long long)a->size, AREA_MAX >> 20);
+	if (a->vaddr % PAGE_SIZE || a->paddr % PAGE_SIZE)
+		die("--area: addresses 0x%llx,0x%llx are not page (4 KiB) aligned",
+		    (unsigned long long)a->vaddr, (unsigned long long)a->paddr);
+	if (a->vaddr + a->size < a->vaddr || a->paddr + a->size < a->paddr)
+		die("--area: 0x%llx bytes at 0x%llx,0x%llx wrap around",
+		    (unsigned long long)a->size, (unsigned long long)a->vaddr,
+		    (unsigned long long)a->paddr);
+	for (i = 0; i < in->phnum; i++) {
+		p = &in->ph[i];
+		if (p->p_type != PT_LOAD)
+			continue;
+		if (overlaps(a->vaddr, a->size, p->p_vaddr, p->p_memsz) ||
+		    overlaps(a->paddr, a->size, p->p_paddr, p->p_memsz))
+			die("--area: 0x%llx-0x%llx (physical 0x%llx-0x%llx) overlaps PT_LOAD segment %zu at 0x%llx (physical 0x%llx), 0x%llx bytes",
+			    (unsigned long long)a->vaddr,
+			    (unsigned long long)(a->vaddr + a->size),
+			    (unsigned long long)a->paddr,
+			    (unsigned long long)(a->paddr + a->size), i,
+			    (unsigned long long)p->p_vaddr,
+			    (unsigned long long)p->p_paddr,
+			    (unsigned long long)p->p_memsz);
+	}
+}
+
+/* Patch @mem for the wedge, thunks into @area; dies on failure. */
+static void patch(const struct opts *o, struct afb_image *img,
+		  struct afb_memory *mem, struct afb_wedge_area *area,
+		  struct afb_patch_stats *stats)
+{
+	struct afb_error err = { 0 };
+	int ret;
+
+	area->vaddr = o->area.vaddr;
+	area->size = o->area.given ? o->area.size : 0;
+	area->base = o->area.given ? xcalloc(1, area->size) : NULL;
+	ret = afb_wedge_apply(img, mem, o->wedge, area, stats, &err);
+	if (ret == -ENOSPC && !o->area.given)
+		die("%s: wedge %s writes thunks: give it a wedge area with --area=VADDR,PADDR,SIZE (see afterburn-patch(1))",
+		    o->in, o->wedge->name);
+	if (ret)
+		die("%s", err.message);
+}
+
+/* ---- Building OUT -------------------------------------------------------- */
+
+static size_t out_reserve(struct out *o, size_t len, size_t align)
+{
+	size_t at = (o->size + align - 1) / align * align;
+
+	if (at + len > o->cap) {
+		o->cap = (at + len) * 2;
+		o->buf = realloc(o->buf, o->cap);
+		if (!o->buf)
+			die("out of memory");
+	}
+	memset(o->buf + o->size, 0, at + len - o->size);
+	o->size = at + len;
+	return at;
+}
+
+static size_t out_append(struct out *o, const void *p, size_t len, size_t align)
+{
+	size_t at = out_reserve(o, len, align);
+
+	memcpy(o->buf + at, p, len);
+	return at;
+}
+
+/* Copy every site's patched bytes to its place in the file. */
+static void put_sites(const struct afb_image *img, const struct afb_memory *mem,
+		      struct out *o)
+{
+	const struct afb_site *s;
+	size_t n, i;
+
+	n = afb_image_sites(img, &s);
+	for (i = 0; i < n; i++) {
+		if (s[i].file_offset == UINT64_MAX ||
+		    s[i].file_offset + s[i].len > o->size)
+			die("site at 0x%llx (section %s) has no bytes in the file",
+			    (unsigned long long)s[i].addr, s[i].section);
+		memcpy(o->buf + s[i].file_offset,
+		       mem->base + (s[i].addr - mem->vaddr), s[i].len);
+	}
+}
+
+/* The new program header table: the area's PT_LOAD in vaddr order. */
+static Elf64_Phdr *new_phdrs(const struct elf_in *in, const Elf64_Phdr *area)
+{
+	Elf64_Phdr *ph = xcalloc(in->phnum + 1, sizeof(*ph));
+	size_t i, j = 0, at = in->phnum;
+
+	for (i = 0; i < in->phnum; i++)
+		if (in->ph[i].p_type == PT_LOAD) {
+			at = i + 1;
+			if (in->ph[i].p_vaddr > area->p_vaddr) {
+				at = i;
+				break;
+			}
+		}
+	for (i = 0; i <= in->phnum; i++)
+		ph[i] = i == at ? *area : in->ph[j++];
+	return ph;
+}
+
+/* No section, segment or header uses the file bytes [off, off + len). */
+static bool file_range_free(const struct elf_in *in, uint64_t off, uint64_t len)
+{
+	const Elf64_Ehdr *eh = &in->eh;
+	size_t i;
+
+	if (!in_file(in, off, len) || overlaps(0, sizeof(*eh), off, len))
+		return false;
+	if (in->shnum && overlaps(eh->e_shoff, in->shnum * sizeof(Elf64_Shdr), off, len))
+		return false;
+	for (i = 0; i < in->shnum; i++)
+		if (in->sh[i].sh_type != SHT_NOBITS && in->sh[i].sh_type != SHT_NULL &&
+		    overlaps(in->sh[i].sh_offset, in->sh[i].sh_size, off, len))
+			return false;
+	for (i = 0; i < in->phnum; i++)
+		if (in->ph[i].p_type != PT_PHDR &&
+		    overlaps(in->ph[i].p_offset, in->ph[i].p_filesz, off, len))
+			return false;
+	return true;
+}
+
+/*
+ * Write the program headers with the area's PT_LOAD: in place when the
+ * bytes after the table are free, else at the end of the file.  A
+ * PT_PHDR segment describes the table in memory; it can only grow in
+ * place.
+ */
+static void put_phdrs(const struct elf_in *in, const Elf64_Phdr *area,
+		      struct out *o, Elf64_Ehdr *eh)
+{
+	size_t n = in->phnum + 1, len = n * sizeof(Elf64_Phdr), i;
+	Elf64_Phdr *ph = new_phdrs(in, area);
+	bool in_place = file_range_free(in, in->eh.e_phoff + len - sizeof(Elf64_Phdr),
+					sizeof(Elf64_Phdr));
+
+	for (i = 0; i < n; i++) {
+		if (ph[i].p_type != PT_PHDR)
+			continue;
+		if (!in_place)
+			die("%s: no room for one more program header, and the table cannot move: PT_PHDR maps it",
+			    in->path);
+		ph[i].p_filesz = ph[i].p_memsz = len;
+	}
+	if (in_place)
+		memcpy(o->buf + in->eh.e_phoff, ph, len);
+	else
+		eh->e_phoff = out_append(o, ph, len, 8);
+	eh->e_phnum = n;
+	free(ph);
+}
+
+/* New .shstrtab (the old one plus our name) and section headers, at the end. */
+static void put_shdrs(const struct elf_in *in, const Elf64_Phdr *area,
+		      struct out *o, Elf64_Ehdr *eh)
+{
+	Elf64_Shdr *sh = xcalloc(in->shnum + 1, sizeof(*sh));
+	Elf64_Shdr *str = &sh[in->eh.e_shstrndx];
+	size_t name_off;
+
+	memcpy(sh, in->sh, in->shnum * sizeof(*sh));
+	name_off = str->sh_size;
+	str->sh_offset = out_append(o, in->buf + str->sh_offset, str->sh_size, 1);
+	out_append(o, WEDGE_SECTION, sizeof(WEDGE_SECTION), 1);
+	str->sh_size += sizeof(WEDGE_SECTION);
+	sh[in->shnum] = (Elf64_Shdr){
+		.sh_name = name_off,
+		.sh_type = SHT_PROGBITS,
+		.sh_flags = SHF_ALLOC | SHF_EXECINSTR,
+		.sh_addr = area->p_vaddr,
+		.sh_offset = area->p_offset,
+		.sh_size = area->p_filesz,
+		.sh_addralign = 16,
+	};
+	eh->e_shoff = out_append(o, sh, (in->shnum + 1) * sizeof(*sh), 8);
+	eh->e_shnum = in->shnum + 1;
+	free(sh);
+}
+
+/* The area's bytes at the end of the file, and its PT_LOAD. */
+static Elf64_Phdr put_area(const struct opts *opt, const struct afb_wedge_area *a,
+			   struct out *o)
+{
+	Elf64_Phdr ph = {
+		.p_type = PT_LOAD,
+		.p_flags = PF_R | PF_X,
+		.p_vaddr = a->vaddr,
+		.p_paddr = opt->area.paddr,
+		.p_filesz = a->used,
+		.p_memsz = a->size,
+		.p_align = PAGE_SIZE,
+	};
+
+	ph.p_offset = out_append(o, a->base, a->used, PAGE_SIZE);
+	return ph;
+}
+
+static void build_out(const struct opts *opt, const struct elf_in *in,
+		      const struct afb_image *img, const struct afb_memory *mem,
+		      const struct afb_wedge_area *area, struct out *o)
+{
+	Elf64_Ehdr eh = in->eh;
+	Elf64_Phdr ph;
+
+	out_append(o, in->buf, in->size, 1);
+	put_sites(img, mem, o);
+	if (area->used) {
+		ph = put_area(opt, area, o);
+		put_phdrs(in, &ph, o, &eh);
+		if (in->shnum)
+			put_shdrs(in, &ph, o, &eh);
+	}
+	memcpy(o->buf, &eh, sizeof(eh));
+}
+
+/* OUT must still read as an image with the same sites. */
+static void check_out(const struct opts *opt, const struct afb_image *img,
+		      const struct out *o)
+{
+	const struct afb_site *a, *b;
+	struct afb_error err = { 0 };
+	struct afb_image *out;
+	size_t n, i;
+
+	if (afb_image_open_memory(o->buf, o->size, opt->out, &out, &err))
+		die("internal error: the patched image does not read back: %s",
+		    err.message);
+	n = afb_image_sites(img, &a);
+	if (afb_image_sites(out, &b) != n)
+		die("internal error: the patched image lost sites");
+	for (i = 0; i < n; i++)
+		if (a[i].addr != b[i].addr || a[i].kind != b[i].kind)
+			die("internal error: site %zu moved in the patched image", i);
+	afb_image_close(out);
+}
+
+/* ---- Writing OUT ------------------------------------------------------- */
+
+static void refuse_same_file(const struct opts *o)
+{
+	struct stat a, b;
+
+	if (!stat(o->in, &a) && !stat(o->out, &b) && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		die("%s: OUT is IMAGE: write the patched image to another file",
+		    o->out);
+}
+
+static bool write_all(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+/* Write @o to a temporary file next to OUT and rename it over OUT. */
+static void write_out(const struct opts *opt, const struct elf_in *in,
+		      const struct out *o)
+{
+	size_t len = strlen(opt->out) + 16;
+	char *tmp = xcalloc(1, len);
+	int fd, saved;
+
+	snprintf(tmp, len, "%s.tmp-XXXXXX", opt->out);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		die("%s: cannot create a temporary file next to it: %s",
+		    opt->out, strerror(errno));
+	if (fchmod(fd, in->mode & 0777) || !write_all(fd, o->buf, o->size) ||
+	    fsync(fd) || close(fd) || rename(tmp, opt->out)) {
+		saved = errno;
+		unlink(tmp);
+		die("%s: write error: %s", opt->out, strerror(saved));
+	}
+	free(tmp);
+}
+
+/* ---- Statistics and main ------------------------------------------------ */
+
+static void print_stats(const struct opts *o, const struct afb_patch_stats *s,
+			const struct afb_wedge_area *a)
+{
+	unsigned int k;
+
+	printf("%-14s %8s %8s\n", "KIND", "PATCHED", "NATIVE");
+	for (k = 1; k <= AFB_KIND_MAX; k++)
+		if (s->patched[k] || s->native[k])
+			printf("%-14s %8u %8u\n", afb_kind_name(k), s->patched[k],
+			       s->native[k]);
+	printf("%-14s %8u %8u\n", "total", s->total_patched, s->total_native);
+	if (o->area.given)
+		printf("wedge %s: area 0x%llx (physical 0x%llx): 0x%zx of 0x%zx bytes used\n",
+		       o->wedge->name, (unsigned long long)a->vaddr,
+		       (unsigned long long)o->area.paddr, a->used, a->size);
+}
+
+static struct afb_image *open_image(const struct elf_in *in)
+{
+	struct afb_error err = { 0 };
+	struct afb_image *img;
+
+	if (afb_image_open_memory(in->buf, in->size, in->path, &img, &err))
+		die("%s", err.message);
+	return img;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts opt = { 0 };
+	struct elf_in in = { 0 };
+	struct afb_wedge_area area = { 0 };
+	struct afb_patch_stats stats;
+	struct afb_memory mem;
+	struct afb_image *img;
+	struct out o = { 0 };
+
+	parse_options(argc, argv, &opt);
+	refuse_same_file(&opt);
+	in.path = opt.in;
+	read_file(&in);
+	read_headers(&in);
+	refuse_patched(&in);
+	if (opt.area.given)
+		check_area(&in, &opt.area);
+	img = open_image(&in);
+	load_memory(&in, &mem);
+	patch(&opt, img, &mem, &area, &stats);
+	build_out(&opt, &in, img, &mem, &area, &o);
+	check_out(&opt, img, &o);
+	write_out(&opt, &in, &o);
+	if (opt.stats)
+		print_stats(&opt, &stats, &area);
+	afb_image_close(img);
+	free(o.buf);
+	free(area.base);
+	free(mem.base);
+	free(in.sh);
+	free(in.ph);
+	free(in.buf);
+	if (fflush(stdout) || ferror(stdout)) {
+		pr_err("write error on standard output: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
