@@ -202,23 +202,28 @@ static int match(const struct afb_encoding *e, const struct cursor *c,
 	return modrm_ok(e, c->bytes[pos]);
 }
 
-/* The first row of afb_encodings[] that matches, or NULL with *@ret set. */
+/*
+ * The row of afb_encodings[] that matches with the longest opcode (so the
+ * fused "sti; hlt" wins over a lone sti), or NULL with *@ret set: -ENODATA
+ * if the bytes ended before a row could be told, else -EILSEQ.
+ */
 static const struct afb_encoding *lookup(const struct cursor *c,
 					 unsigned int mode,
 					 const struct prefixes *p, int *ret)
 {
+	const struct afb_encoding *best = NULL;
 	unsigned int i;
 	int m;
 
 	*ret = -EILSEQ;
 	for (i = 0; i < afb_encoding_count; i++) {
 		m = match(&afb_encodings[i], c, mode, p);
-		if (m > 0)
-			return &afb_encodings[i];
-		if (m < 0)
+		if (m > 0 && (!best || afb_encodings[i].opcode_len > best->opcode_len))
+			best = &afb_encodings[i];
+		else if (m < 0)
 			*ret = m;
 	}
-	return NULL;
+	return best;
 }
 
 static uint8_t address_size(const struct prefixes *p, unsigned int mode)

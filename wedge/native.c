@@ -33,20 +33,15 @@
  *    could push anywhere.  A guest that runs more sites before it sets up
  *    a stack must say so in its contract.
  *
- * One fusion keeps a real-CPU property: 'sti' has a one-instruction
- * interrupt shadow, so 'sti; hlt' cannot lose a wake-up.  A thunk for sti
- * that jumps back to the site, where the next site's call leads to a
- * second thunk with the hlt, would open that window; so when an sti site
- * ends where a hlt site starts, the sti thunk runs 'sti; hlt' itself and
- * returns after the hlt site.  (The hlt site is still patched on its own
- * for every other path that reaches it.)
+ * 'sti; hlt' keeps sti's one-instruction interrupt shadow: afterburn-as
+ * makes the pair one site of kind sti_hlt, so its thunk runs both.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "wedges.h"
 
-#define THUNK_MAX	32	/* lea (5) + insn (<= 15) + hlt (1) + jmp (5) */
+#define THUNK_MAX	32	/* lea (5) + insn (<= 15) + jmp (5) */
 
 static const uint8_t lea_rsp_8[] = { 0x48, 0x8d, 0x64, 0x24, 0x08 };
 
@@ -64,24 +59,6 @@ static bool leave_native(const struct afb_image *image,
 	       site->addr == afb_image_entry(image);
 }
 
-/* The hlt site that starts where @site (an sti) ends, or NULL. */
-static const struct afb_site *hlt_after(const struct afb_image *image,
-					const struct afb_site *site)
-{
-	const struct afb_site *s;
-	size_t n, i;
-
-	if (site->kind != AFB_KIND_STI)
-		return NULL;
-	n = afb_image_sites(image, &s);
-	for (i = 0; i < n; i++)
-		if (s[i].addr == site->addr + site->len &&
-		    s[i].kind == AFB_KIND_HLT && s[i].mode == 64 &&
-		    s[i].insn_len == 1)
-			return &s[i];
-	return NULL;
-}
-
 /* Append 'jmp rel32' to @to at @code[*len], the code being at @at. */
 static int put_jmp(uint8_t *code, size_t *len, uint64_t at, uint64_t to)
 {
@@ -96,7 +73,7 @@ static int put_jmp(uint8_t *code, size_t *len, uint64_t at, uint64_t to)
 }
 
 /* Build the thunk for @site as it will sit at @at; returns its length. */
-static int build_thunk(const struct afb_site *site, const struct afb_site *hlt,
+static int build_thunk(const struct afb_site *site,
 		       const struct afb_image *image,
 		       const struct afb_insn *insn, uint64_t at, uint8_t *code)
 {
@@ -109,10 +86,6 @@ static int build_thunk(const struct afb_site *site, const struct afb_site *hlt,
 	if (n < 0)
 		return n;
 	len += n;
-	if (hlt) {
-		code[len++] = 0xf4;
-		back = hlt->addr + hlt->len;
-	}
 	n = put_jmp(code, &len, at, back);
 	return n ? n : (int)len;
 }
@@ -122,7 +95,6 @@ static int native_plan(const struct afb_wedge *wedge,
 		       struct afb_wedge_area *area, const struct afb_site *site,
 		       const struct afb_insn *insn, struct afb_site_patch *patch)
 {
-	const struct afb_site *hlt;
 	uint8_t code[THUNK_MAX];
 	uint64_t at, thunk;
 	int len;
@@ -132,12 +104,11 @@ static int native_plan(const struct afb_wedge *wedge,
 		return 0;
 	/* Room first: an area that is too small (or absent) is -ENOSPC,
 	 * whatever its address. */
-	hlt = hlt_after(image, site);
-	len = sizeof(lea_rsp_8) + insn->len + (hlt ? 1 : 0) + 5;
+	len = sizeof(lea_rsp_8) + insn->len + 5;
 	if (area->used > area->size || (size_t)len > area->size - area->used)
 		return -ENOSPC;
 	at = area->vaddr + area->used;
-	len = build_thunk(site, hlt, image, insn, at, code);
+	len = build_thunk(site, image, insn, at, code);
 	if (len < 0)
 		return len;
 	thunk = afb_wedge_emit_thunk(area, code, len);

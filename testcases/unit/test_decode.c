@@ -95,8 +95,16 @@ static void check_insn(const struct fixture *f, const struct fixture_insn *fi)
 	assert_int_equal(insn.kind, fi->kind);
 	assert_int_equal(insn.len, fi->len);
 	assert_int_equal(insn.mode, f->mode);
-	for (k = 0; k < fi->len; k++)
-		assert_int_equal(afb_decode(p, k, f->mode, &insn), -ENODATA);
+	/* Cut short, it is incomplete; only a fused kind (sti_hlt) can
+	 * leave a shorter instruction (sti) of another kind behind. */
+	for (k = 0; k < fi->len; k++) {
+		int r = afb_decode(p, k, f->mode, &insn);
+
+		if (r != -ENODATA) {
+			assert_in_range(r, 1, k);
+			assert_int_not_equal(insn.kind, fi->kind);
+		}
+	}
 }
 
 /* Every kind that exists in @mode appears in the fixture. */

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Operands: general registers with the x86 write rules, effective
+ * addresses, and guest memory through the host's page-table walk, with
+ * its failures turned into the exceptions the CPU would raise.
+ */
+#include <string.h>
+
+#include "core.h"
+
+/* Record exception @vector for the caller to deliver. */
+int vcpu_exc_raise(struct afb_vcpu *vcpu, uint8_t vector, uint32_t error_code)
+{
+	vcpu->exc.vector = vector;
+	vcpu->exc.error_code = error_code;
+	return AFB_VCPU_EXCEPTION;
+}
+
+/* Most instructions that change privileged state need CPL0: else #GP(0). */
+int vcpu_need_cpl0(struct afb_vcpu *vcpu)
+{
+	return vcpu->cpl ? vcpu_raise_gp0(vcpu) : 0;
+}
+
+/* Bits 63..47 all equal: a 48-bit canonical address. */
+bool vcpu_canonical(uint64_t addr)
+{
+	return (uint64_t)((int64_t)(addr << 16) >> 16) == addr;
+}
+
+static uint64_t size_mask(unsigned int size)
+{
+	return size >= 8 ? UINT64_MAX : (1ULL << (8 * size)) - 1;
+}
+
+/* The low @size bytes of register @reg (AL..R15B: no AH..BH forms). */
+uint64_t vcpu_reg_get(const struct afb_frame *frame, unsigned int reg,
+		      unsigned int size)
+{
+	return frame->gpr[reg & 15] & size_mask(size);
+}
+
+/*
+ * Write the low @size bytes of @reg: a 32-bit write zero-extends to 64
+ * bits, 8- and 16-bit writes keep the bits above them.
+ */
+void vcpu_reg_set(struct afb_frame *frame, unsigned int reg, unsigned int size,
+		  uint64_t val)
+{
+	uint64_t *r = &frame->gpr[reg & 15];
+
+	if (size >= 4)
+		*r = val & size_mask(size);
+	else
+		*r = (*r & ~size_mask(size)) | (val & size_mask(size));
+}
+
+/*
+ * The linear address of @insn's memory operand.  RIP-relative operands
+ * count from the end of the original instruction, wherever the host has
+ * its site; in 64-bit mode only fs and gs add a base.
+ */
+uint64_t vcpu_effective_address(const struct afb_vcpu *vcpu,
+				const struct afb_frame *frame,
+			   const struct afb_insn *insn)
+{
+	const struct afb_mem_operand *m = &insn->mem;
+	uint64_t ea = (uint64_t)m->disp;
+
+	if (m->rip_relative)
+		ea += vcpu->insn_rip + insn->len;
+	if (m->base >= 0)
+		ea += frame->gpr[m->base];
+	if (m->index >= 0)
+		ea += frame->gpr[m->index] * m->scale;
+	ea &= size_mask(insn->addrsize);
+	if (m->segment == AFB_FS)
+		ea += vcpu->fs_base;
+	else if (m->segment == AFB_GS)
+		ea += vcpu->gs_base;
+	return ea;
+}
+
+/* Access bits for an explicit operand access at the current CPL. */
+unsigned int vcpu_user_access(const struct afb_vcpu *vcpu)
+{
+	return vcpu->cpl == 3 ? AFB_ACCESS_USER : 0;
+}
+
+/* A host memory op's answer for one page, as the CPU would report it. */
+static int mem_result(struct afb_vcpu *vcpu, int ret, uint64_t gva,
+		      unsigned int access)
+{
+	if (ret != -EFAULT && ret != -EACCES)
+		return ret;
+	vcpu->cr2 = gva;
+	return vcpu_exc_raise(vcpu, AFB_EXC_PF,
+			      access | (ret == -EACCES ? AFB_PF_PRESENT : 0));
+}
+
+/* Bytes from @gva to the end of its page, at most @len. */
+static size_t page_chunk(uint64_t gva, size_t len)
+{
+	size_t room = PAGE_SIZE - (gva & (PAGE_SIZE - 1));
+
+	return len < room ? len : room;
+}
+
+/*
+ * vmem_read - read guest-virtual memory one page at a time.  A
+ * non-canonical address is #GP(0); a host fault is #PF at the first byte
+ * of the page that failed.
+ */
+int vcpu_vmem_read(struct afb_vcpu *vcpu, uint64_t gva, void *buf, size_t len,
+		   unsigned int access)
+{
+	uint8_t *p = buf;
+	size_t n;
+	int ret;
+
+	if (len && (!vcpu_canonical(gva) || !vcpu_canonical(gva + len - 1)))
+		return vcpu_raise_gp0(vcpu);
+	for (; len; len -= n, gva += n, p += n) {
+		n = page_chunk(gva, len);
+		ret = vcpu->ops->mem_read(vcpu, gva, p, n, access);
+		if (ret)
+			return mem_result(vcpu, ret, gva, access);
+	}
+	return 0;
+}
+
+int vcpu_vmem_write(struct afb_vcpu *vcpu, uint64_t gva, const void *buf,
+		    size_t len, unsigned int access)
+{
+	const uint8_t *p = buf;
+	size_t n;
+	int ret;
+
+	access |= AFB_ACCESS_WRITE;
+	if (len && (!vcpu_canonical(gva) || !vcpu_canonical(gva + len - 1)))
+		return vcpu_raise_gp0(vcpu);
+	for (; len; len -= n, gva += n, p += n) {
+		n = page_chunk(gva, len);
+		ret = vcpu->ops->mem_write(vcpu, gva, p, n, access);
+		if (ret)
+			return mem_result(vcpu, ret, gva, access);
+	}
+	return 0;
+}
+
+/* Little-endian integers of 1, 2, 4 or 8 bytes (the host is x86 too). */
+int vcpu_vmem_read_uint(struct afb_vcpu *vcpu, uint64_t gva, unsigned int size,
+			unsigned int access, uint64_t *val)
+{
+	*val = 0;
+	return vcpu_vmem_read(vcpu, gva, val, size, access);
+}
+
+int vcpu_vmem_write_uint(struct afb_vcpu *vcpu, uint64_t gva, unsigned int size,
+			 unsigned int access, uint64_t val)
+{
+	return vcpu_vmem_write(vcpu, gva, &val, size, access);
+}
+
+/* The ModRM r/m operand: a register, or memory at the current CPL. */
+int vcpu_operand_read(struct afb_vcpu *vcpu, const struct afb_frame *frame,
+		      const struct afb_insn *insn, unsigned int size, uint64_t *val)
+{
+	if (!insn->has_mem) {
+		*val = vcpu_reg_get(frame, insn->rm, size);
+		return 0;
+	}
+	return vcpu_vmem_read_uint(vcpu,
+				   vcpu_effective_address(vcpu, frame, insn),
+				   size, vcpu_user_access(vcpu), val);
+}
+
+int vcpu_operand_write(struct afb_vcpu *vcpu, struct afb_frame *frame,
+		       const struct afb_insn *insn, unsigned int size, uint64_t val)
+{
+	if (!insn->has_mem) {
+		vcpu_reg_set(frame, insn->rm, size, val);
+		return 0;
+	}
+	return vcpu_vmem_write_uint(vcpu,
+				    vcpu_effective_address(vcpu, frame, insn),
+				    size, vcpu_user_access(vcpu), val);
+}
+
+/* Push @size bytes; rsp moves only once the write has succeeded. */
+int vcpu_stack_push(struct afb_vcpu *vcpu, struct afb_frame *frame,
+		    unsigned int size, uint64_t val)
+{
+	uint64_t rsp = frame->gpr[AFB_RSP] - size;
+	int ret = vcpu_vmem_write_uint(vcpu, rsp, size, vcpu_user_access(vcpu), val);
+
+	if (!ret)
+		frame->gpr[AFB_RSP] = rsp;
+	return ret;
+}
+
+/* Read @size bytes at rsp + @offset without popping them. */
+int vcpu_stack_peek(struct afb_vcpu *vcpu, const struct afb_frame *frame,
+		    unsigned int offset, unsigned int size, uint64_t *val)
+{
+	return vcpu_vmem_read_uint(vcpu, frame->gpr[AFB_RSP] + offset, size,
+				   vcpu_user_access(vcpu), val);
+}
