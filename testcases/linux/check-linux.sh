@@ -54,19 +54,26 @@ if [ -z "$vmlinux" ]; then
 fi
 [ -f "$vmlinux" ] || { echo "$me: the build gave no vmlinux" >&2; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-linux.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap '[ -n "${CHECK_LINUX_KEEP:-}" ] || rm -rf "$tmp"' EXIT INT TERM
 status=0
 
 ## 1. afterburn-sites --verify
 
 echo "== afterburn-sites --verify $vmlinux"
-if "$sites" --verify "$vmlinux" > "$tmp/verify" 2>&1; then
-	tail -n 5 "$tmp/verify"
+# "off" lines are sensitive instructions of kinds that are not sites by
+# default (int3 fill, verw): counted, not listed.
+if "$sites" --verify "$vmlinux" > "$tmp/verify" 2>&1; then verify=0; else verify=$?; fi
+awk '/: off: / { split($0, f, ": off: "); split(f[2], w, ":"); off[w[1]]++; next }
+     { print }
+     END { for (k in off) printf "(%d instructions of kind %s, off by default: not listed)\n", off[k], k }' \
+	"$tmp/verify" > "$tmp/verify.shown"
+head -n 60 "$tmp/verify.shown"
+[ "$(wc -l < "$tmp/verify.shown")" -le 60 ] ||
+	echo "... ($(wc -l < "$tmp/verify.shown") lines in all)"
+if [ "$verify" = 0 ]; then
 	echo "PASS: verify is clean"
 else
-	head -n 60 "$tmp/verify"
-	echo "... ($(wc -l < "$tmp/verify") lines in all)"
-	echo "FAIL: afterburn-sites --verify found problems"
+	echo "FAIL: afterburn-sites --verify exited with $verify"
 	status=1
 fi
 
@@ -78,9 +85,11 @@ echo "== afterburn-sites --stats $vmlinux"
 total=$(awk -F'\t' '$1 == "total" { print $3 }' "$tmp/stats")
 
 "$readelf" -n -W "$vmlinux" > "$tmp/notes"
-nr_notes=$(awk '$1 == "Afterburn" && $3 ~ /0x0*1\)?$/ { n++ } END { print n + 0 }' "$tmp/notes")
-nr_all=$(grep -c '^ *Afterburn ' "$tmp/notes" || :)
-echo "== readelf -n: $nr_all Afterburn notes, $nr_notes of type 1 (site)"
+# readelf does not know our note types (it prints type 1 as NT_VERSION):
+# a site note is the one with a 12-byte descriptor, a mode note has 8.
+nr_notes=$(awk '$1 == "Afterburn" && $2 == "0x0000000c" { n++ } END { print n + 0 }' "$tmp/notes")
+nr_modes=$(awk '$1 == "Afterburn" && $2 == "0x00000008" { n++ } END { print n + 0 }' "$tmp/notes")
+echo "== readelf -n: $nr_notes Afterburn site notes, $nr_modes mode notes"
 if [ "$nr_notes" -gt 0 ] && [ "$nr_notes" = "$total" ]; then
 	echo "PASS: readelf shows one site note per site ($total)"
 else
