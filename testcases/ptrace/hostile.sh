@@ -1,0 +1,28 @@
+#!/bin/sh
+# Hostile guest user code under afterburn-ptrace: a kernel whose init is
+# testcases/kernel/user/hostile.c (built here, afterburnt, by overriding
+# init_OBJS: the test kernel's sources are unchanged) tries raw host
+# system calls, int $0x80, sysenter, the vsyscall page, the stub's own
+# syscall instruction and a forged stub batch, and reads, writes and
+# jumps into guest kernel memory.  Every attempt must fail or be killed
+# with the trap a CPU would raise, in both host modes, and no host system
+# call may have happened (the marker directory must not exist).
+# Exit status: 0 pass, 1 fail, 77 skip.
+name=hostile.sh
+. "$(dirname "$0")/lib.sh"
+need_host
+mark=/tmp/afterburn-hostile-mark
+[ -e "$mark" ] && skip "$mark exists already: remove it first"
+work=$(mktemp -d "${TMPDIR:-/tmp}/afb-hostile.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+make -s -C "$top_srcdir/testcases/kernel" O="$work" \
+	CC="${CC:-gcc} -B$top_builddir/afterburn/bin/" init_OBJS=hostile.o \
+	>"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; fail "cannot build the hostile kernel"; }
+boot_check "$work/kernel.elf" || exit 1
+name="hostile.sh --no-patch"
+boot_check "$work/kernel.elf" --no-patch || exit 1
+if [ -e "$mark" ]; then
+	rm -rf "$mark"
+	fail "a guest user process made a host system call ($mark was created)"
+fi
+echo "PASS: hostile.sh: no escape in either mode"

@@ -1,0 +1,61 @@
+# Shared by the afterburn-ptrace boot tests: find the host and the image,
+# boot, and check the output with the rules of testcases/kernel/boot-qemu.sh.
+# shellcheck shell=sh
+
+top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_srcdir=${top_srcdir:-$top_builddir}
+PTRACE_HOST=${AFTERBURN_PTRACE:-$top_builddir/afterburn-ptrace}
+timeout=${BOOT_TIMEOUT:-300}
+
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+fail() {
+	echo "FAIL: $name: $*" >&2
+	exit 1
+}
+
+need_host() {
+	[ "$(uname -s)" = Linux ] && [ "$(uname -m)" = x86_64 ] ||
+		skip "afterburn-ptrace needs Linux on x86-64"
+	[ -x "$PTRACE_HOST" ] || fail "no host at $PTRACE_HOST"
+	# ptrace of our own children must be allowed (Yama scope <= 1)
+	scope=$(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null || echo 0)
+	[ "$scope" -le 1 ] || skip "kernel.yama.ptrace_scope=$scope forbids ptrace"
+}
+
+# boot_check IMAGE [host options...]: boot, print the output, check it.
+boot_check() {
+	image=$1
+	shift
+	[ -f "$image" ] || fail "no kernel image at $image"
+	log=$(mktemp "${TMPDIR:-/tmp}/afb-ptrace.XXXXXX") || exit 1
+	start=$(date +%s.%N)
+	timeout "$timeout" "$PTRACE_HOST" "$@" "$image" >"$log" 2>"$log.err" </dev/null
+	status=$?
+	end=$(date +%s.%N)
+	out=$(tr -d '\r' <"$log")
+	printf '%s\n' "$out" | grep -v '^# \.\.\.'
+	cat "$log.err" >&2
+	rm -f "$log" "$log.err"
+	echo "# $name: $(echo "$end - $start" | bc 2>/dev/null || echo '?') s, exit status $status"
+
+	[ $status -eq 124 ] && fail "no power-off within $timeout s (hung?)"
+	[ $status -eq 0 ] || fail "exit status $status"
+	plan=$(printf '%s\n' "$out" | sed -n 's/^PLAN tests=\([0-9]*\) benches=\([0-9]*\)$/\1 \2/p')
+	[ -n "$plan" ] || fail "no PLAN line"
+	# shellcheck disable=SC2086
+	set -- $plan
+	ntests=$1 nbench=$2
+	npass=$(printf '%s\n' "$out" | grep -c '^PASS ')
+	nfail=$(printf '%s\n' "$out" | grep -c '^FAIL ')
+	nbenchout=$(printf '%s\n' "$out" | grep -c '^BENCH name=[a-z_0-9]* iters=[0-9]* cycles_per_op=[0-9.]* ns_per_op=[0-9.]*')
+	[ "$nfail" -eq 0 ] || fail "$nfail tests failed"
+	[ "$npass" -eq "$ntests" ] || fail "$npass PASS lines, $ntests tests planned"
+	[ "$nbenchout" -eq "$nbench" ] || fail "$nbenchout BENCH lines, $nbench benchmarks planned"
+	printf '%s\n' "$out" | grep -q "^SUMMARY passed=$ntests failed=0\$" ||
+		fail "no 'SUMMARY passed=$ntests failed=0'"
+	echo "PASS: $name: $ntests tests passed, $nbench benchmarks ran"
+}

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/*
+ * afterburn-ptrace IMAGE [--no-patch[=pure]] [--stats] [-m MEM]
+ *                        [--append CMDLINE]
+ *
+ * The Linux-on-Linux host: boots an afterburnt (or plain) guest kernel
+ * as an ordinary process.  See doc/afterburn-ptrace.pod.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include "ptrace.h"
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
+
+struct host the_host;
+
+static void vmsg(const char *what, const char *fmt, va_list ap)
+{
+	uart__flush(&the_host.uart);
+	fprintf(stderr, "afterburn-ptrace: %s", what);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void host_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("error: ", fmt, ap);
+	va_end(ap);
+	if (the_host.stats)
+		host_print_stats();
+	exit(EXIT_HOST_ERROR);
+}
+
+void guest_crash(const char *fmt, ...)
+{
+	struct afb_vcpu *v = &the_host.vcpu;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("guest crashed: ", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "afterburn-ptrace: vcpu cpl %u cr3 0x%lx rflags(virt) 0x%lx\n",
+		v->cpl, (unsigned long)v->cr3, (unsigned long)v->rflags);
+	if (the_host.stats)
+		host_print_stats();
+	exit(EXIT_GUEST_CRASH);
+}
+
+void host_exit(int status)
+{
+	uart__flush(&the_host.uart);
+	if (the_host.stats)
+		host_print_stats();
+	exit(status);
+}
+
+void host_print_stats(void)
+{
+	const struct host_stats *s = &the_host.st;
+	const struct afb_vcpu *v = &the_host.vcpu;
+	const struct afb_patch_stats *p = &the_host.patch_stats;
+	unsigned int k;
+
+	fprintf(stderr, "afterburn-ptrace: stats: mode=%s sites patched=%u native=%u\n",
+		the_host.patch ? "patched" : the_host.pure_trap ? "trap-pure" : "trap",
+		p->total_patched, p->total_native);
+	fprintf(stderr,
+		"  thunk_calls=%lu traps=%lu kernel_exceptions=%lu timer_signals=%lu "
+		"irq_in_guest=%lu\n"
+		"  syscalls=%lu user_runs=%lu user_exceptions=%lu user_pagefaults=%lu "
+		"user_irqs=%lu\n"
+		"  stubs_created=%lu stubs_killed=%lu injections=%lu injected_ops=%lu\n"
+		"  cr3_loads=%lu kernel_walks=%lu idles=%lu\n",
+		(unsigned long)s->thunk_calls, (unsigned long)s->traps,
+		(unsigned long)s->kernel_faults, (unsigned long)s->timer_signals,
+		(unsigned long)s->irq_in_guest, (unsigned long)s->syscalls,
+		(unsigned long)s->user_runs, (unsigned long)s->user_faults,
+		(unsigned long)s->user_pagefaults, (unsigned long)s->user_irqs,
+		(unsigned long)s->stubs_created, (unsigned long)s->stubs_killed,
+		(unsigned long)s->injections, (unsigned long)s->injected_ops,
+		(unsigned long)s->cr3_loads, (unsigned long)s->kernel_walks,
+		(unsigned long)s->idles);
+	fprintf(stderr, "  emulated:");
+	for (k = 1; k <= AFB_KIND_MAX; k++)
+		if (v->count[k])
+			fprintf(stderr, " %s=%lu", afb_kind_name(k),
+				(unsigned long)v->count[k]);
+	fprintf(stderr, "\n");
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: afterburn-ptrace [OPTION]... IMAGE\n"
+		"Boot an afterburnt guest kernel as a Linux process.\n\n"
+		"  -m, --mem=SIZE         guest RAM (default 64M; suffix K, M or G)\n"
+		"  -a, --append=CMDLINE   the guest's command line\n"
+		"      --no-patch         trap and emulate instead of patching sites\n"
+		"      --no-patch=pure    ... without making non-trapping sites trap\n"
+		"  -s, --stats            print statistics on exit (stderr)\n"
+		"  -v, --verbose          report guest exceptions (stderr)\n"
+		"  -h, --help             this help\n\n"
+		"Exit status: the guest's power-off status; %d for a guest crash,\n"
+		"%d for a host error.\n", EXIT_GUEST_CRASH, EXIT_HOST_ERROR);
+}
+
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return 0;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	case '\0': v <<= 20; break;	/* plain numbers are MiB */
+	}
+	return *end ? 0 : v;
+}
+
+static void parse_options(struct host *h, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "mem", required_argument, NULL, 'm' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "no-patch", optional_argument, NULL, 'N' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	h->mem_size = 64ULL << 20;
+	h->cmdline = "";
+	h->patch = true;
+	while ((c = getopt_long(argc, argv, "m:a:svh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			h->mem_size = parse_size(optarg);
+			if (h->mem_size < (4ULL << 20) || h->mem_size > (3ULL << 30) ||
+			    h->mem_size & 0xfff) {
+				fprintf(stderr, "afterburn-ptrace: bad memory size '%s' "
+					"(4M to 3G, whole pages)\n", optarg);
+				exit(EXIT_HOST_ERROR);
+			}
+			break;
+		case 'a':
+			h->cmdline = optarg;
+			break;
+		case 'N':
+			h->patch = false;
+			if (optarg && strcmp(optarg, "pure") == 0) {
+				h->pure_trap = true;
+			} else if (optarg) {
+				fprintf(stderr, "afterburn-ptrace: --no-patch takes no "
+					"value but 'pure'\n");
+				exit(EXIT_HOST_ERROR);
+			}
+			break;
+		case 's':
+			h->stats = true;
+			break;
+		case 'v':
+			h->verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(EXIT_HOST_ERROR);
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		exit(EXIT_HOST_ERROR);
+	}
+	h->image_path = argv[optind];
+}
+
+/* Tracer and stubs on one CPU: a ptrace stop across CPUs costs ~10x. */
+static void pin_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void check(int ret, const char *what)
+{
+	if (ret < 0)
+		host_die("%s: %s", what, strerror(-ret));
+}
+
+int main(int argc, char **argv)
+{
+	struct host *h = &the_host;
+	struct afb_frame start;
+
+	parse_options(h, argc, argv);
+	h->fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+	pin_cpu();
+	check(memory__init(h), "setting up guest memory");
+	check(memory__load_image(h), "loading the image");
+	check(wedge__init(h), "mapping the wedge window");
+	check(wedge__apply(h), "patching the image");
+	check(memory__boot_info(h), "writing the boot information");
+
+	afb_vcpu_init(&h->vcpu, &ptrace_host_ops, h);
+	h->vcpu.cr3 = BOOT_PML4;
+	check(memory__mirror_kernel(h, BOOT_PML4, true), "mapping the kernel");
+	check(trap__init(h), "installing signal handlers");
+	setvbuf(stderr, NULL, _IOLBF, 0);
+
+	/* entry64: %rdi = the start info, any stack, interrupts off. */
+	memset(&start, 0, sizeof(start));
+	start.gpr[AFB_RDI] = BOOT_START_INFO;
+	start.gpr[AFB_RSP] = GUEST_KERNEL_BASE + BOOT_STACK;
+	start.rip = h->entry;
+	start.rflags = 0x202;
+	h->state = RUN_HOST;
+	ptrace_resume(&start);
+}

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * afterburn-ptrace: the Linux-on-Linux host.  Internal interfaces between
+ * its files (see doc/afterburn-ptrace.pod for the whole picture):
+ *
+ *   main.c      options, setup, the first entry into the guest
+ *   memory.c    the guest's physical memory (a memfd), the kernel half
+ *               of the guest's address space mirrored into this process,
+ *               guest-virtual access for the core, loading the image
+ *   pagetable.c the guest page-table walker (no host state; unit tested)
+ *   thunk.c     the load-time wedge: per-site thunks, or ud2 for the
+ *               trap-and-emulate baseline; the site table
+ *   run.c       what happens at a site or a trap: emulate, deliver,
+ *               run user mode, idle
+ *   trap.c      signal handlers: ucontext <-> afb_frame, the timer
+ *   stub.c      guest address spaces as stub processes under ptrace
+ *   devices.c   the 8250 UART, the 8259 PICs, the 8254 PIT, power-off
+ *   ops.c       struct afb_host_ops
+ *   entry.S     thunk entry, resume, trap trampoline, the stub's code
+ *
+ * One virtual CPU, one host thread: the whole host state is one global,
+ * the_host, which the signal handlers reach as well.
+ */
+#ifndef AFB_PTRACE_H
+#define AFB_PTRACE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <afterburn/afterburn.h>
+#include <afterburn/vcpu.h>
+#include <afterburn/wedge.h>
+
+#include "pagetable.h"
+
+/* ---- The guest's layout (doc/guest-contract.md) ----------------------- */
+
+#define GUEST_KERNEL_BASE	0x0000100000000000ULL
+#define GUEST_DIRECTMAP_SIZE	0x100000000ULL		/* 4 GiB */
+#define GUEST_WEDGE_BASE	(GUEST_KERNEL_BASE - 0x40000000ULL)
+#define GUEST_KERNEL_END	(GUEST_KERNEL_BASE + GUEST_DIRECTMAP_SIZE)
+#define GUEST_KERNEL_SLOT	32			/* PML4 slot of KERNEL_BASE */
+#define GUEST_USER_END		0x0000008000000000ULL	/* PML4 slot 0 */
+
+/* Boot structures we build in guest-physical memory below 1 MiB. */
+#define BOOT_PML4		0x1000
+#define BOOT_PDPT		0x2000
+#define BOOT_PD			0x3000
+#define BOOT_START_INFO		0x4000
+#define BOOT_MEMMAP		0x4100
+#define BOOT_CMDLINE		0x5000
+#define BOOT_CMDLINE_MAX	0x1000
+#define BOOT_STACK		0x8000	/* the rsp we enter entry64 with */
+
+/* The wedge window in this process: thunks and the pointer they jump
+   through. */
+#define WEDGE_SIZE		0x200000ULL
+#define WEDGE_SLOT_COMMON	0	/* offset of &ptrace_thunk_common */
+#define WEDGE_THUNKS		0x1000	/* first thunk */
+
+/*
+ * The stub: two pages at a fixed address in every stub process, shared
+ * with the host through the memfd (after the guest's RAM): code (the
+ * only syscall instruction the seccomp filter allows) and the batch of
+ * system calls the host asks it to run.  Far from the guest's user range
+ * and from where Linux puts anything.
+ */
+#define STUB_CODE_ADDR		0x0000080000000000ULL
+#define STUB_DATA_ADDR		(STUB_CODE_ADDR + 0x1000)
+#define STUB_SIZE		0x2000ULL
+#define STUB_MAX_OPS		63
+
+struct stub_op {
+	uint64_t nr;
+	uint64_t arg[6];
+	int64_t ret;
+};
+
+struct stub_data {
+	uint64_t count;
+	uint64_t reserved;
+	struct stub_op op[STUB_MAX_OPS];
+};
+
+/* Exit statuses of the host itself (the guest's own go from 0 to 255). */
+#define EXIT_HOST_ERROR		1
+#define EXIT_GUEST_CRASH	125
+
+/* ---- Sites ------------------------------------------------------------ */
+
+struct site_info {
+	uint64_t addr;		/* guest virtual */
+	uint64_t end;		/* addr + site length */
+	struct afb_insn insn;	/* the original instruction */
+	bool trapping;		/* --no-patch: replaced by ud2 */
+};
+
+/* ---- Devices -------------------------------------------------------- */
+
+struct uart {
+	uint8_t ier, lcr, mcr, fcr, scr, dll, dlm;
+	char buf[4096];
+	size_t len;
+};
+
+struct pic {
+	uint8_t imr, isr, base;
+	uint8_t icw;		/* next ICW expected on the data port, 0: none */
+	bool icw4;		/* ICW1 asked for an ICW4 */
+	bool read_isr;		/* OCW3: the command port reads ISR */
+};
+
+struct pit {
+	uint8_t mode, access;
+	uint16_t divisor;
+	bool hi_next;		/* lo/hi access: next byte is the high one */
+	bool running;
+	timer_t timer;
+	bool timer_made;
+	uint64_t start_ns;
+};
+
+/* ---- Stubs ------------------------------------------------------------ */
+
+struct stub_page {
+	uint64_t va;		/* user page */
+	uint64_t pa;		/* guest-physical page behind it */
+	unsigned int prot;	/* PROT_READ | PROT_WRITE | PROT_EXEC */
+};
+
+struct stub {
+	uint64_t cr3;		/* the guest root it mirrors */
+	pid_t pid;
+	bool validate;		/* check pages[] against the tables first */
+	uint64_t last_used;
+	struct stub_page *pages;
+	size_t npages, cap;
+};
+
+#define MAX_STUBS		64
+
+/* ---- Statistics (--stats) --------------------------------------------- */
+
+struct host_stats {
+	uint64_t thunk_calls;
+	uint64_t traps;			/* guest-kernel signals emulated */
+	uint64_t kernel_faults;		/* delivered to the guest as exceptions */
+	uint64_t irq_in_guest;		/* timer delivered from a signal */
+	uint64_t timer_signals;
+	uint64_t syscalls;		/* user syscalls (PTRACE_SYSEMU stops) */
+	uint64_t user_faults;		/* user exceptions delivered */
+	uint64_t user_pagefaults;	/* stub faults resolved by mapping */
+	uint64_t user_irqs;		/* interrupts delivered from user mode */
+	uint64_t user_runs;
+	uint64_t injections;		/* batches run in a stub */
+	uint64_t injected_ops;
+	uint64_t stubs_created, stubs_killed;
+	uint64_t cr3_loads, kernel_walks;
+	uint64_t idles;
+};
+
+/* ---- The host --------------------------------------------------------- */
+
+enum run_state {
+	RUN_HOST,		/* host or wedge code: interrupts stay pending */
+	RUN_GUEST,		/* guest kernel code may run (see trap.c) */
+	RUN_USER,		/* waiting for a stub: interrupt it */
+};
+
+struct host {
+	/* options */
+	const char *image_path;
+	const char *cmdline;
+	uint64_t mem_size;
+	bool patch;		/* afterburnt sites into thunks */
+	bool pure_trap;		/* --no-patch=pure: not even ud2 */
+	bool stats;
+	int verbose;
+
+	/* memory */
+	int memfd;
+	uint8_t *phys;		/* host view: RAM, then the stub pages */
+	struct pt_phys pt;	/* RAM for the walker */
+	uint64_t kernel_pml4e;	/* the slot-32 entry last mirrored */
+	struct pt_extent kext[64];	/* kernel half as mirrored */
+	unsigned int nkext;
+
+	/* image */
+	struct afb_image *image;
+	uint64_t entry;
+
+	/* wedge */
+	uint8_t *wedge;
+	struct site_info *sites;	/* patch: by thunk index; trap: sorted */
+	size_t nsites, sites_cap;
+	struct afb_patch_stats patch_stats;
+
+	/* the virtual CPU */
+	struct afb_vcpu vcpu;
+	volatile sig_atomic_t state;	/* enum run_state */
+
+	/* devices */
+	struct uart uart;
+	struct pic pic[2];
+	struct pit pit;
+
+	/* user mode */
+	struct stub stubs[MAX_STUBS];
+	unsigned int nstubs;
+	struct stub *cur;		/* the stub running (RUN_USER) */
+	volatile pid_t cur_pid;
+	uint64_t clock;			/* for the stubs' LRU */
+	struct stub_data *stub_data;	/* host view of the data page */
+	unsigned int nops;		/* ops queued in it (never trust its count) */
+	bool fsgsbase;			/* wrgsbase usable */
+
+	struct host_stats st;
+};
+
+extern struct host the_host;
+
+/* main.c */
+__attribute__((noreturn, format(printf, 1, 2)))
+void host_die(const char *fmt, ...);
+__attribute__((noreturn, format(printf, 1, 2)))
+void guest_crash(const char *fmt, ...);
+__attribute__((noreturn)) void host_exit(int status);
+void host_print_stats(void);
+
+/* memory.c */
+int memory__init(struct host *h);
+int memory__load_image(struct host *h);
+int memory__boot_info(struct host *h);
+int memory__mirror_kernel(struct host *h, uint64_t root, bool force);
+int memory__read(struct host *h, uint64_t root, uint64_t gva, void *buf,
+		 size_t len, unsigned int access);
+int memory__write(struct host *h, uint64_t root, uint64_t gva,
+		  const void *buf, size_t len, unsigned int access);
+bool memory__kernel_mapped(struct host *h, uint64_t gva, size_t len,
+			   bool write);
+
+/* thunk.c */
+int wedge__init(struct host *h);
+int wedge__apply(struct host *h);
+const struct site_info *wedge__find_site(struct host *h, uint64_t addr);
+
+/* run.c */
+void ptrace_site_entry(struct afb_frame *frame);	/* from entry.S */
+void run__site(struct afb_frame *frame, const struct afb_insn *insn);
+void run__finish(struct afb_frame *frame, int ret);
+void run__check(int ret, const char *what);
+
+/* trap.c */
+struct afb_frame *ptrace_trap_continue(void);		/* from entry.S */
+int trap__init(struct host *h);
+void trap__frame_from_uc(struct afb_frame *f, const void *uc);
+void trap__frame_to_uc(const struct afb_frame *f, void *uc);
+
+/* stub.c */
+void stub__run_user(struct host *h, struct afb_frame *frame);
+void stub__invlpg(struct host *h, uint64_t gva);
+void stub__flush(struct host *h, bool global);
+void stub__cr3(struct host *h, uint64_t cr3);
+void stub__interrupt(struct host *h);
+
+/* devices.c */
+int devices__in(struct host *h, uint16_t port, unsigned int size,
+		uint32_t *val);
+int devices__out(struct host *h, uint16_t port, unsigned int size,
+		 uint32_t val);
+void devices__timer_tick(struct host *h);
+void uart__flush(struct uart *u);
+
+/* ops.c */
+extern const struct afb_host_ops ptrace_host_ops;
+void ops__set_gs(struct host *h, uint64_t base);
+
+/* entry.S */
+void ptrace_thunk_common(void);
+__attribute__((noreturn)) void ptrace_resume(const struct afb_frame *frame);
+void ptrace_trap_trampoline(void);
+extern uint64_t ptrace_guest_rsp;
+extern uint64_t ptrace_host_fs_base;
+extern uint8_t ptrace_have_fsgsbase;
+void ptrace_fault_entry(int sig, siginfo_t *si, void *uc);
+void ptrace_alarm_entry(int sig, siginfo_t *si, void *uc);
+void ptrace_on_fault(int sig, siginfo_t *si, void *uc);
+void ptrace_on_alarm(int sig, siginfo_t *si, void *uc);
+extern const uint8_t ptrace_stub_code[], ptrace_stub_syscall[],
+	ptrace_stub_int3[], ptrace_stub_code_end[];
+extern uint8_t ptrace_wedge_stack_top[];
+
+#endif

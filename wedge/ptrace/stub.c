@@ -1,0 +1,753 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest user mode: one stub process per guest address space (per CR3),
+ * as UML's skas mode does it.
+ *
+ * A stub is a fork of the host that unmapped everything but the two stub
+ * pages (ptrace.h) and can make no system call except from the stub
+ * page's own syscall instruction (a seccomp filter; anything else is
+ * SIGSYS).  The host traces it (PTRACE_SEIZE) and:
+ *
+ *  - mirrors the guest's user page tables into it by mmap()ing memfd
+ *    pages at the user addresses: lazily, on the stub's page faults
+ *    (every user page the guest maps in the faulting 2 MiB region at
+ *    once), with a per-stub record of what is mapped.  A CR3 load of the
+ *    root, invlpg of a recorded page, or a TLB flush marks the record
+ *    for validation, which re-walks the guest's tables for every
+ *    recorded page before the stub runs again and unmaps what changed:
+ *    the stubs' mappings behave like a TLB that a CR3 load flushes.
+ *    The mmap/munmap calls are run as a batch by the stub's code
+ *    (stub_batch(): set its registers, PTRACE_CONT, int3);
+ *
+ *  - runs the guest's user code in it with PTRACE_SYSEMU: a system call
+ *    stops the stub before Linux runs it and becomes afb_vcpu_syscall()
+ *    into the guest kernel; a signal (fault) becomes the exception the
+ *    guest would see; a timer tick stops it with PTRACE_INTERRUPT and
+ *    the interrupt is delivered from user mode.
+ *
+ * Guest user code therefore never makes a host system call: syscall and
+ * int $0x80 stop at PTRACE_SYSEMU before Linux runs them, and the
+ * vsyscall page (emulated by Linux in its page-fault handler, outside
+ * the system-call path and so invisible to PTRACE_SYSEMU) goes through
+ * seccomp, whose filter allows only the stub's own syscall instruction.
+ * It cannot reach guest kernel memory either: the stub maps nothing but
+ * user pages (and the stub pages).
+ *
+ * Stubs are caches: the guest's user state lives in the guest kernel and
+ * in the frame we pass in, so a stub can be killed and recreated at any
+ * time.  At most MAX_STUBS live; the least recently used goes first.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/rseq.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ptrace.h"
+
+#define USER_CS		0x33	/* the host's 64-bit user selectors */
+#define USER_SS		0x2b
+#define TASK_TOP	0x00007ffffffff000ULL
+#define REGION		PT_PAGE_2M
+
+static uint64_t stub_syscall_ip(void)
+{
+	return STUB_CODE_ADDR + (uint64_t)(ptrace_stub_syscall - ptrace_stub_code) + 2;
+}
+
+static uint64_t stub_trap_ip(void)
+{
+	return STUB_CODE_ADDR + (uint64_t)(ptrace_stub_int3 - ptrace_stub_code) + 1;
+}
+
+/* ---- The child side ------------------------------------------------- */
+
+static int install_seccomp(void)
+{
+	uint64_t ip = stub_syscall_ip();
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, instruction_pointer)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, instruction_pointer) + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ip >> 32), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(filter) / sizeof(filter[0]),
+		.filter = filter,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/*
+ * glibc registered this thread's rseq area in its TLS, which the stub is
+ * about to unmap: Linux would then kill the stub (SIGSEGV) on its way
+ * back to user mode.  Unregistering needs the length glibc registered,
+ * which is not __rseq_size (the feature size) on every glibc: try both.
+ */
+static void rseq_unregister(void)
+{
+	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	unsigned int len[] = { __rseq_size, 32 };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		if (!syscall(SYS_rseq, area, len[i], RSEQ_FLAG_UNREGISTER, RSEQ_SIG))
+			return;
+	_exit(5);
+}
+
+__attribute__((noreturn))
+static void stub_child(struct host *h, int go)
+{
+	struct sigaction sa;
+	sigset_t all;
+	char c;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (read(go, &c, 1) != 1)
+		_exit(1);
+	if (mmap((void *)STUB_CODE_ADDR, 0x1000, PROT_READ | PROT_EXEC,
+		 MAP_SHARED | MAP_FIXED_NOREPLACE, h->memfd,
+		 (off_t)h->mem_size) == MAP_FAILED ||
+	    mmap((void *)STUB_DATA_ADDR, 0x1000, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED_NOREPLACE, h->memfd,
+		 (off_t)h->mem_size + 0x1000) == MAP_FAILED)
+		_exit(2);
+	/* glibc registered this thread's rseq area in its TLS, which the
+	   stub is about to unmap: Linux would then kill it with SIGSEGV at
+	   its next preemption. */
+	if (__rseq_size)
+		rseq_unregister();
+	/* Nothing but the memfd stays open. */
+	if (h->memfd > 0)
+		syscall(SYS_close_range, 0, h->memfd - 1, 0);
+	syscall(SYS_close_range, h->memfd + 1, ~0U, 0);
+	if (install_seccomp() < 0)
+		_exit(3);
+	/* The first batch (stub_spawn) unmaps everything else, our stack
+	   included: never come back. */
+	((void (*)(void))STUB_CODE_ADDR)();
+	_exit(4);
+}
+
+/* ---- Tracing ---------------------------------------------------------- */
+
+static void regs_init(struct user_regs_struct *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->cs = USER_CS;
+	r->ss = USER_SS;
+	r->eflags = 0x202;
+}
+
+/* Wait for @pid's next stop; EINTR (the timer) is not an event. */
+static int stub_wait(struct host *h, pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, __WALL) < 0)
+		if (errno != EINTR)
+			host_die("waitpid(stub %d): %s", pid, strerror(errno));
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		struct stub *s;
+		unsigned int i;
+
+		for (i = 0; i < h->nstubs; i++) {
+			s = &h->stubs[i];
+			if (s->pid == pid)
+				host_die("the stub of guest root 0x%lx (pid %d) %s %d",
+					 (unsigned long)s->cr3, pid,
+					 WIFEXITED(status) ? "exited with status"
+							   : "was killed by signal",
+					 WIFEXITED(status) ? WEXITSTATUS(status)
+							   : WTERMSIG(status));
+		}
+		host_die("stub %d ended (status 0x%x)", pid, status);
+	}
+	return status;
+}
+
+/*
+ * Run the queued batch in @pid: until its int3 comes back.  The data
+ * page is writable by the guest's user code in every stub, so nothing in
+ * it is trusted: the count is ours, every op was written by us just now,
+ * and the user code of no stub runs until the batch is done.
+ */
+static void stub_batch(struct host *h, pid_t pid)
+{
+	struct stub_data *d = h->stub_data;
+	struct user_regs_struct r;
+	unsigned int i;
+	int status;
+
+	if (!h->nops)
+		return;
+	d->count = h->nops;
+	h->st.injections++;
+	h->st.injected_ops += h->nops;
+	regs_init(&r);
+	r.rip = STUB_CODE_ADDR;
+	if (ptrace(PTRACE_SETREGS, pid, 0, &r) < 0)
+		host_die("PTRACE_SETREGS(stub %d): %s", pid, strerror(errno));
+	for (;;) {
+		if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
+			host_die("PTRACE_CONT(stub %d): %s", pid, strerror(errno));
+		status = stub_wait(h, pid);
+		if (WSTOPSIG(status) != SIGTRAP || (status >> 16))
+			continue;	/* an interrupt, or a stray signal */
+		if (ptrace(PTRACE_GETREGS, pid, 0, &r) < 0)
+			host_die("PTRACE_GETREGS(stub %d): %s", pid, strerror(errno));
+		if (r.rip == stub_trap_ip())
+			break;
+		host_die("stub %d trapped at 0x%llx running its batch", pid, r.rip);
+	}
+	for (i = 0; i < h->nops; i++)
+		if (d->op[i].ret < 0 && d->op[i].ret > -4096)
+			host_die("stub %d: system call %lu (0x%lx, 0x%lx, ...) failed: %s",
+				 pid, (unsigned long)d->op[i].nr,
+				 (unsigned long)d->op[i].arg[0],
+				 (unsigned long)d->op[i].arg[1],
+				 strerror((int)-d->op[i].ret));
+	/* Leave nothing for the guest's user code to read there. */
+	memset(d, 0, offsetof(struct stub_data, op) + h->nops * sizeof(d->op[0]));
+	h->nops = 0;
+}
+
+static void stub_queue(struct host *h, pid_t pid, uint64_t nr, uint64_t a0,
+		       uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		       uint64_t a5)
+{
+	if (h->nops == STUB_MAX_OPS)
+		stub_batch(h, pid);
+	h->stub_data->op[h->nops++] = (struct stub_op){
+		.nr = nr, .arg = { a0, a1, a2, a3, a4, a5 },
+	};
+}
+
+static pid_t stub_spawn(struct host *h)
+{
+	int go[2];
+	pid_t pid;
+
+	memcpy(h->phys + h->mem_size, ptrace_stub_code,
+	       (size_t)(ptrace_stub_code_end - ptrace_stub_code));
+	/* The first batch: unmap everything but the stub pages.  The child
+	   runs it on its own (it is not traced yet when it starts). */
+	h->nops = 0;
+	stub_queue(h, 0, SYS_munmap, 0, STUB_CODE_ADDR, 0, 0, 0, 0);
+	stub_queue(h, 0, SYS_munmap, STUB_CODE_ADDR + STUB_SIZE,
+		   TASK_TOP - STUB_CODE_ADDR - STUB_SIZE, 0, 0, 0, 0);
+	h->stub_data->count = h->nops;
+	if (pipe2(go, O_CLOEXEC) < 0)
+		host_die("pipe: %s", strerror(errno));
+	uart__flush(&h->uart);
+	pid = fork();
+	if (pid < 0)
+		host_die("fork: %s", strerror(errno));
+	if (pid == 0)
+		stub_child(h, go[0]);
+	close(go[0]);
+	if (ptrace(PTRACE_SEIZE, pid, 0,
+		   PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0)
+		host_die("PTRACE_SEIZE(stub %d): %s", pid, strerror(errno));
+	if (write(go[1], "g", 1) != 1)
+		host_die("starting stub %d: %s", pid, strerror(errno));
+	close(go[1]);
+	for (;;) {
+		struct user_regs_struct r;
+		int status = stub_wait(h, pid);
+
+		if (WSTOPSIG(status) == SIGTRAP && !(status >> 16) &&
+		    ptrace(PTRACE_GETREGS, pid, 0, &r) == 0 &&
+		    r.rip == stub_trap_ip())
+			break;
+		if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
+			host_die("PTRACE_CONT(stub %d): %s", pid, strerror(errno));
+	}
+	if (h->stub_data->op[0].ret || h->stub_data->op[1].ret)
+		host_die("stub %d could not unmap the host", pid);
+	memset(h->stub_data, 0, sizeof(*h->stub_data));
+	h->nops = 0;
+	h->st.stubs_created++;
+	return pid;
+}
+
+/* ---- The stubs ------------------------------------------------------ */
+
+static struct stub *stub_find(struct host *h, uint64_t cr3)
+{
+	unsigned int i;
+
+	cr3 &= PT_ADDR;
+	for (i = 0; i < h->nstubs; i++)
+		if (h->stubs[i].cr3 == cr3)
+			return &h->stubs[i];
+	return NULL;
+}
+
+static void stub_kill(struct host *h, struct stub *s)
+{
+	int status;
+
+	kill(s->pid, SIGKILL);
+	while (waitpid(s->pid, &status, __WALL) < 0 && errno == EINTR)
+		;
+	s->npages = 0;
+	h->st.stubs_killed++;
+}
+
+static struct stub *stub_get(struct host *h, uint64_t cr3)
+{
+	struct stub *s = stub_find(h, cr3);
+	unsigned int i;
+
+	if (!s) {
+		if (h->nstubs < MAX_STUBS) {
+			s = &h->stubs[h->nstubs++];
+		} else {
+			s = &h->stubs[0];
+			for (i = 1; i < h->nstubs; i++)
+				if (h->stubs[i].last_used < s->last_used)
+					s = &h->stubs[i];
+			stub_kill(h, s);
+		}
+		s->cr3 = cr3 & PT_ADDR;
+		s->pid = stub_spawn(h);
+		s->validate = false;
+		s->npages = 0;
+	}
+	s->last_used = ++h->clock;
+	return s;
+}
+
+static struct stub_page *page_find(struct stub *s, uint64_t va)
+{
+	size_t i;
+
+	for (i = 0; i < s->npages; i++)
+		if (s->pages[i].va == va)
+			return &s->pages[i];
+	return NULL;
+}
+
+static void page_set(struct stub *s, uint64_t va, uint64_t pa,
+		     unsigned int prot)
+{
+	struct stub_page *p = page_find(s, va);
+
+	if (!p) {
+		if (s->npages == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : 64;
+
+			p = realloc(s->pages, cap * sizeof(*p));
+			if (!p)
+				host_die("out of memory");
+			s->pages = p;
+			s->cap = cap;
+		}
+		p = &s->pages[s->npages++];
+	}
+	*p = (struct stub_page){ va, pa, prot };
+}
+
+static unsigned int prot_of(unsigned int flags)
+{
+	return PROT_READ | PROT_EXEC | (flags & PT_W ? PROT_WRITE : 0);
+}
+
+/* Does the guest still map @p as recorded (or more permissively)? */
+static bool page_valid(struct host *h, struct stub *s,
+		       const struct stub_page *p)
+{
+	struct pt_map map;
+
+	if (pt_translate(&h->pt, s->cr3, p->va, &map) || !(map.flags & PT_U))
+		return false;
+	if ((map.pa & PT_ADDR) != p->pa)
+		return false;
+	return (prot_of(map.flags) & p->prot) == p->prot;
+}
+
+/* Before the stub runs: drop what the guest no longer maps. */
+static void stub_sync(struct host *h, struct stub *s)
+{
+	size_t i;
+
+	if (!s->validate)
+		return;
+	s->validate = false;
+	for (i = s->npages; i-- > 0;) {
+		if (page_valid(h, s, &s->pages[i]))
+			continue;
+		stub_queue(h, s->pid, SYS_munmap, s->pages[i].va, PT_PAGE_4K,
+			   0, 0, 0, 0);
+		s->pages[i] = s->pages[--s->npages];
+	}
+	stub_batch(h, s->pid);
+}
+
+static bool stub_va_ok(uint64_t va)
+{
+	return va < TASK_TOP &&
+	       !(va + PT_PAGE_4K > STUB_CODE_ADDR && va < STUB_CODE_ADDR + STUB_SIZE);
+}
+
+struct map_ctx {
+	struct host *h;
+	struct stub *s;
+	uint64_t run_va, run_pa, run_len;
+	unsigned int run_prot;
+};
+
+static void map_run_flush(struct map_ctx *c)
+{
+	if (!c->run_len)
+		return;
+	stub_queue(c->h, c->s->pid, SYS_mmap, c->run_va, c->run_len, c->run_prot,
+		   MAP_SHARED | MAP_FIXED, (uint64_t)c->h->memfd, c->run_pa);
+	c->run_len = 0;
+}
+
+static int map_extent(void *ctx, const struct pt_extent *e)
+{
+	struct map_ctx *c = ctx;
+	unsigned int prot = prot_of(e->flags);
+	uint64_t off;
+
+	if (!(e->flags & PT_U))
+		return 0;
+	for (off = 0; off < e->len; off += PT_PAGE_4K) {
+		uint64_t va = e->va + off, pa = e->pa + off;
+		struct stub_page *p = page_find(c->s, va);
+
+		if (!stub_va_ok(va) || pa + PT_PAGE_4K > c->h->mem_size ||
+		    (p && p->pa == pa && p->prot == prot)) {
+			map_run_flush(c);
+			continue;
+		}
+		if (!(c->run_len && c->run_va + c->run_len == va &&
+		      c->run_pa + c->run_len == pa && c->run_prot == prot)) {
+			map_run_flush(c);
+			c->run_va = va;
+			c->run_pa = pa;
+			c->run_prot = prot;
+		}
+		c->run_len += PT_PAGE_4K;
+		page_set(c->s, va, pa, prot);
+	}
+	map_run_flush(c);
+	return 0;
+}
+
+/*
+ * A page fault of the stub at @addr: map what the guest maps there (and
+ * around it) and return true to retry, or false with the #PF error code
+ * the guest kernel must see.
+ */
+static bool stub_fault(struct host *h, struct stub *s, uint64_t addr,
+		       uint32_t *err)
+{
+	uint64_t va = addr & ~(PT_PAGE_4K - 1), region = va & ~(REGION - 1);
+	struct map_ctx c = { .h = h, .s = s };
+	struct stub_page *p;
+	struct pt_map map;
+
+	*err = AFB_ACCESS_USER;
+	if (!stub_va_ok(va) || pt_translate(&h->pt, s->cr3, va, &map))
+		return false;
+	*err |= AFB_PF_PRESENT;
+	if (!(map.flags & PT_U) || map.pa >= h->mem_size)
+		return false;
+	p = page_find(s, va);
+	if (p && p->pa == (map.pa & PT_ADDR) && p->prot == prot_of(map.flags)) {
+		*err |= AFB_ACCESS_WRITE;	/* mapped as the guest says */
+		return false;
+	}
+	if (pt_extents(&h->pt, s->cr3, region, region + REGION, map_extent, &c))
+		return false;
+	stub_batch(h, s->pid);
+	return true;
+}
+
+/* ---- Notifications from the core ---------------------------------------- */
+
+void stub__cr3(struct host *h, uint64_t cr3)
+{
+	struct stub *s = stub_find(h, cr3);
+
+	if (s)
+		s->validate = true;
+}
+
+void stub__invlpg(struct host *h, uint64_t gva)
+{
+	struct stub *s = stub_find(h, h->vcpu.cr3);
+
+	if (s && page_find(s, gva & ~(PT_PAGE_4K - 1)))
+		s->validate = true;
+}
+
+void stub__flush(struct host *h, bool global)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->nstubs; i++)
+		if (global || h->stubs[i].cr3 == (h->vcpu.cr3 & PT_ADDR))
+			h->stubs[i].validate = true;
+}
+
+/* From the SIGALRM handler, while a stub runs. */
+void stub__interrupt(struct host *h)
+{
+	ptrace(PTRACE_INTERRUPT, h->cur_pid, 0, 0);
+}
+
+/* ---- Running user mode -------------------------------------------------- */
+
+static void regs_from_frame(struct user_regs_struct *r,
+			    const struct afb_frame *f, const struct afb_vcpu *v)
+{
+	regs_init(r);
+	r->rax = f->gpr[AFB_RAX];
+	r->rcx = f->gpr[AFB_RCX];
+	r->rdx = f->gpr[AFB_RDX];
+	r->rbx = f->gpr[AFB_RBX];
+	r->rsp = f->gpr[AFB_RSP];
+	r->rbp = f->gpr[AFB_RBP];
+	r->rsi = f->gpr[AFB_RSI];
+	r->rdi = f->gpr[AFB_RDI];
+	r->r8 = f->gpr[AFB_R8];
+	r->r9 = f->gpr[AFB_R9];
+	r->r10 = f->gpr[AFB_R10];
+	r->r11 = f->gpr[AFB_R11];
+	r->r12 = f->gpr[AFB_R12];
+	r->r13 = f->gpr[AFB_R13];
+	r->r14 = f->gpr[AFB_R14];
+	r->r15 = f->gpr[AFB_R15];
+	r->rip = f->rip;
+	r->eflags = (f->rflags & AFB_RFLAGS_REAL) | 0x202;
+	r->orig_rax = (unsigned long long)-1;
+	r->fs_base = v->fs_base;
+	r->gs_base = v->gs_base;
+}
+
+static void frame_from_regs(struct afb_frame *f,
+			    const struct user_regs_struct *r)
+{
+	f->gpr[AFB_RAX] = r->rax;
+	f->gpr[AFB_RCX] = r->rcx;
+	f->gpr[AFB_RDX] = r->rdx;
+	f->gpr[AFB_RBX] = r->rbx;
+	f->gpr[AFB_RSP] = r->rsp;
+	f->gpr[AFB_RBP] = r->rbp;
+	f->gpr[AFB_RSI] = r->rsi;
+	f->gpr[AFB_RDI] = r->rdi;
+	f->gpr[AFB_R8] = r->r8;
+	f->gpr[AFB_R9] = r->r9;
+	f->gpr[AFB_R10] = r->r10;
+	f->gpr[AFB_R11] = r->r11;
+	f->gpr[AFB_R12] = r->r12;
+	f->gpr[AFB_R13] = r->r13;
+	f->gpr[AFB_R14] = r->r14;
+	f->gpr[AFB_R15] = r->r15;
+	f->rip = r->rip;
+	f->next_rip = 0;
+	f->rflags = r->eflags;
+}
+
+/* Decode the sensitive instruction at user @rip; false if it is none. */
+static bool user_decode(struct host *h, struct stub *s, uint64_t rip,
+			struct afb_insn *insn)
+{
+	uint8_t bytes[15];
+	size_t n = 0;
+
+	while (n < sizeof(bytes) &&
+	       !memory__read(h, s->cr3, rip + n, bytes + n, 1, AFB_ACCESS_USER))
+		n++;
+	return n && afb_decode(bytes, n, 64, insn) > 0;
+}
+
+/* Emulate the instruction at frame->rip as the user's CPU would run it. */
+static int user_emulate(struct afb_vcpu *v, struct afb_frame *f,
+			const struct afb_insn *insn)
+{
+	int ret;
+
+	f->next_rip = 0;
+	ret = afb_vcpu_emulate(v, f, insn);
+	if (ret == AFB_VCPU_EXCEPTION)
+		ret = afb_vcpu_exception(v, f, v->exc.vector, v->exc.error_code);
+	return ret;
+}
+
+/* A PTRACE_SYSEMU stop: the user's syscall (or int $0x80) instruction. */
+static int user_syscall(struct host *h, struct stub *s, struct afb_frame *f,
+			const struct user_regs_struct *r)
+{
+	struct afb_vcpu *v = &h->vcpu;
+	struct afb_insn insn;
+	uint8_t b[2] = { 0, 0 };
+
+	h->st.syscalls++;
+	f->gpr[AFB_RAX] = r->orig_rax;
+	f->rip = r->rip - 2;
+	f->next_rip = r->rip;
+	/* The stub's own pages are no guest page: on the guest's CPU,
+	   running there is an instruction fetch #PF. */
+	if (!stub_va_ok(f->rip)) {
+		f->next_rip = 0;
+		v->cr2 = f->rip;
+		return afb_vcpu_exception(v, f, AFB_EXC_PF, AFB_ACCESS_USER | 0x10);
+	}
+	memory__read(h, s->cr3, f->rip, b, 2, AFB_ACCESS_USER);
+	if (r->cs == USER_CS && b[0] == 0x0f && b[1] == 0x05)
+		return afb_vcpu_syscall(v, f);
+	/* int $n (0x80 is a system call gate to Linux, not to the guest),
+	   or a syscall from a code segment the guest never gave it. */
+	if (user_decode(h, s, f->rip, &insn) && insn.kind == AFB_KIND_INT)
+		return user_emulate(v, f, &insn);
+	f->next_rip = 0;
+	return afb_vcpu_exception(v, f, AFB_EXC_UD, 0);
+}
+
+/*
+ * A signal stopped the stub.  Returns 1 to retry the user code, or the
+ * result of delivering an exception to the guest kernel (0 and cpl 0).
+ */
+static int user_signal(struct host *h, struct stub *s, struct afb_frame *f,
+		       int sig)
+{
+	struct afb_vcpu *v = &h->vcpu;
+	struct afb_insn insn;
+	uint32_t err = 0;
+	uint8_t vec;
+	siginfo_t si;
+
+	if (ptrace(PTRACE_GETSIGINFO, s->pid, 0, &si) < 0)
+		host_die("PTRACE_GETSIGINFO(stub %d): %s", s->pid, strerror(errno));
+	if (si.si_code <= 0 && sig != SIGSYS)
+		return 1;	/* sent by someone (kill, tty): not the guest's */
+	switch (sig) {
+	case SIGSEGV:
+		if (si.si_code == SEGV_MAPERR || si.si_code == SEGV_ACCERR) {
+			if (stub_fault(h, s, (uint64_t)si.si_addr, &err)) {
+				h->st.user_pagefaults++;
+				return 1;
+			}
+			v->cr2 = (uint64_t)si.si_addr;
+			vec = AFB_EXC_PF;
+			break;
+		}
+		/* #GP: a privileged instruction, or a non-canonical address */
+		if (user_decode(h, s, f->rip, &insn))
+			return user_emulate(v, f, &insn);
+		vec = AFB_EXC_GP;
+		break;
+	case SIGILL:
+		if (user_decode(h, s, f->rip, &insn))
+			return user_emulate(v, f, &insn);
+		vec = AFB_EXC_UD;
+		break;
+	case SIGTRAP:
+		if (user_decode(h, s, f->rip - 1, &insn) &&
+		    insn.kind == AFB_KIND_INT3) {
+			f->rip--;
+			return user_emulate(v, f, &insn);
+		}
+		vec = AFB_EXC_DB;
+		break;
+	case SIGFPE:
+		vec = si.si_code == FPE_INTDIV || si.si_code == FPE_INTOVF ?
+		      AFB_EXC_DE : 16;
+		break;
+	case SIGBUS:
+		vec = si.si_code == BUS_ADRALN ? 17 : AFB_EXC_GP;
+		break;
+	case SIGSYS:
+		/* The seccomp filter: a host system call that PTRACE_SYSEMU
+		   did not see (the vsyscall page).  On the guest's CPU that
+		   page is not mapped: an instruction fetch #PF there. */
+		v->cr2 = (uint64_t)si.si_call_addr;
+		err = AFB_ACCESS_USER | 0x10;
+		vec = AFB_EXC_PF;
+		break;
+	default:
+		return 1;
+	}
+	h->st.user_faults++;
+	if (h->verbose)
+		fprintf(stderr, "afterburn-ptrace: user exception %u (err 0x%x) at "
+			"rip 0x%lx, signal %d code %d addr %p\n", vec, err,
+			(unsigned long)f->rip, sig, si.si_code, si.si_addr);
+	return afb_vcpu_exception(v, f, vec, err);
+}
+
+void stub__run_user(struct host *h, struct afb_frame *f)
+{
+	struct afb_vcpu *v = &h->vcpu;
+	struct stub *s = stub_get(h, v->cr3);
+	struct user_regs_struct r;
+	int ret, status;
+
+	stub_sync(h, s);
+	h->st.user_runs++;
+	while (v->cpl == 3) {
+		h->cur_pid = s->pid;
+		h->state = RUN_USER;
+		ret = afb_vcpu_deliver_pending(v, f);
+		if (ret) {
+			h->state = RUN_HOST;
+			run__check(ret == 1 ? 0 : ret, "interrupting user mode");
+			h->st.user_irqs += ret == 1;
+			continue;
+		}
+		regs_from_frame(&r, f, v);
+		if (ptrace(PTRACE_SETREGS, s->pid, 0, &r) < 0 ||
+		    ptrace(PTRACE_SYSEMU, s->pid, 0, 0) < 0)
+			host_die("running stub %d: %s", s->pid, strerror(errno));
+		status = stub_wait(h, s->pid);
+		h->state = RUN_HOST;
+		if (ptrace(PTRACE_GETREGS, s->pid, 0, &r) < 0)
+			host_die("PTRACE_GETREGS(stub %d): %s", s->pid, strerror(errno));
+		frame_from_regs(f, &r);
+		if (WSTOPSIG(status) == (SIGTRAP | 0x80))
+			ret = user_syscall(h, s, f, &r);
+		else if (status >> 16)
+			ret = 1;	/* PTRACE_EVENT_STOP: the timer */
+		else
+			ret = user_signal(h, s, f, WSTOPSIG(status));
+		if (ret != 1)
+			run__check(ret, "entering the guest kernel from user mode");
+	}
+}
