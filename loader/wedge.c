@@ -188,19 +188,10 @@ static int rel32(uint64_t target, uint64_t from_end, int32_t *rel)
 	return 0;
 }
 
-/**
- * afb_wedge_call - make a site plan a 'call rel32'
- * @patch:  filled with e8 rel32 (5 bytes); the patcher pads the site with
- *          nops
- * @site:   the site: the call sits at its start
- * @target: the guest address to call
- *
- * Returns 0, -ERANGE if @target is more than 2 GiB away from the site's
- * call, -EINVAL if the site is shorter than a call (never for a valid
- * site: every kind's minimum site length is at least 5).
- */
-AFB_EXPORT int afb_wedge_call(struct afb_site_patch *patch,
-			      const struct afb_site *site, uint64_t target)
+/* The site becomes @opcode rel32 to @target (5 bytes; nops follow). */
+static int branch_rel32(struct afb_site_patch *patch,
+			const struct afb_site *site, uint8_t opcode,
+			uint64_t target)
 {
 	int32_t rel;
 	int ret;
@@ -210,10 +201,47 @@ AFB_EXPORT int afb_wedge_call(struct afb_site_patch *patch,
 	ret = rel32(target, site->addr + CALL_REL32_LEN, &rel);
 	if (ret)
 		return ret;
-	patch->bytes[0] = 0xe8;
+	patch->bytes[0] = opcode;
 	memcpy(patch->bytes + 1, &rel, sizeof(rel));
 	patch->len = CALL_REL32_LEN;
 	return 0;
+}
+
+/**
+ * afb_wedge_call - make a site plan a 'call rel32'
+ * @patch:  filled with e8 rel32 (5 bytes); the patcher pads the site with
+ *          nops
+ * @site:   the site: the call sits at its start
+ * @target: the guest address to call
+ *
+ * The call pushes its return address on the guest's stack: only for a
+ * thunk shared by many sites, and only where that stack is the kernel's.
+ * Returns 0, -ERANGE if @target is more than 2 GiB away from the site's
+ * call, -EINVAL if the site is shorter than a call (never for a valid
+ * site: every kind's minimum site length is at least 5).
+ */
+AFB_EXPORT int afb_wedge_call(struct afb_site_patch *patch,
+			      const struct afb_site *site, uint64_t target)
+{
+	return branch_rel32(patch, site, 0xe8, target);
+}
+
+/**
+ * afb_wedge_jmp - make a site plan a 'jmp rel32'
+ * @patch:  filled with e9 rel32 (5 bytes)
+ * @site:   the site: the jump sits at its start
+ * @target: the guest address of the site's own thunk
+ *
+ * A thunk made for one site knows where to return (the site's end), so
+ * the site can jump to it and the thunk jump back: the guest's stack is
+ * never touched, which is what sites that run on a user's stack (swapgs
+ * on syscall entry, sysret) or on no stack at all (an entry point) need.
+ * Returns as afb_wedge_call().
+ */
+AFB_EXPORT int afb_wedge_jmp(struct afb_site_patch *patch,
+			     const struct afb_site *site, uint64_t target)
+{
+	return branch_rel32(patch, site, 0xe9, target);
 }
 
 /*

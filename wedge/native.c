@@ -1,37 +1,28 @@
 // SPDX-License-Identifier: MIT
 /*
- * The "native" wedge: every patched site calls a thunk that runs the
+ * The "native" wedge: every patched site jumps to a thunk that runs the
  * site's original instruction.  It emulates nothing.  An image patched
  * with it boots on bare metal (or QEMU) and must behave exactly like the
  * unpatched one, which is what makes it a test of the whole patch path on
- * real CPU semantics: site decoding, the all-or-nothing patcher, the call
- * from the site, RIP-relative fix-ups, and that nothing on the way
- * changes a register or a flag.
+ * real CPU semantics: site decoding, the all-or-nothing patcher, the
+ * branch from the site, RIP-relative fix-ups, and that nothing on the way
+ * changes a register, a flag or the stack.
  *
  * Per site, in the wedge area:
  *
- *	lea 8(%rsp), %rsp	drop the return address the site's call pushed;
- *				lea leaves the flags alone, and the address is
- *				a per-site constant, so nothing needs saving
- *	<original insn>		copied, RIP-relative displacement fixed up;
- *				it runs on the stack the site had
+ *	<original insn>		copied, RIP-relative displacement fixed up
  *	jmp rel32		back to the end of the site
  *
- * and the site becomes 'call rel32 <thunk>' plus nops.
+ * and the site becomes 'jmp rel32 <thunk>' plus nops.  Jumps, not calls:
+ * the thunk belongs to one site and knows where to return, so the guest's
+ * stack is never touched, and swapgs and sysret on a user's stack, or the
+ * site at an entry point that runs before there is any stack, are patched
+ * like every other site.  An instruction that pushes a return address
+ * itself (int n, a far call) pushes the thunk's, and its handler returns
+ * into the thunk, which then jumps back.
  *
- * Not patched (left native, counted as such):
- *  - sites not in 64-bit mode: the test kernel's 32-bit PVH entry runs
- *    before paging, where the thunk's address is not mapped, and a call
- *    from 32-bit code could not reach it anyway;
- *  - swapgs, sysret and sysexit: they may run on a user-controlled stack
- *    (Linux's syscall entry and the test kernel's run swapgs before they
- *    switch stacks, and sysret/sysexit run after %rsp is the user's): the
- *    site's call would push into user memory, which may be unmapped or
- *    hold the user's red zone;
- *  - the site at the ELF entry point: the guest contract lets a host enter
- *    there with any %rsp (and PVH leaves %esp undefined), so its call
- *    could push anywhere.  A guest that runs more sites before it sets up
- *    a stack must say so in its contract.
+ * Not patched: sites not in 64-bit mode.  The test kernel's 32-bit PVH
+ * entry runs before paging, where the thunk's address is not mapped.
  *
  * 'sti; hlt' keeps sti's one-instruction interrupt shadow: afterburn-as
  * makes the pair one site of kind sti_hlt, so its thunk runs both.
@@ -41,23 +32,7 @@
 
 #include "wedges.h"
 
-#define THUNK_MAX	32	/* lea (5) + insn (<= 15) + jmp (5) */
-
-static const uint8_t lea_rsp_8[] = { 0x48, 0x8d, 0x64, 0x24, 0x08 };
-
-/* The kinds that may run on a user-controlled stack (see above). */
-static bool user_stack_kind(unsigned int kind)
-{
-	return kind == AFB_KIND_SWAPGS || kind == AFB_KIND_SYSRET ||
-	       kind == AFB_KIND_SYSEXIT;
-}
-
-static bool leave_native(const struct afb_image *image,
-			 const struct afb_site *site)
-{
-	return site->mode != 64 || user_stack_kind(site->kind) ||
-	       site->addr == afb_image_entry(image);
-}
+#define THUNK_MAX	20	/* insn (<= 15) + jmp (5) */
 
 /* Append 'jmp rel32' to @to at @code[*len], the code being at @at. */
 static int put_jmp(uint8_t *code, size_t *len, uint64_t at, uint64_t to)
@@ -77,16 +52,14 @@ static int build_thunk(const struct afb_site *site,
 		       const struct afb_image *image,
 		       const struct afb_insn *insn, uint64_t at, uint8_t *code)
 {
-	uint64_t back = site->addr + site->len;
-	size_t len = sizeof(lea_rsp_8);
+	size_t len;
 	int n;
 
-	memcpy(code, lea_rsp_8, len);
-	n = afb_wedge_copy_insn(image, site, insn, at + len, code + len);
+	n = afb_wedge_copy_insn(image, site, insn, at, code);
 	if (n < 0)
 		return n;
-	len += n;
-	n = put_jmp(code, &len, at, back);
+	len = n;
+	n = put_jmp(code, &len, at, site->addr + site->len);
 	return n ? n : (int)len;
 }
 
@@ -100,11 +73,11 @@ static int native_plan(const struct afb_wedge *wedge,
 	int len;
 
 	(void)wedge;
-	if (leave_native(image, site))
+	if (site->mode != 64)
 		return 0;
 	/* Room first: an area that is too small (or absent) is -ENOSPC,
 	 * whatever its address. */
-	len = sizeof(lea_rsp_8) + insn->len + 5;
+	len = insn->len + 5;
 	if (area->used > area->size || (size_t)len > area->size - area->used)
 		return -ENOSPC;
 	at = area->vaddr + area->used;
@@ -114,7 +87,7 @@ static int native_plan(const struct afb_wedge *wedge,
 	thunk = afb_wedge_emit_thunk(area, code, len);
 	if (!thunk)
 		return -ENOSPC;
-	return afb_wedge_call(patch, site, thunk);
+	return afb_wedge_jmp(patch, site, thunk);
 }
 
 const struct afb_wedge afb_wedge_native = {

@@ -5,7 +5,7 @@
  * What it does, so that it is a working wedge and not a stub: it patches
  * the 64-bit 'cpuid' sites (the first instruction most ports take over,
  * because the host decides which CPU features the guest sees) and leaves
- * every other site native.  Each patched site calls a thunk that, for
+ * every other site native.  Each patched site jumps to a thunk that, for
  * now, runs cpuid itself; an image patched with it boots wherever the
  * unpatched one does (`afterburn-patch IMAGE -o OUT --wedge=template
  * --area=...`, then boot OUT), and `--stats` shows the cpuid sites as
@@ -18,16 +18,17 @@
  *     afterburn_patch_SOURCES in Makefile.am.
  *  2. Decide which sites your host needs (patched_kind()).  Leave native
  *     what stays correct unpatched (DESIGN.md decision 6) and what your
- *     thunks cannot run safely: not-64-bit code, code on a user stack,
- *     the entry point (see native.c for why).
+ *     thunks cannot run: code that runs where the wedge area is not
+ *     mapped (here: anything not 64-bit, like a 32-bit boot path).
  *  3. Write the thunk for each kind (build_thunk()).  A thunk is entered
- *     by the site's 'call rel32', with the return address pushed on the
- *     guest's kernel stack.  It must preserve every register and flag the
- *     original instruction does not define, and return (here with a jmp
- *     to the site's end, having dropped the return address first; a
- *     shared thunk would 'ret' instead).  Replace the copied instruction
- *     with your host's emulation: read or write the virtual CPU, batch
- *     into a shared page, make one hypercall.
+ *     by the site's 'jmp rel32' and leaves with a jmp to the site's end:
+ *     a per-site thunk knows where it returns, so it never touches the
+ *     guest's stack (which may be a user's, or none at an entry point).
+ *     It must preserve every register and flag the original instruction
+ *     does not define.  Replace the copied instruction with your host's
+ *     emulation: read or write the virtual CPU, batch into a shared page,
+ *     make one hypercall.  (A thunk shared by many sites needs the site's
+ *     'call' and a 'ret', and then a kernel stack at every such site.)
  *  4. Where the wedge area lives is the host's business: give it with
  *     afterburn-patch --area, or have your VMM pass a struct
  *     afb_wedge_area to afb_wedge_apply().  It must be mapped at the same
@@ -45,28 +46,24 @@
 static bool patched_kind(const struct afb_image *image,
 			 const struct afb_site *site)
 {
-	return site->kind == AFB_KIND_CPUID && site->mode == 64 &&
-	       site->addr != afb_image_entry(image);
+	(void)image;
+	return site->kind == AFB_KIND_CPUID && site->mode == 64;
 }
 
 /*
- * Step 3: the thunk for @site, to run at @at.  Here: drop the return
- * address (lea keeps the flags), the original instruction, jmp back.
+ * Step 3: the thunk for @site, to run at @at.  Here: the original
+ * instruction, then jmp back to the end of the site.
  */
 static int build_thunk(const struct afb_image *image,
 		       const struct afb_site *site, const struct afb_insn *insn,
 		       uint64_t at, uint8_t *code)
 {
-	static const uint8_t lea_rsp_8[] = { 0x48, 0x8d, 0x64, 0x24, 0x08 };
-	size_t len = sizeof(lea_rsp_8);
 	int64_t rel;
-	int n;
+	int len;
 
-	memcpy(code, lea_rsp_8, len);
-	n = afb_wedge_copy_insn(image, site, insn, at + len, code + len);
-	if (n < 0)
-		return n;
-	len += n;
+	len = afb_wedge_copy_insn(image, site, insn, at, code);
+	if (len < 0)
+		return len;
 	rel = (int64_t)(site->addr + site->len - (at + len + 5));
 	if (rel < INT32_MIN || rel > INT32_MAX)
 		return -ERANGE;
@@ -94,8 +91,8 @@ static int template_plan(const struct afb_wedge *wedge,
 	(void)wedge;
 	if (!patched_kind(image, site))
 		return 0;
-	/* lea + insn + jmp must fit: -ENOSPC asks for a larger area */
-	if (area->used > area->size || area->size - area->used < 10U + insn->len)
+	/* insn + jmp must fit: -ENOSPC asks for a larger area */
+	if (area->used > area->size || area->size - area->used < 5U + insn->len)
 		return -ENOSPC;
 	at = area->vaddr + area->used;	/* where emit_thunk will put it */
 	len = build_thunk(image, site, insn, at, code);
@@ -104,7 +101,7 @@ static int template_plan(const struct afb_wedge *wedge,
 	thunk = afb_wedge_emit_thunk(area, code, len);
 	if (!thunk)
 		return -ENOSPC;		/* the area is full */
-	return afb_wedge_call(patch, site, thunk);
+	return afb_wedge_jmp(patch, site, thunk);
 }
 
 const struct afb_wedge afb_wedge_template = {

@@ -81,9 +81,15 @@ int afb_wedge_apply(const struct afb_image *image, struct afb_memory *mem,
 uint64_t afb_wedge_emit_thunk(struct afb_wedge_area *area, const void *code,
 			      size_t len);
 
-/* Make @patch a 'call rel32' from @site to @target; -ERANGE if too far. */
+/*
+ * Make @patch a 'call rel32' (pushes a return address on the guest's
+ * stack) or a 'jmp rel32' (touches no stack: for a per-site thunk that
+ * jumps back to the site's end) from @site to @target; -ERANGE if too far.
+ */
 int afb_wedge_call(struct afb_site_patch *patch, const struct afb_site *site,
 		   uint64_t target);
+int afb_wedge_jmp(struct afb_site_patch *patch, const struct afb_site *site,
+		  uint64_t target);
 
 /*
  * afb_wedge_copy_insn - copy the site's original instruction (@insn, at
