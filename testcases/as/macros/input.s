@@ -76,3 +76,7 @@ m:
 	sti
 	.code64
 	ret
+
+# Linux's FILL_RETURN_BUFFER hands ALTERNATIVE a whole list of statements,
+# with commas and ';', as one argument: the cascade must compare it quoted.
+	ALTERNATIVE "", "mov $(32/2), %rax; 771: call 772f; int3; 772: add $8, %rsp", 3
