@@ -1,0 +1,120 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Boot the afterburnt test kernel under afterburn-kvm and check what it
+# printed, its exit status and the VM-exit counts.  Sourced by
+# boot-patched.sh and boot-no-patch.sh with MODE set to "patched" or
+# "no-patch".
+#
+# Environment: KERNEL_AFTERBURNT (the image, required), AFTERBURN_KVM
+# (default: afterburn-kvm in the build tree), KVM_TIMEOUT (seconds, 300).
+#
+# Exit: 0 pass, 1 fail, 77 skip (no usable /dev/kvm), 99 setup error.
+#
+# On a PVM host (/sys/module/kvm_pvm) the guest cannot get past the first
+# system call of init: PVM does not switch a non-PVM guest to supervisor
+# mode on 'syscall', so the CPU fetches the kernel's syscall entry in user
+# mode and takes a #PF (doc/afterburn-kvm.pod, BUGS).  There this test
+# checks everything up to that point instead, and says so.
+
+: "${MODE:?}"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kvm=${AFTERBURN_KVM:-$top/afterburn-kvm}
+timeout=${KVM_TIMEOUT:-300}
+name="kvm boot ($MODE)"
+
+if [ ! -e /dev/kvm ]; then
+	echo "SKIP: $name: /dev/kvm does not exist (no KVM on this machine)" >&2
+	echo "*** SKIPPED: afterburn-kvm needs /dev/kvm ***" >&2
+	exit 77
+fi
+if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+	echo "SKIP: $name: /dev/kvm is not readable and writable by $(id -un)" >&2
+	echo "*** SKIPPED: afterburn-kvm needs access to /dev/kvm ***" >&2
+	exit 77
+fi
+if [ -z "$KERNEL_AFTERBURNT" ] || [ ! -f "$KERNEL_AFTERBURNT" ]; then
+	echo "ERROR: $name: KERNEL_AFTERBURNT='$KERNEL_AFTERBURNT' is not a file" >&2
+	exit 99
+fi
+if [ ! -x "$kvm" ]; then
+	echo "ERROR: $name: $kvm is not built" >&2
+	exit 99
+fi
+
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+bad() { echo "FAIL: $name: $*" >&2; fail=1; }
+
+flags="--stats --timeout=$timeout"
+[ "$MODE" = no-patch ] && flags="$flags --no-patch"
+# shellcheck disable=SC2086
+"$kvm" $flags -m 128 -append tests -kernel "$KERNEL_AFTERBURNT" \
+	>"$tmp/out" 2>"$tmp/err"
+status=$?
+tr -d '\r' <"$tmp/out" >"$tmp/console"
+echo "--- console ($name)"; cat "$tmp/console"
+echo "--- stderr"; cat "$tmp/err"
+echo "--- exit status $status"
+
+count() {	# count PORT-DIR PORT: the exits of that port in the stats
+	awk -v d="$1" -v p="$2" '$1 == d && $2 == p { print $NF; f = 1 }
+		END { if (!f) print 0 }' "$tmp/err"
+}
+exits=$(awk '/exits to the VMM:/ { print $NF }' "$tmp/err")
+bytes=$(awk '$1 == "console" && $2 == "bytes" { print $NF }' "$tmp/err")
+lsr=$(count in 0x03fd)
+thr=$(count out 0x03f8)
+wcall=$(count out 0xafb0)
+
+grep -q '^kernel: afterburner test kernel$' "$tmp/console" || bad "no banner"
+grep -q '^kernel: cmdline "tests"$' "$tmp/console" || bad "command line not passed"
+grep -q '^kernel: cpu vendor=' "$tmp/console" || bad "no cpuid line"
+grep -q '^kernel: timer 250 Hz' "$tmp/console" || bad "no timer interrupts (PIT/PIC)"
+[ -n "$exits" ] && [ -n "$bytes" ] || bad "--stats printed no exit counts"
+
+# Exit counts: unpatched, every console byte is an LSR read and a THR
+# write; patched, a few exits in all (one per line, plus device set-up).
+case $MODE in
+no-patch)
+	grep -q 'sites not patched' "$tmp/err" || bad "sites reported patched"
+	[ "$thr" -ge "$bytes" ] || bad "THR exits $thr < console bytes $bytes"
+	[ "$lsr" -ge "$bytes" ] || bad "LSR exits $lsr < console bytes $bytes"
+	[ "$wcall" -eq 0 ] || bad "wedge calls without a wedge"
+	;;
+patched)
+	grep -Eq 'sites patched [1-9]' "$tmp/err" || bad "no site patched"
+	grep -Eq '^  out +patched +[1-9]' "$tmp/err" || bad "no out site patched"
+	grep -Eq '^  cpuid +patched +[1-9]' "$tmp/err" || bad "no cpuid site patched"
+	[ "$lsr" -eq 0 ] || bad "LSR reads exited $lsr times"
+	[ "$thr" -le 2 ] || bad "THR writes exited $thr times (not buffered)"
+	[ "$wcall" -ge 1 ] || bad "no console flush"
+	lines=$(wc -l <"$tmp/console")
+	[ "$wcall" -le "$((lines + 2))" ] || bad "$wcall flushes for $lines lines"
+	[ "$exits" -lt 100 ] || bad "$exits exits to the VMM"
+	;;
+esac
+
+if grep -q '^SUMMARY ' "$tmp/console"; then
+	grep -q '^SUMMARY passed=[0-9]* failed=0$' "$tmp/console" || bad "self-tests failed"
+	[ "$status" -eq 0 ] || bad "exit status $status, want 0"
+elif [ -d /sys/module/kvm_pvm ]; then
+	entry=$(nm "$KERNEL_AFTERBURNT" 2>/dev/null | awk '$3 == "syscall_entry" { print $1 }' |
+		sed 's/^0*/0x/')
+	if grep -q "^kernel: pid 1 (init) killed: page fault (trap 14, err 0x5) at rip $entry addr $entry\$" \
+		"$tmp/console"; then
+		echo "NOTE: $name: PVM host: init reached user mode and was killed at its first"
+		echo "NOTE: syscall (#PF fetching syscall_entry $entry in user mode): a PVM"
+		echo "NOTE: limitation, not a VMM bug; everything before it was checked."
+		st=$(sed -n 's/^kernel: poweroff status=\([0-9]*\)$/\1/p' "$tmp/console")
+		[ -n "$st" ] && [ "$status" -eq $((st & 255)) ] ||
+			bad "exit status $status, guest said ${st:-nothing}"
+	else
+		bad "on PVM, expected init to be killed at syscall_entry ($entry)"
+	fi
+else
+	bad "no SUMMARY line"
+fi
+
+[ $fail -eq 0 ] && echo "PASS: $name ($exits exits to the VMM, $bytes console bytes)"
+exit $fail

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The in-guest half of the KVM wedge: its layout in the wedge window and
+ * the data page it shares with the VMM.  Used by guest.S and by patch.c.
+ *
+ * The wedge occupies the 2 MiB of guest RAM at the top of memory (reserved
+ * in the memory map), mapped with one 2 MiB page at WEDGE_VADDR:
+ *
+ *	+0x00000  code (guest.S), at most WG_CODE_MAX bytes
+ *	+0x04000  data page (below), written by the wedge and the VMM
+ *	+0x10000  per-site thunks (patch.c), up to +0x1fd000
+ *	+0x1fd000 PDPT and PD that map the window (not mapped themselves)
+ */
+#ifndef AFB_KVM_GUEST_H
+#define AFB_KVM_GUEST_H
+
+#define WG_CODE_OFF		0x0
+#define WG_CODE_MAX		0x4000
+#define WG_DATA_OFF		0x4000
+#define WG_THUNK_OFF		0x10000
+#define WG_PGTABLE_OFF		0x1fd000
+#define WG_THUNK_MAX		(WG_PGTABLE_OFF - WG_THUNK_OFF)
+
+/* The data page, offsets from WG_DATA_OFF. */
+#define WD_PML4E		0x000	/* u64: PML4 entry of the window */
+#define WD_CON_LEN		0x008	/* u32: bytes in WD_CON_BUF */
+#define WD_UART_LCR		0x00c	/* u8: last LCR written (DLAB) */
+#define WD_MSR_CACHE		0x040	/* 8 x {u64 value, u64 valid} */
+#define WD_MSR_FIRST		0xc0000080	/* EFER, STAR, LSTAR, CSTAR, SFMASK */
+#define WD_MSR_COUNT		5
+#define WD_CPUID_STD		0x100	/* 32 x struct wg_cpuid: leaves 0-0x1f */
+#define WD_CPUID_EXT		0x500	/* 32 x: 0x80000000-0x8000001f */
+#define WD_CPUID_LEAVES		32
+#define WD_CON_BUF		0x1000	/* console bytes for the VMM */
+#define WD_CON_SIZE		0x1000
+
+/* struct wg_cpuid: 32 bytes */
+#define WC_EAX			0
+#define WC_EBX			4
+#define WC_ECX			8
+#define WC_EDX			12
+#define WC_VALID		16	/* u32: 1 if this leaf's subleaf 0 is cached */
+#define WC_INDEXED		20	/* u32: 1 if the leaf has subleaves */
+#define WC_SIZE			32
+
+/* Wedge-to-VMM calls: 'out %eax, %dx' with %dx = WG_PORT, %eax = call. */
+#define WG_PORT			0xafb0
+#define WG_CALL_FLUSH		1	/* write WD_CON_LEN bytes of WD_CON_BUF */
+
+#define WG_COM1			0x3f8
+#define WG_COM1_LCR		0x3fb
+#define WG_COM1_LSR		0x3fd
+#define WG_LSR_IDLE		0x60	/* THRE | TEMT: what serial.c answers */
+#define WG_POWER_PORT		0xf4
+
+#endif

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * afterburn-kvm: a small VMM on /dev/kvm for afterburnt guests.
+ *
+ * One file per part, as kvmtool does it: main.c (options), kvm.c (the
+ * VM, its memory and the port I/O bus), cpu.c (the vCPU and the one exit
+ * switch), stats.c (exit counts), loader.c (ELF and PVH boot), patch.c
+ * (the sites and the VMM side of the wedge; guest.S is the in-guest side),
+ * serial.c and power.c (devices).  Devices register themselves with
+ * dev_init().
+ */
+#ifndef AFB_KVM_KVM_H
+#define AFB_KVM_KVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+#include <afterburn/afterburn.h>
+
+#define KVM_EXIT_STATUS_VMM	125	/* the VMM could not run the guest */
+#define KVM_EXIT_STATUS_GUEST	124	/* the guest stopped without power-off */
+
+/* Guest-physical layout that the VMM owns (doc/afterburn-kvm.pod). */
+#define BOOT_GDT		0x5000	/* GDT for the 64-bit entry */
+#define BOOT_INFO		0x6000	/* struct hvm_start_info */
+#define BOOT_MEMMAP		0x6100	/* struct hvm_memmap_entry[] */
+#define BOOT_MEMMAP_MAX		16
+#define BOOT_MODLIST		0x6400	/* struct hvm_modlist_entry */
+#define BOOT_CMDLINE		0x7000	/* command line, NUL-terminated */
+#define BOOT_CMDLINE_MAX	0x1000
+#define BOOT_PGTABLE		0x8000	/* PML4, PDPT, 4 PDs: 64-bit entry */
+#define BOOT_STACK_TOP		0x5000	/* %rsp for the 64-bit entry */
+
+/* The wedge: 2 MiB of guest RAM at the top, reserved in the memory map. */
+#define WEDGE_SIZE		0x200000UL
+#define WEDGE_VADDR		0x00000fffc0000000UL	/* doc/guest-contract.md */
+#define GUEST_KERNEL_BASE	0x0000100000000000UL
+#define WEDGE_PML4_SLOT		31
+
+struct kvm;
+
+struct kvm_stats {
+	uint64_t exits[64];		/* user-space exits by KVM_EXIT_* */
+	uint64_t ports[2][0x10000];	/* [out][port] */
+	uint64_t msr_read, msr_write, msr_fault;
+	uint64_t hypercalls;		/* wedge-to-VMM port calls */
+	uint64_t console_bytes;
+};
+
+struct kvm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	uint64_t ram_size;
+	bool no_patch;
+	bool stats;
+	bool entry32;		/* start at the PVH 32-bit entry */
+	bool verbose;
+	unsigned int timeout;	/* seconds, 0 = none */
+	const char *disable;	/* kinds the wedge must leave native */
+};
+
+struct kvm {
+	struct kvm_config cfg;
+	int sys_fd;
+	int vm_fd;
+	uint8_t *ram;
+	uint64_t ram_size;
+	uint64_t wedge_phys;	/* start of the wedge's reserved RAM */
+
+	uint64_t entry64;	/* e_entry */
+	uint64_t entry32;	/* XEN_ELFNOTE_PHYS32_ENTRY, 0 if none */
+	uint64_t image_start;	/* lowest p_paddr of a PT_LOAD */
+	uint64_t image_end;	/* first physical byte above the image */
+	uint64_t load_delta;	/* p_vaddr - p_paddr of every PT_LOAD */
+	bool load_delta_ok;	/* ... if they all agree */
+	void *image_file;	/* the ELF file, mapped */
+	size_t image_size;
+
+	struct kvm_cpu *cpu;
+	struct kvm_stats stats;
+
+	bool powered_off;
+	int exit_status;
+};
+
+/* ---- kvm.c -------------------------------------------------------- */
+typedef void (*pio_fn)(struct kvm *kvm, uint16_t port, uint8_t *data,
+		       unsigned int size, bool out, void *ptr);
+
+int kvm__init(struct kvm *kvm);
+void kvm__exit(struct kvm *kvm);
+int kvm__register_pio(uint16_t base, uint16_t len, pio_fn fn, void *ptr);
+void kvm__emulate_pio(struct kvm *kvm, uint16_t port, uint8_t *data,
+		      unsigned int size, bool out);
+void *kvm__gpa(struct kvm *kvm, uint64_t gpa, uint64_t len);
+int kvm__devices_init(struct kvm *kvm);
+int kvm__devices_add(int (*init)(struct kvm *), const char *name);
+
+#define dev_init(fn)							\
+static void __attribute__((constructor)) dev_init_##fn(void)		\
+{									\
+	kvm__devices_add(fn, #fn);					\
+}
+
+/* ---- cpu.c -------------------------------------------------------- */
+int kvm_cpu__init(struct kvm *kvm);
+int kvm_cpu__reset(struct kvm *kvm);
+int kvm_cpu__run(struct kvm *kvm);
+void kvm_cpu__exit(struct kvm *kvm);
+int kvm_cpu__stats_fd(struct kvm *kvm);
+void kvm_cpu__dump_msrs(struct kvm *kvm);
+const struct kvm_cpuid2 *kvm_cpu__cpuid(struct kvm *kvm);
+
+/* ---- loader.c ----------------------------------------------------- */
+int loader__load(struct kvm *kvm);
+void loader__unload(struct kvm *kvm);
+
+/* ---- patch.c ------------------------------------------------------ */
+int patch__apply(struct kvm *kvm);
+uint64_t patch__wedge_pml4e(struct kvm *kvm);
+void patch__flush_console(struct kvm *kvm);
+void patch__print_stats(struct kvm *kvm);
+
+/* ---- serial.c ----------------------------------------------------- */
+void serial8250__write(struct kvm *kvm, const uint8_t *buf, size_t len);
+void serial8250__flush(void);
+
+/* ---- stats.c ------------------------------------------------------ */
+void stats__print(struct kvm *kvm);
+
+/* ---- util (main.c) ------------------------------------------------ */
+void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern bool kvm_verbose;
+
+#endif

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The boot loader: copies the PT_LOAD segments of an ELF64 image to their
+ * p_paddr, finds the PVH entry (XEN_ELFNOTE_PHYS32_ENTRY) and builds the
+ * hvm_start_info with the memory map, the command line and the initrd as
+ * module 0, all below 1 MiB (doc/afterburn-kvm.pod has the layout).
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvm.h"
+
+#define XEN_ELFNOTE_PHYS32_ENTRY	18
+#define HVM_START_MAGIC			0x336ec578
+#define HVM_MEMMAP_RAM			1
+#define HVM_MEMMAP_RESERVED		2
+
+struct hvm_start_info {
+	uint32_t magic, version, flags, nr_modules;
+	uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
+	uint32_t memmap_entries, reserved;
+};
+
+struct hvm_modlist_entry {
+	uint64_t paddr, size, cmdline_paddr, reserved;
+};
+
+struct hvm_memmap_entry {
+	uint64_t addr, size;
+	uint32_t type, reserved;
+};
+
+static int map_file(const char *path, void **buf, size_t *size)
+{
+	struct stat st;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (st.st_size == 0) {
+		r = -ENOEXEC;
+		goto out;
+	}
+	*size = st.st_size;
+	*buf = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (*buf == MAP_FAILED)
+		r = -errno;
+out:
+	close(fd);
+	return r;
+}
+
+static bool in_file(struct kvm *kvm, uint64_t off, uint64_t len)
+{
+	return off <= kvm->image_size && len <= kvm->image_size - off;
+}
+
+/* Look for the PVH entry in one PT_NOTE segment. */
+static void loader_scan_notes(struct kvm *kvm, const Elf64_Phdr *ph)
+{
+	const uint8_t *p = (const uint8_t *)kvm->image_file + ph->p_offset;
+	uint64_t left = ph->p_filesz;
+
+	while (left >= sizeof(Elf64_Nhdr)) {
+		const Elf64_Nhdr *n = (const Elf64_Nhdr *)p;
+		uint64_t name = (n->n_namesz + 3) & ~3ULL;
+		uint64_t desc = (n->n_descsz + 3) & ~3ULL;
+		uint64_t total = sizeof(*n) + name + desc;
+
+		if (total > left)
+			return;
+		if (n->n_type == XEN_ELFNOTE_PHYS32_ENTRY && n->n_namesz == 4 &&
+		    !memcmp(p + sizeof(*n), "Xen", 4) && n->n_descsz >= 4) {
+			uint64_t v = 0;
+
+			memcpy(&v, p + sizeof(*n) + name,
+			       n->n_descsz >= 8 ? 8 : 4);
+			kvm->entry32 = v;
+		}
+		p += total;
+		left -= total;
+	}
+}
+
+static int loader_load_segments(struct kvm *kvm)
+{
+	const Elf64_Ehdr *eh = kvm->image_file;
+	const Elf64_Phdr *ph;
+	unsigned int i, loads = 0;
+
+	if (kvm->image_size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64 ||
+	    eh->e_type != ET_EXEC || eh->e_phentsize != sizeof(*ph) ||
+	    !in_file(kvm, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(*ph))) {
+		pr_err("%s: not an x86-64 ELF executable", kvm->cfg.kernel);
+		return -ENOEXEC;
+	}
+	ph = (const Elf64_Phdr *)((const uint8_t *)kvm->image_file + eh->e_phoff);
+	for (i = 0; i < eh->e_phnum; i++, ph++) {
+		uint8_t *dst;
+
+		if (ph->p_type == PT_NOTE && in_file(kvm, ph->p_offset, ph->p_filesz))
+			loader_scan_notes(kvm, ph);
+		if (ph->p_type != PT_LOAD || !ph->p_memsz)
+			continue;
+		dst = kvm__gpa(kvm, ph->p_paddr, ph->p_memsz);
+		if (!dst || ph->p_filesz > ph->p_memsz ||
+		    !in_file(kvm, ph->p_offset, ph->p_filesz) ||
+		    ph->p_paddr < BOOT_CMDLINE + BOOT_CMDLINE_MAX ||
+		    ph->p_paddr + ph->p_memsz > kvm->wedge_phys) {
+			pr_err("%s: segment %u (paddr %#llx, %#llx bytes) does not fit in guest RAM (%llu MiB)",
+			       kvm->cfg.kernel, i, (unsigned long long)ph->p_paddr,
+			       (unsigned long long)ph->p_memsz,
+			       (unsigned long long)(kvm->ram_size >> 20));
+			return -E2BIG;
+		}
+		memcpy(dst, (const uint8_t *)kvm->image_file + ph->p_offset, ph->p_filesz);
+		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+		if (ph->p_paddr + ph->p_memsz > kvm->image_end)
+			kvm->image_end = ph->p_paddr + ph->p_memsz;
+		if (!loads || ph->p_paddr < kvm->image_start)
+			kvm->image_start = ph->p_paddr;
+		if (!loads)
+			kvm->load_delta = ph->p_vaddr - ph->p_paddr;
+		else if (kvm->load_delta != ph->p_vaddr - ph->p_paddr)
+			kvm->load_delta_ok = false;
+		if (!loads)
+			kvm->load_delta_ok = true;
+		loads++;
+	}
+	if (!loads) {
+		pr_err("%s: no PT_LOAD segment", kvm->cfg.kernel);
+		return -ENOEXEC;
+	}
+	kvm->entry64 = eh->e_entry;
+	return 0;
+}
+
+static void memmap_add(struct hvm_memmap_entry *map, uint32_t *n,
+		       uint64_t addr, uint64_t size, uint32_t type)
+{
+	if (*n < BOOT_MEMMAP_MAX && size)
+		map[(*n)++] = (struct hvm_memmap_entry){ addr, size, type, 0 };
+}
+
+/* The initrd: page-aligned at the top of RAM, below the wedge. */
+static int loader_load_initrd(struct kvm *kvm, struct hvm_start_info *si)
+{
+	struct hvm_modlist_entry *mod = kvm__gpa(kvm, BOOT_MODLIST, sizeof(*mod));
+	void *buf;
+	size_t size;
+	uint64_t at;
+	int r;
+
+	r = map_file(kvm->cfg.initrd, &buf, &size);
+	if (r < 0) {
+		pr_err("%s: %s", kvm->cfg.initrd, strerror(-r));
+		return r;
+	}
+	at = (kvm->wedge_phys - size) & ~0xfffULL;
+	if (size > kvm->wedge_phys || at < kvm->image_end) {
+		pr_err("%s: %zu bytes do not fit in guest RAM above the kernel",
+		       kvm->cfg.initrd, size);
+		munmap(buf, size);
+		return -E2BIG;
+	}
+	memcpy(kvm->ram + at, buf, size);
+	munmap(buf, size);
+	*mod = (struct hvm_modlist_entry){ .paddr = at, .size = size };
+	si->nr_modules = 1;
+	si->modlist_paddr = BOOT_MODLIST;
+	return 0;
+}
+
+static int loader_build_start_info(struct kvm *kvm)
+{
+	struct hvm_start_info *si = kvm__gpa(kvm, BOOT_INFO, sizeof(*si));
+	struct hvm_memmap_entry *map =
+		kvm__gpa(kvm, BOOT_MEMMAP, BOOT_MEMMAP_MAX * sizeof(*map));
+	uint32_t n = 0;
+
+	memset(si, 0, sizeof(*si));
+	si->magic = HVM_START_MAGIC;
+	si->version = 1;
+	if (kvm->cfg.cmdline) {
+		size_t len = strlen(kvm->cfg.cmdline);
+
+		if (len >= BOOT_CMDLINE_MAX) {
+			pr_err("-append: command line longer than %d bytes",
+			       BOOT_CMDLINE_MAX - 1);
+			return -E2BIG;
+		}
+		memcpy(kvm__gpa(kvm, BOOT_CMDLINE, len + 1), kvm->cfg.cmdline, len + 1);
+		si->cmdline_paddr = BOOT_CMDLINE;
+	}
+	if (kvm->cfg.initrd) {
+		int r = loader_load_initrd(kvm, si);
+
+		if (r < 0)
+			return r;
+	}
+	memmap_add(map, &n, 0, 0x9fc00, HVM_MEMMAP_RAM);
+	memmap_add(map, &n, 0x9fc00, 0x100000 - 0x9fc00, HVM_MEMMAP_RESERVED);
+	memmap_add(map, &n, 0x100000, kvm->wedge_phys - 0x100000, HVM_MEMMAP_RAM);
+	memmap_add(map, &n, kvm->wedge_phys, WEDGE_SIZE, HVM_MEMMAP_RESERVED);
+	si->memmap_paddr = BOOT_MEMMAP;
+	si->memmap_entries = n;
+	return 0;
+}
+
+int loader__load(struct kvm *kvm)
+{
+	int r;
+
+	r = map_file(kvm->cfg.kernel, &kvm->image_file, &kvm->image_size);
+	if (r < 0) {
+		pr_err("%s: %s", kvm->cfg.kernel,
+		       r == -ENOEXEC ? "empty file" : strerror(-r));
+		kvm->image_file = NULL;
+		return r;
+	}
+	r = loader_load_segments(kvm);
+	if (r < 0)
+		return r;
+	if (kvm->cfg.entry32 && !kvm->entry32) {
+		pr_err("%s: no PVH entry (XEN_ELFNOTE_PHYS32_ENTRY note)",
+		       kvm->cfg.kernel);
+		return -ENOEXEC;
+	}
+	if (kvm->cfg.entry32 && kvm__gpa(kvm, kvm->entry32, 1) == NULL) {
+		pr_err("%s: PVH entry %#llx outside guest RAM", kvm->cfg.kernel,
+		       (unsigned long long)kvm->entry32);
+		return -ENOEXEC;
+	}
+	return loader_build_start_info(kvm);
+}
+
+void loader__unload(struct kvm *kvm)
+{
+	if (kvm->image_file)
+		munmap(kvm->image_file, kvm->image_size);
+	kvm->image_file = NULL;
+}

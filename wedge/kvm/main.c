@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+/*
+ * afterburn-kvm: boot an (afterburnt) x86-64 kernel with a PVH entry on
+ * /dev/kvm.  The options, their table, and the order of boot:
+ * VM and RAM, devices, image, vCPU, patching, run.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "kvm.h"
+
+bool kvm_verbose;
+static struct kvm the_kvm;
+
+static void pr_msg(const char *tag, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "afterburn-kvm: %s", tag);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void pr_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pr_msg("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void pr_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pr_msg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void pr_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pr_msg("", fmt, ap);
+	va_end(ap);
+}
+
+enum {
+	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_APPEND = 'a', OPT_MEM = 'm',
+	OPT_HELP = 'h', OPT_NO_PATCH = 256, OPT_STATS, OPT_ENTRY, OPT_TIMEOUT,
+	OPT_VERBOSE, OPT_VERSION, OPT_NOGRAPHIC, OPT_DISABLE,
+};
+
+/* The option table: QEMU's spelling; one or two dashes both work. */
+static const struct option options[] = {
+	{ "kernel",	required_argument, NULL, OPT_KERNEL },
+	{ "initrd",	required_argument, NULL, OPT_INITRD },
+	{ "append",	required_argument, NULL, OPT_APPEND },
+	{ "m",		required_argument, NULL, OPT_MEM },
+	{ "no-patch",	no_argument,	   NULL, OPT_NO_PATCH },
+	{ "stats",	no_argument,	   NULL, OPT_STATS },
+	{ "disable",	required_argument, NULL, OPT_DISABLE },
+	{ "entry",	required_argument, NULL, OPT_ENTRY },
+	{ "timeout",	required_argument, NULL, OPT_TIMEOUT },
+	{ "nographic",	no_argument,	   NULL, OPT_NOGRAPHIC },
+	{ "verbose",	no_argument,	   NULL, OPT_VERBOSE },
+	{ "help",	no_argument,	   NULL, OPT_HELP },
+	{ "h",		no_argument,	   NULL, OPT_HELP },
+	{ "version",	no_argument,	   NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void usage(FILE *f)
+{
+	fputs("Usage: afterburn-kvm [OPTION]... [-kernel] IMAGE\n"
+	      "Boot an x86-64 ELF kernel with a PVH entry on /dev/kvm; patch its\n"
+	      "Afterburn sites into the KVM wedge first.\n"
+	      "\n"
+	      "  -kernel IMAGE     the kernel (ELF64 with XEN_ELFNOTE_PHYS32_ENTRY)\n"
+	      "  -initrd FILE      passed as PVH module 0\n"
+	      "  -append CMDLINE   the kernel command line\n"
+	      "  -m SIZE           guest RAM in MiB, or with a K, M or G suffix\n"
+	      "                    (default 128M, 8M to 3G)\n"
+	      "  --no-patch        boot the image as it is, sites unpatched\n"
+	      "  --disable=KINDS   leave these site kinds native (comma-separated\n"
+	      "                    names as afterburn-sites prints them)\n"
+	      "  --stats           print VM exits by reason (and the patch counts)\n"
+	      "                    to standard error when the guest stops\n"
+	      "  --entry=64|pvh    start at e_entry in long mode with page tables\n"
+	      "                    built by the VMM (default), or at the 32-bit PVH\n"
+	      "                    entry with paging off (implies --no-patch)\n"
+	      "  --timeout=SECS    stop the guest after SECS seconds (exit 124)\n"
+	      "  --verbose         report unknown MSR and MMIO accesses\n"
+	      "  -nographic        accepted for QEMU compatibility; always so\n"
+	      "  -h, --help        show this help and exit\n"
+	      "      --version     show the version and exit\n"
+	      "\n"
+	      "The console (COM1) is standard output.  Exit status: the byte the\n"
+	      "guest wrote to port 0xf4; 124 if the guest stopped without writing\n"
+	      "it (triple fault, KVM error, --timeout); 125 if the VMM failed.\n",
+	      f);
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	case 'm': case 'M': end++; /* fall through */
+	case '\0': v <<= 20; break;
+	default: return -EINVAL;
+	}
+	if (*end || v < (8ULL << 20) || v > (3ULL << 30))
+		return -ERANGE;
+	*out = (v + WEDGE_SIZE - 1) & ~(WEDGE_SIZE - 1);
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct kvm_config *cfg)
+{
+	char *end;
+	int c;
+
+	cfg->ram_size = 128ULL << 20;
+	while ((c = getopt_long_only(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_KERNEL: cfg->kernel = optarg; break;
+		case OPT_INITRD: cfg->initrd = optarg; break;
+		case OPT_APPEND: cfg->cmdline = optarg; break;
+		case OPT_MEM:
+			if (parse_size(optarg, &cfg->ram_size) < 0) {
+				pr_err("-m %s: need a size from 8M to 3G", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_NO_PATCH: cfg->no_patch = true; break;
+		case OPT_STATS: cfg->stats = true; break;
+		case OPT_DISABLE: cfg->disable = optarg; break;
+		case OPT_ENTRY:
+			if (!strcmp(optarg, "pvh") || !strcmp(optarg, "32"))
+				cfg->entry32 = true;
+			else if (!strcmp(optarg, "64"))
+				cfg->entry32 = false;
+			else {
+				pr_err("--entry=%s: use 64 or pvh", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_TIMEOUT:
+			cfg->timeout = strtoul(optarg, &end, 10);
+			if (*end || end == optarg) {
+				pr_err("--timeout=%s: need whole seconds", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_VERBOSE: kvm_verbose = cfg->verbose = true; break;
+		case OPT_NOGRAPHIC: break;
+		case OPT_HELP: usage(stdout); exit(0);
+		case OPT_VERSION:
+			printf("afterburn-kvm (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			exit(0);
+		default:
+			fputs("Try 'afterburn-kvm --help'.\n", stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc && !cfg->kernel)
+		cfg->kernel = argv[optind++];
+	if (optind < argc) {
+		pr_err("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (!cfg->kernel) {
+		pr_err("no kernel image (-kernel IMAGE)");
+		return -EINVAL;
+	}
+	if (cfg->entry32)
+		cfg->no_patch = true;
+	return 0;
+}
+
+static void on_signal(int sig)
+{
+	the_kvm.powered_off = true;
+	the_kvm.exit_status = KVM_EXIT_STATUS_GUEST;
+	if (sig == SIGALRM)
+		(void)!write(STDERR_FILENO, "\nafterburn-kvm: --timeout: guest stopped\n", 41);
+}
+
+static void setup_signals(unsigned int timeout)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (timeout)
+		alarm(timeout);
+}
+
+int main(int argc, char **argv)
+{
+	struct kvm *kvm = &the_kvm;
+	int r;
+
+	kvm->sys_fd = kvm->vm_fd = -1;
+	if (parse_options(argc, argv, &kvm->cfg) < 0)
+		return KVM_EXIT_STATUS_VMM;
+	if (kvm__init(kvm) < 0)
+		return KVM_EXIT_STATUS_VMM;
+	r = kvm__devices_init(kvm);
+	if (r >= 0)
+		r = loader__load(kvm);
+	if (r >= 0)
+		r = kvm_cpu__init(kvm);
+	if (r >= 0)
+		r = patch__apply(kvm);
+	if (r >= 0)
+		r = kvm_cpu__reset(kvm);
+	if (r < 0) {
+		kvm->exit_status = KVM_EXIT_STATUS_VMM;
+		goto out;
+	}
+	setup_signals(kvm->cfg.timeout);
+	kvm_cpu__run(kvm);
+	if (kvm_verbose)
+		kvm_cpu__dump_msrs(kvm);
+	patch__flush_console(kvm);
+	serial8250__flush();
+	if (kvm->cfg.stats)
+		stats__print(kvm);
+out:
+	kvm_cpu__exit(kvm);
+	loader__unload(kvm);
+	kvm__exit(kvm);
+	return kvm->exit_status;
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+/*
+ * An 8250/16550 UART at COM1 (0x3f8-0x3ff), transmit only: what the guest
+ * writes to THR goes to standard output.  The transmitter is always
+ * ready (LSR THRE|TEMT), nothing is ever received, and no interrupt is
+ * raised.  The other registers keep what the guest writes.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kvm.h"
+
+#define COM1		0x3f8
+#define UART_THR	0	/* DLAB=0, out */
+#define UART_IER	1	/* DLAB=0 */
+#define UART_IIR	2	/* in; FCR out */
+#define UART_LCR	3
+#define UART_MCR	4
+#define UART_LSR	5
+#define UART_MSR	6
+#define UART_SCR	7
+
+#define LCR_DLAB	0x80
+#define LSR_THRE	0x20
+#define LSR_TEMT	0x40
+#define IIR_NO_INT	0x01
+#define IIR_FIFO	0xc0
+#define FCR_FIFO_EN	0x01
+#define MCR_LOOP	0x10
+#define MSR_CTS		0x10
+#define MSR_DSR		0x20
+#define MSR_DCD		0x80
+
+static struct serial8250 {
+	uint8_t ier, lcr, mcr, fcr, scr, dll, dlm;
+	uint8_t out[4096];
+	size_t len;
+} com1;
+
+void serial8250__flush(void)
+{
+	size_t done = 0;
+
+	while (done < com1.len) {
+		ssize_t n = write(STDOUT_FILENO, com1.out + done, com1.len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;	/* stdout gone: drop the output, keep running */
+		done += n;
+	}
+	com1.len = 0;
+}
+
+void serial8250__write(struct kvm *kvm, const uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	kvm->stats.console_bytes += len;
+	for (i = 0; i < len; i++) {
+		com1.out[com1.len++] = buf[i];
+		if (buf[i] == '\n' || com1.len == sizeof(com1.out))
+			serial8250__flush();
+	}
+}
+
+static uint8_t serial_in(unsigned int reg)
+{
+	switch (reg) {
+	case UART_THR:
+		return com1.lcr & LCR_DLAB ? com1.dll : 0;	/* RBR: empty */
+	case UART_IER:
+		return com1.lcr & LCR_DLAB ? com1.dlm : com1.ier;
+	case UART_IIR:
+		return IIR_NO_INT | (com1.fcr & FCR_FIFO_EN ? IIR_FIFO : 0);
+	case UART_LCR:
+		return com1.lcr;
+	case UART_MCR:
+		return com1.mcr;
+	case UART_LSR:
+		return LSR_THRE | LSR_TEMT;
+	case UART_MSR:
+		return com1.mcr & MCR_LOOP ? 0 : MSR_CTS | MSR_DSR | MSR_DCD;
+	default:
+		return com1.scr;
+	}
+}
+
+static void serial_out(struct kvm *kvm, unsigned int reg, uint8_t v)
+{
+	switch (reg) {
+	case UART_THR:
+		if (com1.lcr & LCR_DLAB)
+			com1.dll = v;
+		else if (!(com1.mcr & MCR_LOOP))
+			serial8250__write(kvm, &v, 1);
+		break;
+	case UART_IER:
+		if (com1.lcr & LCR_DLAB)
+			com1.dlm = v;
+		else
+			com1.ier = v & 0x0f;
+		break;
+	case UART_IIR:
+		com1.fcr = v;
+		break;
+	case UART_LCR:
+		com1.lcr = v;
+		break;
+	case UART_MCR:
+		com1.mcr = v & 0x1f;
+		break;
+	case UART_SCR:
+		com1.scr = v;
+		break;
+	default:	/* LSR, MSR: read-only */
+		break;
+	}
+}
+
+/* Byte-wide registers; a wider access touches only the first. */
+static void serial_io(struct kvm *kvm, uint16_t port, uint8_t *data,
+		      unsigned int size, bool out, void *ptr)
+{
+	(void)ptr;
+	if (out) {
+		serial_out(kvm, port - COM1, data[0]);
+	} else {
+		memset(data, 0, size);
+		data[0] = serial_in(port - COM1);
+	}
+}
+
+static int serial8250__init(struct kvm *kvm)
+{
+	(void)kvm;
+	return kvm__register_pio(COM1, 8, serial_io, &com1);
+}
+dev_init(serial8250__init);

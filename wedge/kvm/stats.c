@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/*
+ * --stats: VM exits by reason.  Two views: the exits that reached this
+ * program (counted in cpu.c, by KVM_EXIT_* and, for port I/O, by port),
+ * and the vCPU's own counters from KVM's binary statistics
+ * (KVM_GET_STATS_FD), which also count the exits KVM handles in the
+ * kernel (halts, the in-kernel PIC and PIT, interrupts, emulation).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kvm.h"
+
+static const char *const exit_names[] = {
+	[KVM_EXIT_UNKNOWN] = "unknown",
+	[KVM_EXIT_EXCEPTION] = "exception",
+	[KVM_EXIT_IO] = "io",
+	[KVM_EXIT_HYPERCALL] = "hypercall",
+	[KVM_EXIT_DEBUG] = "debug",
+	[KVM_EXIT_HLT] = "hlt",
+	[KVM_EXIT_MMIO] = "mmio",
+	[KVM_EXIT_IRQ_WINDOW_OPEN] = "irq_window_open",
+	[KVM_EXIT_SHUTDOWN] = "shutdown",
+	[KVM_EXIT_FAIL_ENTRY] = "fail_entry",
+	[KVM_EXIT_INTR] = "intr",
+	[KVM_EXIT_SET_TPR] = "set_tpr",
+	[KVM_EXIT_TPR_ACCESS] = "tpr_access",
+	[KVM_EXIT_NMI] = "nmi",
+	[KVM_EXIT_INTERNAL_ERROR] = "internal_error",
+	[KVM_EXIT_SYSTEM_EVENT] = "system_event",
+	[KVM_EXIT_X86_RDMSR] = "x86_rdmsr",
+	[KVM_EXIT_X86_WRMSR] = "x86_wrmsr",
+};
+
+static const char *port_name(uint16_t port)
+{
+	if (port >= 0x3f8 && port <= 0x3ff) {
+		static const char *const uart[] = {
+			"com1 thr/dll", "com1 ier/dlm", "com1 iir/fcr", "com1 lcr",
+			"com1 mcr", "com1 lsr", "com1 msr", "com1 scr" };
+		return uart[port - 0x3f8];
+	}
+	if (port >= 0xf4 && port <= 0xf7)
+		return "power-off";
+	if (port == 0xafb0)
+		return "wedge call";
+	return "";
+}
+
+static void stats_print_user(struct kvm *kvm)
+{
+	struct kvm_stats *s = &kvm->stats;
+	uint64_t total = 0;
+	unsigned int i, dir, port;
+
+	for (i = 0; i < 64; i++)
+		total += s->exits[i];
+	fprintf(stderr, "afterburn-kvm: exits to the VMM: %llu\n",
+		(unsigned long long)total);
+	for (i = 0; i < 64; i++) {
+		const char *name = i < sizeof(exit_names) / sizeof(exit_names[0]) ?
+				   exit_names[i] : NULL;
+
+		if (s->exits[i])
+			fprintf(stderr, "  %-22s %12llu\n", name ? name : "?",
+				(unsigned long long)s->exits[i]);
+	}
+	for (dir = 0; dir < 2; dir++)
+		for (port = 0; port < 0x10000; port++)
+			if (s->ports[dir][port])
+				fprintf(stderr, "    %-3s %#06x %-13s %10llu\n",
+					dir ? "out" : "in", port, port_name(port),
+					(unsigned long long)s->ports[dir][port]);
+	if (s->msr_read || s->msr_write)
+		fprintf(stderr, "    unknown msr: %llu rdmsr, %llu wrmsr (#GP)\n",
+			(unsigned long long)s->msr_read,
+			(unsigned long long)s->msr_write);
+	fprintf(stderr, "  console bytes          %12llu\n",
+		(unsigned long long)s->console_bytes);
+}
+
+static bool stats_wanted(const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strcmp(name, "exits") ||
+	       (n > 6 && !strcmp(name + n - 6, "_exits")) ||
+	       !strncmp(name, "insn_emulation", 14) ||
+	       !strcmp(name, "hypercalls") || !strcmp(name, "irq_injections") ||
+	       !strcmp(name, "halt_wakeup") || !strcmp(name, "pf_taken");
+}
+
+/* KVM's binary statistics of the vCPU (Documentation/virt/kvm/api.rst). */
+static void stats_print_kvm(struct kvm *kvm)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	char *descs = NULL;
+	size_t dsize;
+	uint32_t i;
+	int fd;
+
+	fd = kvm_cpu__stats_fd(kvm);
+	if (fd < 0) {
+		fprintf(stderr, "afterburn-kvm: no KVM vCPU statistics: %s\n",
+			strerror(errno));
+		return;
+	}
+	if (pread(fd, &h, sizeof(h), 0) != sizeof(h))
+		goto out;
+	dsize = sizeof(*d) + h.name_size;
+	descs = calloc(h.num_desc, dsize);
+	if (!descs || pread(fd, descs, h.num_desc * dsize, h.desc_offset) !=
+		       (ssize_t)(h.num_desc * dsize))
+		goto out;
+	fprintf(stderr, "afterburn-kvm: KVM vCPU counters (in-kernel and user-space exits):\n");
+	for (i = 0; i < h.num_desc; i++) {
+		uint64_t v;
+
+		d = (struct kvm_stats_desc *)(descs + i * dsize);
+		if (d->size != 1 || !stats_wanted(d->name) ||
+		    pread(fd, &v, 8, h.data_offset + d->offset) != 8 || !v)
+			continue;
+		fprintf(stderr, "  %-22s %12llu\n", d->name, (unsigned long long)v);
+	}
+out:
+	free(descs);
+	close(fd);
+}
+
+void stats__print(struct kvm *kvm)
+{
+	stats_print_user(kvm);
+	patch__print_stats(kvm);
+	stats_print_kvm(kvm);
+}
