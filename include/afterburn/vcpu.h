@@ -273,6 +273,41 @@ struct afb_host_ops {
  * struct afb_vcpu - one virtual CPU.  Fields are plain data: a host may
  * read them at any time and set them before the guest runs (boot state),
  * never while a core call runs.
+ *
+ * Fast paths.  A host may emulate the hottest flag instructions of the
+ * guest kernel itself, inline or in a thunk, without a core call, if it
+ * does exactly what afb_vcpu_emulate() would, under these rules (the
+ * ptrace host's thunk.c is the reference):
+ *
+ *  - only at CPL0 (vcpu->cpl == 0: IOPL never blocks cli/sti/popf IF),
+ *    from the vcpu's own thread, never while a core call runs;
+ *  - cli: clear AFB_RFLAGS_IF in vcpu->rflags;
+ *  - sti: if any vector is pending (afb_vcpu_irq_pending()), call the
+ *    core instead.  Else set IF and, if IF was clear, set vcpu->shadow
+ *    with vcpu->shadow_rip = the address after the sti;
+ *  - pushf (64-bit): push afb_vcpu_rflags() without RF and VM; if IF is
+ *    set and a vector is pending, call the core instead;
+ *  - popf (64-bit): load the value's IF and IOPL into vcpu->rflags and
+ *    clear NT, AC and RF there, the real flags into the guest's real
+ *    rflags; a value with TF, AC or NT set, or IF set with a vector
+ *    pending, goes to the core (which may run the popf again: at CPL0
+ *    its result depends only on the value);
+ *  - the core ends any interrupt shadow at every instruction it
+ *    emulates: a fast path clears vcpu->shadow too (a stale shadow only
+ *    holds off one delivery attempt at shadow_rip);
+ *  - vcpu->count[] counts the core's emulations only.
+ *
+ * "Call the core instead" means emulating the instruction from the
+ * state before it with afb_vcpu_emulate(): the core then delivers what
+ * is pending when and where the CPU would.  Anything else, a 16-bit
+ * operand, a fault on the stack, goes to the core as well.  A vector
+ * raised while a fast path runs (a signal) stays pending until the next
+ * delivery point, as it does while a core call runs.
+ *
+ * A host that wants such paths keeps the vcpu where its guest code can
+ * address it: the fields they touch are rflags (IF is bit 1 of its
+ * second byte, shared with IOPL and NT, so a store must mask: and/or,
+ * not mov), pending[], shadow and shadow_rip.
  */
 struct afb_vcpu {
 	const struct afb_host_ops *ops;

@@ -51,8 +51,14 @@ void uart__flush(struct uart *u)
 static void uart_putc(struct uart *u, char c)
 {
 	u->buf[u->len++] = c;
-	if (c == '\n' || u->len == sizeof(u->buf))
+	if (c == '\n') {
+		size_t len = u->len;
+
 		uart__flush(u);
+		host_stats_line(u->buf, len);	/* --stats: per benchmark */
+	} else if (u->len == sizeof(u->buf)) {
+		uart__flush(u);
+	}
 }
 
 static uint32_t uart_in(struct uart *u, unsigned int reg)
@@ -222,7 +228,7 @@ void devices__timer_tick(struct host *h)
 
 	if (m->icw || !m->base || (m->imr & 1))
 		return;
-	afb_vcpu_raise_irq(&h->vcpu, m->base);
+	afb_vcpu_raise_irq(h->vcpu, m->base);
 }
 
 /* ---- Dispatch --------------------------------------------------------- */

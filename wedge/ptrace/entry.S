@@ -15,16 +15,15 @@
 	.text
 
 /*
- * Every thunk ends here (thunk.c): on the guest's stack are the thunk's
- * site index and, above it, the return address the site's call pushed.
- * Switch to the wedge stack, save the registers as a struct afb_frame
- * (rflags first: nothing before it changes the flags), and let C do the
- * rest; then resume whatever the frame says.
+ * Every slow thunk ends here (thunk.c), having stored the guest's rsp
+ * and its site index in struct wedge_data; the guest's stack is not
+ * touched.  Switch to the wedge stack, save the registers as a struct
+ * afb_frame (rflags first: nothing before it changes the flags), and let
+ * C do the rest; then resume whatever the frame says.
  */
 	.globl ptrace_thunk_common
 	.type ptrace_thunk_common, @function
 ptrace_thunk_common:
-	movq %rsp, ptrace_guest_rsp(%rip)
 	leaq ptrace_wedge_stack_top-8(%rip), %rsp
 	pushfq
 	leaq -16(%rsp), %rsp			/* rip, next_rip: set in C */
@@ -171,9 +170,6 @@ ptrace_stub_code_end:
 
 	.bss
 	.balign 16
-	.globl ptrace_guest_rsp
-ptrace_guest_rsp:
-	.skip 8
 resume_rip:
 	.skip 8
 resume_rsp:

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * afterburn-ptrace IMAGE [--no-patch[=pure]] [--stats] [-m MEM]
+ * afterburn-ptrace IMAGE [--no-patch[=pure]] [--no-fast] [--stats] [-m MEM]
  *                        [--append CMDLINE]
  *
  * The Linux-on-Linux host: boots an afterburnt (or plain) guest kernel
@@ -49,13 +49,14 @@ void host_die(const char *fmt, ...)
 
 void guest_crash(const char *fmt, ...)
 {
-	struct afb_vcpu *v = &the_host.vcpu;
+	struct afb_vcpu *v = the_host.vcpu;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vmsg("guest crashed: ", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "afterburn-ptrace: vcpu cpl %u cr3 0x%lx rflags(virt) 0x%lx\n",
+	if (v)
+		fprintf(stderr, "afterburn-ptrace: vcpu cpl %u cr3 0x%lx rflags(virt) 0x%lx\n",
 		v->cpl, (unsigned long)v->cr3, (unsigned long)v->rflags);
 	if (the_host.stats)
 		host_print_stats();
@@ -73,21 +74,26 @@ void host_exit(int status)
 void host_print_stats(void)
 {
 	const struct host_stats *s = &the_host.st;
-	const struct afb_vcpu *v = &the_host.vcpu;
+	const struct afb_vcpu *v = the_host.vcpu;
 	const struct afb_patch_stats *p = &the_host.patch_stats;
+	const struct wedge_data *wd = the_host.wd;
 	unsigned int k;
 
 	fprintf(stderr, "afterburn-ptrace: stats: mode=%s sites patched=%u native=%u\n",
-		the_host.patch ? "patched" : the_host.pure_trap ? "trap-pure" : "trap",
+		the_host.patch ? (the_host.fast ? "patched" : "patched-nofast") :
+		the_host.pure_trap ? "trap-pure" : "trap",
 		p->total_patched, p->total_native);
+	if (!v)
+		return;
 	fprintf(stderr,
-		"  thunk_calls=%lu traps=%lu kernel_exceptions=%lu timer_signals=%lu "
+		"  thunk_calls=%lu fast_faults=%lu traps=%lu kernel_exceptions=%lu timer_signals=%lu "
 		"irq_in_guest=%lu\n"
 		"  syscalls=%lu user_runs=%lu user_exceptions=%lu user_pagefaults=%lu "
 		"user_irqs=%lu\n"
 		"  stubs_created=%lu stubs_killed=%lu injections=%lu injected_ops=%lu\n"
-		"  cr3_loads=%lu kernel_walks=%lu idles=%lu\n",
-		(unsigned long)s->thunk_calls, (unsigned long)s->traps,
+		"  cr3_loads=%lu kernel_walks=%lu idles=%lu stub_syncs=%lu stub_stops=%lu\n",
+		(unsigned long)s->thunk_calls, (unsigned long)s->fast_faults,
+		(unsigned long)s->traps,
 		(unsigned long)s->kernel_faults, (unsigned long)s->timer_signals,
 		(unsigned long)s->irq_in_guest, (unsigned long)s->syscalls,
 		(unsigned long)s->user_runs, (unsigned long)s->user_faults,
@@ -95,13 +101,74 @@ void host_print_stats(void)
 		(unsigned long)s->stubs_created, (unsigned long)s->stubs_killed,
 		(unsigned long)s->injections, (unsigned long)s->injected_ops,
 		(unsigned long)s->cr3_loads, (unsigned long)s->kernel_walks,
-		(unsigned long)s->idles);
+		(unsigned long)s->idles, (unsigned long)s->syncs,
+		(unsigned long)s->stub_stops);
 	fprintf(stderr, "  emulated:");
 	for (k = 1; k <= AFB_KIND_MAX; k++)
 		if (v->count[k])
 			fprintf(stderr, " %s=%lu", afb_kind_name(k),
 				(unsigned long)v->count[k]);
+	fprintf(stderr, "\n  fast paths:");
+	for (k = 1; k <= AFB_KIND_MAX; k++)
+		if (wd->fast[k])
+			fprintf(stderr, " %s=%lu", afb_kind_name(k),
+				(unsigned long)wd->fast[k]);
 	fprintf(stderr, "\n");
+}
+
+/*
+ * --stats, per benchmark: at every "BENCH name=N iters=I ..." line of the
+ * guest, the counters since the previous one, per operation (the
+ * interval also holds the benchmark's set-up and the previous line's
+ * printing: small next to I operations).
+ */
+static const char *const stat_names[] = {
+	"slow_thunks", "fast_faults", "traps", "kernel_exceptions", "irq_in_guest",
+	"timer_signals", "syscalls", "user_exceptions", "user_pagefaults",
+	"user_irqs", "user_runs", "stub_batches", "stub_batch_ops",
+	"stubs_created", "stubs_killed", "cr3_loads", "kernel_walks", "idles",
+	"stub_syncs", "stub_stops",
+};
+_Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
+	       sizeof(struct host_stats) / sizeof(uint64_t),
+	       "stat_names[] does not match struct host_stats");
+
+static struct {
+	struct host_stats st;
+	uint64_t count[AFB_KIND_MAX + 1], fast[AFB_KIND_MAX + 1];
+} snap;
+
+void host_stats_line(const char *line, size_t len)
+{
+	struct host *h = &the_host;
+	const uint64_t *now = (const uint64_t *)&h->st, *then = (const uint64_t *)&snap.st;
+	char name[64];
+	unsigned long iters;
+	unsigned int i;
+
+	if (!h->stats || !h->vcpu || len < 6 || memcmp(line, "BENCH ", 6) ||
+	    sscanf(line, "BENCH name=%63s iters=%lu", name, &iters) != 2 || !iters)
+		goto out;
+	fprintf(stderr, "afterburn-ptrace: per op of %s:", name);
+	for (i = 0; i < sizeof(stat_names) / sizeof(stat_names[0]); i++)
+		if (now[i] != then[i])
+			fprintf(stderr, " %s=%.2f", stat_names[i],
+				(double)(now[i] - then[i]) / (double)iters);
+	for (i = 1; i <= AFB_KIND_MAX; i++)
+		if (h->vcpu->count[i] != snap.count[i])
+			fprintf(stderr, " core:%s=%.2f", afb_kind_name(i),
+				(double)(h->vcpu->count[i] - snap.count[i]) / (double)iters);
+	for (i = 1; i <= AFB_KIND_MAX; i++)
+		if (h->wd->fast[i] != snap.fast[i])
+			fprintf(stderr, " fast:%s=%.2f", afb_kind_name(i),
+				(double)(h->wd->fast[i] - snap.fast[i]) / (double)iters);
+	fputc('\n', stderr);
+out:
+	if (h->stats && h->vcpu) {
+		snap.st = h->st;
+		memcpy(snap.count, h->vcpu->count, sizeof(snap.count));
+		memcpy(snap.fast, h->wd->fast, sizeof(snap.fast));
+	}
 }
 
 static void usage(FILE *f)
@@ -113,6 +180,9 @@ static void usage(FILE *f)
 		"  -a, --append=CMDLINE   the guest's command line\n"
 		"      --no-patch         trap and emulate instead of patching sites\n"
 		"      --no-patch=pure    ... without making non-trapping sites trap\n"
+		"      --no-fast          patched, but every site through the full\n"
+		"                         frame and the core (no cli/sti/pushf/popf\n"
+		"                         fast paths)\n"
 		"  -s, --stats            print statistics on exit (stderr)\n"
 		"  -v, --verbose          report guest exceptions (stderr)\n"
 		"  -h, --help             this help\n\n"
@@ -144,6 +214,7 @@ static void parse_options(struct host *h, int argc, char **argv)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "no-patch", optional_argument, NULL, 'N' },
+		{ "no-fast", no_argument, NULL, 'F' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -154,6 +225,7 @@ static void parse_options(struct host *h, int argc, char **argv)
 	h->mem_size = 64ULL << 20;
 	h->cmdline = "";
 	h->patch = true;
+	h->fast = true;
 	while ((c = getopt_long(argc, argv, "m:a:svh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -177,6 +249,9 @@ static void parse_options(struct host *h, int argc, char **argv)
 					"value but 'pure'\n");
 				exit(EXIT_HOST_ERROR);
 			}
+			break;
+		case 'F':
+			h->fast = false;
 			break;
 		case 's':
 			h->stats = true;
@@ -232,8 +307,8 @@ int main(int argc, char **argv)
 	check(wedge__apply(h), "patching the image");
 	check(memory__boot_info(h), "writing the boot information");
 
-	afb_vcpu_init(&h->vcpu, &ptrace_host_ops, h);
-	h->vcpu.cr3 = BOOT_PML4;
+	afb_vcpu_init(h->vcpu, &ptrace_host_ops, h);
+	h->vcpu->cr3 = BOOT_PML4;
 	check(memory__mirror_kernel(h, BOOT_PML4, true), "mapping the kernel");
 	check(trap__init(h), "installing signal handlers");
 	setvbuf(stderr, NULL, _IOLBF, 0);

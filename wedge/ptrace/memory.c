@@ -174,7 +174,7 @@ static int translate(struct host *h, uint64_t root, uint64_t gva, size_t len,
 		ret = -EFAULT;
 	if (ret)
 		return ret;
-	if (!pt_access_ok(&map, access, h->vcpu.cr0 & AFB_CR0_WP))
+	if (!pt_access_ok(&map, access, h->vcpu->cr0 & AFB_CR0_WP))
 		return -EACCES;
 	if (map.pa + len > h->mem_size)
 		return -EFAULT;

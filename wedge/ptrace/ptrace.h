@@ -54,11 +54,14 @@
 #define BOOT_CMDLINE_MAX	0x1000
 #define BOOT_STACK		0x8000	/* the rsp we enter entry64 with */
 
-/* The wedge window in this process: thunks and the pointer they jump
-   through. */
+/*
+ * The wedge window in this process: struct wedge_data (read-write), then
+ * the thunks (read and execute).  Both within rel32 reach of the guest
+ * kernel, so that thunks address the data, and the vCPU in it, RIP-relative.
+ */
 #define WEDGE_SIZE		0x200000ULL
-#define WEDGE_SLOT_COMMON	0	/* offset of &ptrace_thunk_common */
-#define WEDGE_THUNKS		0x1000	/* first thunk */
+#define WEDGE_DATA_SIZE		0x2000ULL
+#define WEDGE_THUNKS		WEDGE_DATA_SIZE	/* first thunk */
 
 /*
  * The stub: two pages at a fixed address in every stub process, shared
@@ -95,6 +98,28 @@ struct site_info {
 	uint64_t end;		/* addr + site length */
 	struct afb_insn insn;	/* the original instruction */
 	bool trapping;		/* --no-patch: replaced by ud2 */
+	uint64_t thunk;		/* patched: its thunk (guest = host address) */
+	uint64_t thunk_end;
+	uint64_t fault_rip;	/* a fast path's one guest-memory access, or 0 */
+};
+
+/*
+ * The data at the start of the wedge window, shared by the thunks
+ * (thunk.c writes them) and the host.  One vCPU, one thread: a slow
+ * thunk fills guest_rsp and index and jumps through common; a fast path
+ * keeps the registers it borrows in rax/rcx while it runs (a fault at
+ * its one guest-memory access restores rax from there, see trap.c).
+ * The vCPU lives here too, so that the fast paths reach its rflags and
+ * pending bitmap RIP-relative (the contract is in vcpu.h, "Fast paths").
+ */
+struct wedge_data {
+	uint64_t common;		/* &ptrace_thunk_common */
+	uint64_t guest_rsp;		/* slow thunk: the guest's rsp */
+	uint32_t index;			/* slow thunk: the site index */
+	uint32_t pad;
+	uint64_t rax, rcx;		/* fast paths' scratch */
+	uint64_t fast[AFB_KIND_MAX + 1];	/* fast-path completions by kind */
+	struct afb_vcpu vcpu __attribute__((aligned(64)));
 };
 
 /* ---- Devices -------------------------------------------------------- */
@@ -144,7 +169,8 @@ struct stub {
 /* ---- Statistics (--stats) --------------------------------------------- */
 
 struct host_stats {
-	uint64_t thunk_calls;
+	uint64_t thunk_calls;		/* slow thunks (full frame, C) */
+	uint64_t fast_faults;		/* fast paths that faulted: redone slow */
 	uint64_t traps;			/* guest-kernel signals emulated */
 	uint64_t kernel_faults;		/* delivered to the guest as exceptions */
 	uint64_t irq_in_guest;		/* timer delivered from a signal */
@@ -159,6 +185,8 @@ struct host_stats {
 	uint64_t stubs_created, stubs_killed;
 	uint64_t cr3_loads, kernel_walks;
 	uint64_t idles;
+	uint64_t syncs;			/* stub mappings validated (stub_sync) */
+	uint64_t stub_stops;		/* stub stops waited for (each a host switch pair) */
 };
 
 /* ---- The host --------------------------------------------------------- */
@@ -176,6 +204,7 @@ struct host {
 	uint64_t mem_size;
 	bool patch;		/* afterburnt sites into thunks */
 	bool pure_trap;		/* --no-patch=pure: not even ud2 */
+	bool fast;		/* fast paths for cli/sti/pushf/popf (--no-fast) */
 	bool stats;
 	int verbose;
 
@@ -193,12 +222,13 @@ struct host {
 
 	/* wedge */
 	uint8_t *wedge;
+	struct wedge_data *wd;		/* at the start of the wedge window */
 	struct site_info *sites;	/* patch: by thunk index; trap: sorted */
 	size_t nsites, sites_cap;
 	struct afb_patch_stats patch_stats;
 
-	/* the virtual CPU */
-	struct afb_vcpu vcpu;
+	/* the virtual CPU: &wd->vcpu (the fast paths reach it there) */
+	struct afb_vcpu *vcpu;
 	volatile sig_atomic_t state;	/* enum run_state */
 
 	/* devices */
@@ -228,6 +258,7 @@ __attribute__((noreturn, format(printf, 1, 2)))
 void guest_crash(const char *fmt, ...);
 __attribute__((noreturn)) void host_exit(int status);
 void host_print_stats(void);
+void host_stats_line(const char *line, size_t len);
 
 /* memory.c */
 int memory__init(struct host *h);
@@ -245,6 +276,7 @@ bool memory__kernel_mapped(struct host *h, uint64_t gva, size_t len,
 int wedge__init(struct host *h);
 int wedge__apply(struct host *h);
 const struct site_info *wedge__find_site(struct host *h, uint64_t addr);
+const struct site_info *wedge__find_thunk(struct host *h, uint64_t rip);
 
 /* run.c */
 void ptrace_site_entry(struct afb_frame *frame);	/* from entry.S */
@@ -281,7 +313,6 @@ void ops__set_gs(struct host *h, uint64_t base);
 void ptrace_thunk_common(void);
 __attribute__((noreturn)) void ptrace_resume(const struct afb_frame *frame);
 void ptrace_trap_trampoline(void);
-extern uint64_t ptrace_guest_rsp;
 extern uint64_t ptrace_host_fs_base;
 extern uint8_t ptrace_have_fsgsbase;
 void ptrace_fault_entry(int sig, siginfo_t *si, void *uc);
@@ -291,5 +322,8 @@ void ptrace_on_alarm(int sig, siginfo_t *si, void *uc);
 extern const uint8_t ptrace_stub_code[], ptrace_stub_syscall[],
 	ptrace_stub_int3[], ptrace_stub_code_end[];
 extern uint8_t ptrace_wedge_stack_top[];
+
+_Static_assert(sizeof(struct wedge_data) <= WEDGE_DATA_SIZE,
+	       "struct wedge_data does not fit its pages");
 
 #endif

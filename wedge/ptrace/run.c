@@ -15,7 +15,7 @@
 /* Stop on a shutdown or a host error; anything else goes on. */
 void run__check(int ret, const char *what)
 {
-	struct afb_vcpu *v = &the_host.vcpu;
+	struct afb_vcpu *v = the_host.vcpu;
 
 	if (ret == AFB_VCPU_SHUTDOWN) {
 		if (v->halted && !(v->rflags & AFB_RFLAGS_IF))
@@ -42,7 +42,7 @@ static void check_resumable(const struct afb_frame *f)
 void run__finish(struct afb_frame *frame, int ret)
 {
 	struct host *h = &the_host;
-	struct afb_vcpu *v = &h->vcpu;
+	struct afb_vcpu *v = h->vcpu;
 
 	run__check(ret, "emulating the guest");
 	for (;;) {
@@ -65,7 +65,7 @@ void run__finish(struct afb_frame *frame, int ret)
 
 void run__site(struct afb_frame *frame, const struct afb_insn *insn)
 {
-	struct afb_vcpu *v = &the_host.vcpu;
+	struct afb_vcpu *v = the_host.vcpu;
 	int ret = afb_vcpu_emulate(v, frame, insn);
 
 	if (ret == AFB_VCPU_EXCEPTION)
@@ -74,18 +74,17 @@ void run__site(struct afb_frame *frame, const struct afb_insn *insn)
 	run__finish(frame, ret);
 }
 
-/* From ptrace_thunk_common: a patched site called its thunk. */
+/* From ptrace_thunk_common: a slow thunk (thunk.c) jumped there. */
 void ptrace_site_entry(struct afb_frame *frame)
 {
 	struct host *h = &the_host;
-	uint64_t grsp = ptrace_guest_rsp, index;
+	uint32_t index = h->wd->index;
 	const struct site_info *s;
 
-	memcpy(&index, (void *)grsp, 8);
 	if (index >= h->nsites)
-		host_die("thunk with a bad site index %lu", (unsigned long)index);
+		host_die("thunk with a bad site index %u", index);
 	s = &h->sites[index];
-	frame->gpr[AFB_RSP] = grsp + 16;
+	frame->gpr[AFB_RSP] = h->wd->guest_rsp;
 	frame->rip = s->addr;
 	frame->next_rip = s->end;
 	h->st.thunk_calls++;

@@ -175,6 +175,7 @@ static int stub_wait(struct host *h, pid_t pid)
 {
 	int status;
 
+	h->st.stub_stops++;
 	while (waitpid(pid, &status, __WALL) < 0)
 		if (errno != EINTR)
 			host_die("waitpid(stub %d): %s", pid, strerror(errno));
@@ -406,6 +407,7 @@ static void stub_sync(struct host *h, struct stub *s)
 	if (!s->validate)
 		return;
 	s->validate = false;
+	h->st.syncs++;
 	for (i = s->npages; i-- > 0;) {
 		if (page_valid(h, s, &s->pages[i]))
 			continue;
@@ -511,7 +513,7 @@ void stub__cr3(struct host *h, uint64_t cr3)
 
 void stub__invlpg(struct host *h, uint64_t gva)
 {
-	struct stub *s = stub_find(h, h->vcpu.cr3);
+	struct stub *s = stub_find(h, h->vcpu->cr3);
 
 	if (s && page_find(s, gva & ~(PT_PAGE_4K - 1)))
 		s->validate = true;
@@ -522,7 +524,7 @@ void stub__flush(struct host *h, bool global)
 	unsigned int i;
 
 	for (i = 0; i < h->nstubs; i++)
-		if (global || h->stubs[i].cr3 == (h->vcpu.cr3 & PT_ADDR))
+		if (global || h->stubs[i].cr3 == (h->vcpu->cr3 & PT_ADDR))
 			h->stubs[i].validate = true;
 }
 
@@ -615,7 +617,7 @@ static int user_emulate(struct afb_vcpu *v, struct afb_frame *f,
 static int user_syscall(struct host *h, struct stub *s, struct afb_frame *f,
 			const struct user_regs_struct *r)
 {
-	struct afb_vcpu *v = &h->vcpu;
+	struct afb_vcpu *v = h->vcpu;
 	struct afb_insn insn;
 	uint8_t b[2] = { 0, 0 };
 
@@ -648,7 +650,7 @@ static int user_syscall(struct host *h, struct stub *s, struct afb_frame *f,
 static int user_signal(struct host *h, struct stub *s, struct afb_frame *f,
 		       int sig)
 {
-	struct afb_vcpu *v = &h->vcpu;
+	struct afb_vcpu *v = h->vcpu;
 	struct afb_insn insn;
 	uint32_t err = 0;
 	uint8_t vec;
@@ -715,7 +717,7 @@ static int user_signal(struct host *h, struct stub *s, struct afb_frame *f,
 
 void stub__run_user(struct host *h, struct afb_frame *f)
 {
-	struct afb_vcpu *v = &h->vcpu;
+	struct afb_vcpu *v = h->vcpu;
 	struct stub *s = stub_get(h, v->cr3);
 	struct user_regs_struct r;
 	int ret, status;

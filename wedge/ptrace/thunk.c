@@ -2,23 +2,38 @@
 /*
  * The ptrace host's load-time wedge.
  *
- * Patched (the default): every 64-bit site becomes 'call rel32' to its
- * own thunk in the wedge window,
+ * Patched (the default): every 64-bit site becomes 'jmp rel32' (5 bytes,
+ * like a call) to its own thunk in the wedge window, and the thunk
+ * leaves with a 'jmp' to a constant, the end of its site, or (slow
+ * path) wherever the emulation says.  Nothing is pushed: the mechanism
+ * never touches the guest's stack (only the instruction's own semantics
+ * do, for pushf and popf), so a site works on any stack, the user's one
+ * at the syscall entry included, which this process does not map.
+ * Hence swapgs, sysret, sysexit and the site at the entry point are
+ * patched too.  A thunk is
  *
- *	push $index		the site's entry in the_host.sites
- *	jmp *common(%rip)	ptrace_thunk_common (entry.S), through the
- *				pointer at the start of the window
+ *  - slow (every kind): store rsp and the site index in struct
+ *    wedge_data and jump through wd->common to ptrace_thunk_common
+ *    (entry.S), which switches to the wedge stack, saves the registers
+ *    as a struct afb_frame and lets run.c emulate the pre-decoded
+ *    instruction with the core; ptrace_resume then jumps wherever the
+ *    frame says;
  *
- * and ptrace_thunk_common switches to the wedge stack, saves the guest's
- * registers as a struct afb_frame and calls run__site() with the site's
- * pre-decoded instruction.  Left native (they trap and are emulated by
- * decoding, like any unpatched site):
- *  - swapgs and sysret/sysexit: they run on the user's stack, which is
- *    not even mapped in this process (user pages live in the stubs);
- *  - the site at the ELF entry point: entered with any %rsp;
- *  - sites not in 64-bit code (the PVH entry, never run here);
- *  - rdtsc and rdtscp: the guest's TSC is the host's, so the native
- *    instruction is already the correct emulation, at native speed.
+ *  - fast, in front of the slow one (cli, sti, pushf and popf with a
+ *    64-bit operand; --no-fast turns them off): a few instructions on
+ *    the vCPU's rflags and pending bitmap in wedge_data, RIP-relative,
+ *    that keep every register and arithmetic flag the original
+ *    instruction keeps (lahf/seto and sahf, or the real flags pushf
+ *    itself puts on the stack), and fall into the slow thunk whenever
+ *    the core has more to do: something pending when IF is or becomes
+ *    set, a popf value with TF, AC or NT.  They follow vcpu.h's "Fast
+ *    paths" contract.  A fast path makes one guest memory access (the
+ *    stack slot of pushf/popf), before it changes anything but its rax
+ *    scratch: a fault there (trap.c) restores rax and emulates the site
+ *    the slow way, which delivers the #PF.
+ *
+ * Left native: sites not in 64-bit code (the PVH entry, never run here),
+ * and rdtsc/rdtscp (the guest's TSC is the host's: native is correct).
  *
  * --no-patch, the trap-and-emulate ("virt") baseline: nothing calls the
  * wedge.  Sensitive instructions that trap at CPL3 on Linux (privileged
@@ -31,6 +46,7 @@
  * even those alone (to see what goes wrong; see the man page).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -81,40 +97,347 @@ static int site_add(struct host *h, const struct afb_site *site,
 	return 0;
 }
 
+/* ---- A little x86-64 emitter for the thunks --------------------------- */
+
+#define WD_ADDR(field)	(GUEST_WEDGE_BASE + offsetof(struct wedge_data, field))
+#define VCPU_ADDR(field) (WD_ADDR(vcpu) + offsetof(struct afb_vcpu, field))
+/* The byte of vcpu->rflags that holds IF (bit 9), with IOPL and NT. */
+#define VCPU_IF_BYTE	(VCPU_ADDR(rflags) + 1)
+#define IF_IN_BYTE	(AFB_RFLAGS_IF >> 8)
+
+enum { L_SLOW, L_RESTORE, L_RESTORE2, L_DONE, L_NLABELS };
+
+struct emit {
+	uint8_t b[224];
+	size_t n;
+	uint64_t at;			/* guest address of b[0] */
+	bool bad;			/* overflow or out of rel32 reach */
+	size_t label[L_NLABELS];	/* offsets, or SIZE_MAX */
+	struct { size_t at; int label; } fix[16];
+	unsigned int nfix;
+};
+
+static void e_bytes(struct emit *e, const void *p, size_t n)
+{
+	if (e->n + n > sizeof(e->b)) {
+		e->bad = true;
+		return;
+	}
+	memcpy(e->b + e->n, p, n);
+	e->n += n;
+}
+
+#define E(e, ...) e_bytes((e), (const uint8_t[]){ __VA_ARGS__ }, \
+			  sizeof((const uint8_t[]){ __VA_ARGS__ }))
+
+static void e_le(struct emit *e, uint64_t v, size_t n)
+{
+	uint8_t b[8];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	e_bytes(e, b, n);
+}
+
+static void e_rel32(struct emit *e, uint64_t target, size_t after)
+{
+	int64_t rel = (int64_t)(target - (e->at + e->n + 4 + after));
+
+	if (rel < INT32_MIN || rel > INT32_MAX)
+		e->bad = true;
+	e_le(e, (uint64_t)rel, 4);
+}
+
+/* @op (ending in a ModRM with mod 00, rm 101), disp32 to @target, imm. */
+static void e_rip(struct emit *e, const uint8_t *op, size_t oplen,
+		  uint64_t target, uint64_t imm, size_t immlen)
+{
+	e_bytes(e, op, oplen);
+	e_rel32(e, target, immlen);
+	e_le(e, imm, immlen);
+}
+
+#define RIP(e, target, imm, immlen, ...) \
+	e_rip((e), (const uint8_t[]){ __VA_ARGS__ }, \
+	      sizeof((const uint8_t[]){ __VA_ARGS__ }), (target), (imm), (immlen))
+
+static void e_jmp(struct emit *e, uint64_t target)
+{
+	E(e, 0xe9);
+	e_rel32(e, target, 0);
+}
+
+/* jcc rel32 (@cc: 0x4 z, 0x5 nz) or jmp rel32 (@cc < 0) to a label. */
+static void e_jlabel(struct emit *e, int cc, int label)
+{
+	if (cc < 0)
+		E(e, 0xe9);
+	else
+		E(e, 0x0f, (uint8_t)(0x80 | cc));
+	if (e->nfix == sizeof(e->fix) / sizeof(e->fix[0])) {
+		e->bad = true;
+		return;
+	}
+	e->fix[e->nfix].at = e->n;
+	e->fix[e->nfix++].label = label;
+	e_le(e, 0, 4);
+}
+
+static void e_label(struct emit *e, int label)
+{
+	e->label[label] = e->n;
+}
+
+static void e_resolve(struct emit *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->nfix; i++) {
+		size_t to = e->label[e->fix[i].label];
+		int32_t rel;
+
+		if (to == SIZE_MAX) {
+			e->bad = true;
+			continue;
+		}
+		rel = (int32_t)((int64_t)to - (int64_t)(e->fix[i].at + 4));
+		memcpy(e->b + e->fix[i].at, &rel, 4);
+	}
+}
+
+#define JZ	0x4
+#define JNZ	0x5
+
+static void save_rax(struct emit *e)	{ RIP(e, WD_ADDR(rax), 0, 0, 0x48, 0x89, 0x05); }
+static void load_rax(struct emit *e)	{ RIP(e, WD_ADDR(rax), 0, 0, 0x48, 0x8b, 0x05); }
+static void save_rcx(struct emit *e)	{ RIP(e, WD_ADDR(rcx), 0, 0, 0x48, 0x89, 0x0d); }
+static void load_rcx(struct emit *e)	{ RIP(e, WD_ADDR(rcx), 0, 0, 0x48, 0x8b, 0x0d); }
+
+/* lahf; seto %al: the arithmetic flags into %ax (rax saved first) */
+static void flags_to_ax(struct emit *e)	{ E(e, 0x9f, 0x0f, 0x90, 0xc0); }
+/* addb $0x7f, %al (OF back); sahf (the rest) */
+static void flags_from_ax(struct emit *e) { E(e, 0x04, 0x7f, 0x9e); }
+
+/* Any vector pending?  cmpq $0 on each word; jnz @label. */
+static void if_pending(struct emit *e, int label)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		RIP(e, VCPU_ADDR(pending) + 8 * i, 0, 1, 0x48, 0x83, 0x3d);
+		e_jlabel(e, JNZ, label);
+	}
+}
+
+static void count_fast(struct emit *e, unsigned int kind)
+{
+	RIP(e, WD_ADDR(fast) + 8 * kind, 0, 0, 0x48, 0xff, 0x05);	/* incq */
+}
+
+static void clear_shadow(struct emit *e)
+{
+	RIP(e, VCPU_ADDR(shadow), 0, 1, 0xc6, 0x05);		/* movb $0 */
+}
+
+/*
+ * The slow thunk: rsp and the index into wedge_data, then
+ * ptrace_thunk_common through the pointer there.  No flag changes.
+ */
+static void slow_path(struct emit *e, uint32_t index)
+{
+	e_label(e, L_SLOW);
+	RIP(e, WD_ADDR(guest_rsp), 0, 0, 0x48, 0x89, 0x25);	/* mov %rsp */
+	RIP(e, WD_ADDR(index), index, 4, 0xc7, 0x05);		/* movl $index */
+	RIP(e, WD_ADDR(common), 0, 0, 0xff, 0x25);		/* jmp *common */
+}
+
+/* cli: IF off.  Nothing to deliver after it. */
+static void fast_cli(struct emit *e, uint64_t end)
+{
+	save_rax(e);
+	flags_to_ax(e);
+	RIP(e, VCPU_IF_BYTE, (uint8_t)~IF_IN_BYTE, 1, 0x80, 0x25);	/* andb */
+	clear_shadow(e);
+	count_fast(e, AFB_KIND_CLI);
+	flags_from_ax(e);
+	load_rax(e);
+	e_jmp(e, end);
+}
+
+/*
+ * sti: anything pending goes to the core (its shadow rules decide when
+ * it is delivered).  Else IF on, and, if it was off, the shadow over the
+ * next instruction, as em_sti() sets it.
+ */
+static void fast_sti(struct emit *e, uint64_t end)
+{
+	save_rax(e);
+	flags_to_ax(e);
+	if_pending(e, L_RESTORE);
+	RIP(e, VCPU_IF_BYTE, IF_IN_BYTE, 1, 0xf6, 0x05);		/* testb */
+	e_jlabel(e, JZ, L_DONE);
+	clear_shadow(e);					/* already on */
+	e_jlabel(e, -1, L_RESTORE2);
+	e_label(e, L_DONE);
+	RIP(e, VCPU_IF_BYTE, IF_IN_BYTE, 1, 0x80, 0x0d);		/* orb */
+	RIP(e, VCPU_ADDR(shadow), 1, 1, 0xc6, 0x05);		/* movb $1 */
+	RIP(e, VCPU_ADDR(shadow_rip), (uint32_t)end, 4, 0xc7, 0x05);
+	RIP(e, VCPU_ADDR(shadow_rip) + 4, (uint32_t)(end >> 32), 4, 0xc7, 0x05);
+	e_label(e, L_RESTORE2);
+	count_fast(e, AFB_KIND_STI);
+	flags_from_ax(e);
+	load_rax(e);
+	e_jmp(e, end);
+	e_label(e, L_RESTORE);
+	flags_from_ax(e);
+	load_rax(e);
+}
+
+/*
+ * pushfq: the real one puts the real flags where the guest's pushf puts
+ * its value (and saves them for us); merge in the virtual bits as
+ * afb_vcpu_rflags() does, then popfq (the real flags back), store the
+ * merged value in the same slot and take the slot with lea.
+ */
+static void fast_pushf(struct emit *e, uint64_t end, uint64_t *fault_rip)
+{
+	save_rax(e);
+	*fault_rip = e->at + e->n;
+	E(e, 0x9c);						/* pushfq */
+	clear_shadow(e);
+	RIP(e, VCPU_IF_BYTE, IF_IN_BYTE, 1, 0xf6, 0x05);		/* testb */
+	e_jlabel(e, JZ, L_DONE);
+	if_pending(e, L_RESTORE);
+	e_label(e, L_DONE);
+	E(e, 0x48, 0x8b, 0x04, 0x24);				/* mov (%rsp),%rax */
+	E(e, 0x25);						/* andl $REAL,%eax */
+	e_le(e, AFB_RFLAGS_REAL, 4);
+	RIP(e, VCPU_ADDR(rflags), 0, 0, 0x48, 0x0b, 0x05);	/* orq rflags,%rax */
+	E(e, 0x48, 0x25);					/* andq $..., %rax */
+	e_le(e, (AFB_RFLAGS_REAL | AFB_RFLAGS_VIRT) &
+		~(uint64_t)(AFB_RFLAGS_RF | AFB_RFLAGS_VM), 4);
+	E(e, 0x48, 0x83, 0xc8, AFB_RFLAGS_FIXED);		/* orq $2, %rax */
+	count_fast(e, AFB_KIND_PUSHF);
+	E(e, 0x9d);						/* popfq */
+	E(e, 0x48, 0x89, 0x44, 0x24, 0xf8);			/* mov %rax,-8(%rsp) */
+	E(e, 0x48, 0x8d, 0x64, 0x24, 0xf8);			/* lea -8(%rsp),%rsp */
+	load_rax(e);
+	e_jmp(e, end);
+	e_label(e, L_RESTORE);
+	E(e, 0x9d);						/* popfq: undo */
+	load_rax(e);
+}
+
+/*
+ * popfq: the value's IF and IOPL into the vCPU (what a CPL0 popf may
+ * change of the virtual bits, NT and AC being zero here; RF cleared),
+ * then the real popfq loads the real bits and takes the slot.  A value
+ * with TF, AC or NT, or IF on with something pending, goes to the core,
+ * which may run popf again from the start: its result depends only on
+ * the value at CPL0.
+ */
+static void fast_popf(struct emit *e, uint64_t end, uint64_t *fault_rip)
+{
+	uint64_t keep = ~(uint64_t)(AFB_RFLAGS_IF | AFB_RFLAGS_IOPL |
+				   AFB_RFLAGS_NT | AFB_RFLAGS_AC |
+				   AFB_RFLAGS_RF);
+
+	save_rax(e);
+	*fault_rip = e->at + e->n;
+	E(e, 0x48, 0x8b, 0x04, 0x24);				/* mov (%rsp),%rax */
+	E(e, 0xa9);						/* testl */
+	e_le(e, AFB_RFLAGS_TF | AFB_RFLAGS_AC | AFB_RFLAGS_NT, 4);
+	e_jlabel(e, JNZ, L_RESTORE);
+	save_rcx(e);
+	RIP(e, VCPU_ADDR(rflags), 0, 0, 0x48, 0x8b, 0x0d);	/* mov rflags,%rcx */
+	E(e, 0x48, 0x81, 0xe1);					/* andq $keep,%rcx */
+	e_le(e, keep, 4);
+	E(e, 0x25);						/* andl $(IF|IOPL),%eax */
+	e_le(e, AFB_RFLAGS_IF | AFB_RFLAGS_IOPL, 4);
+	E(e, 0x48, 0x09, 0xc1);					/* orq %rax,%rcx */
+	RIP(e, VCPU_ADDR(rflags), 0, 0, 0x48, 0x89, 0x0d);	/* mov %rcx,rflags */
+	clear_shadow(e);
+	E(e, 0xa9);						/* testl $IF,%eax */
+	e_le(e, AFB_RFLAGS_IF, 4);
+	e_jlabel(e, JZ, L_DONE);
+	if_pending(e, L_RESTORE2);
+	e_label(e, L_DONE);
+	count_fast(e, AFB_KIND_POPF);
+	load_rcx(e);
+	load_rax(e);
+	E(e, 0x9d);						/* popfq */
+	e_jmp(e, end);
+	e_label(e, L_RESTORE2);
+	load_rcx(e);
+	e_label(e, L_RESTORE);
+	load_rax(e);
+}
+
+static bool has_fast_path(const struct afb_insn *insn)
+{
+	switch (insn->kind) {
+	case AFB_KIND_CLI: case AFB_KIND_STI:
+		return true;
+	case AFB_KIND_PUSHF: case AFB_KIND_POPF:
+		return insn->opsize == 8;
+	}
+	return false;
+}
+
 static int thunk_plan(const struct afb_wedge *wedge,
 		      const struct afb_image *image,
 		      struct afb_wedge_area *area, const struct afb_site *site,
 		      const struct afb_insn *insn, struct afb_site_patch *patch)
 {
 	struct host *h = &the_host;
-	uint8_t code[11];
-	uint64_t at, thunk;
-	int64_t rel;
+	struct emit e = { .at = area->vaddr + area->used };
+	uint64_t end = site->addr + site->len, fault_rip = 0, thunk;
 	uint32_t index = (uint32_t)h->nsites;
+	unsigned int i;
 	int ret;
 
-	(void)wedge;
-	if (site->mode != 64 || site->kind == AFB_KIND_SWAPGS ||
-	    site->kind == AFB_KIND_SYSRET || site->kind == AFB_KIND_SYSEXIT ||
-	    site->addr == afb_image_entry(image) || native_is_correct(site->kind))
+	(void)wedge, (void)image;
+	if (site->mode != 64 || native_is_correct(site->kind))
 		return 0;
-	if (area->used + sizeof(code) > area->size)
-		return -ENOSPC;
-	at = area->vaddr + area->used;
-	code[0] = 0x68;				/* push $index */
-	memcpy(code + 1, &index, 4);
-	code[5] = 0xff;				/* jmp *common(%rip) */
-	code[6] = 0x25;
-	rel = (int64_t)(GUEST_WEDGE_BASE + WEDGE_SLOT_COMMON) -
-	      (int64_t)(at + sizeof(code));
-	if (rel < INT32_MIN || rel > INT32_MAX)
+	if (site->len < 5)
+		return -EINVAL;
+	for (i = 0; i < L_NLABELS; i++)
+		e.label[i] = SIZE_MAX;
+	if (h->fast && has_fast_path(insn)) {
+		switch (insn->kind) {
+		case AFB_KIND_CLI: fast_cli(&e, end); break;
+		case AFB_KIND_STI: fast_sti(&e, end); break;
+		case AFB_KIND_PUSHF: fast_pushf(&e, end, &fault_rip); break;
+		case AFB_KIND_POPF: fast_popf(&e, end, &fault_rip); break;
+		}
+	}
+	slow_path(&e, index);
+	e_resolve(&e);
+	if (e.bad)
 		return -ERANGE;
-	memcpy(code + 7, &(int32_t){ (int32_t)rel }, 4);
-	thunk = afb_wedge_emit_thunk(area, code, sizeof(code));
+	if (area->used + e.n > area->size)
+		return -ENOSPC;
+	thunk = afb_wedge_emit_thunk(area, e.b, e.n);
 	if (!thunk)
 		return -ENOSPC;
 	ret = site_add(h, site, insn, false);
-	return ret ? ret : afb_wedge_call(patch, site, thunk);
+	if (ret)
+		return ret;
+	h->sites[index].thunk = thunk;
+	h->sites[index].thunk_end = thunk + e.n;
+	h->sites[index].fault_rip = fault_rip;
+	/* jmp rel32 to the thunk */
+	{
+		int64_t rel = (int64_t)(thunk - (site->addr + 5));
+
+		if (rel < INT32_MIN || rel > INT32_MAX)
+			return -ERANGE;
+		patch->bytes[0] = 0xe9;
+		memcpy(patch->bytes + 1, &(int32_t){ (int32_t)rel }, 4);
+		patch->len = 5;
+	}
+	return 0;
 }
 
 static int trap_plan(const struct afb_wedge *wedge,
@@ -148,7 +471,7 @@ static const struct afb_wedge ptrace_trap_wedge = {
 	.plan = trap_plan,
 };
 
-/* Map the wedge window's first part: the pointer slot and the thunks. */
+/* Map the wedge window: wedge_data (with the vCPU), then the thunks. */
 int wedge__init(struct host *h)
 {
 	void *p = mmap((void *)GUEST_WEDGE_BASE, WEDGE_SIZE,
@@ -158,8 +481,9 @@ int wedge__init(struct host *h)
 	if (p == MAP_FAILED)
 		return -errno;
 	h->wedge = p;
-	*(uint64_t *)(h->wedge + WEDGE_SLOT_COMMON) =
-		(uint64_t)(uintptr_t)ptrace_thunk_common;
+	h->wd = p;
+	h->wd->common = (uint64_t)(uintptr_t)ptrace_thunk_common;
+	h->vcpu = &h->wd->vcpu;
 	return 0;
 }
 
@@ -191,7 +515,9 @@ int wedge__apply(struct host *h)
 			      &area, &h->patch_stats, &err);
 	if (ret)
 		host_die("patching %s: %s", h->image_path, err.message);
-	if (mprotect(h->wedge, WEDGE_SIZE, PROT_READ | PROT_EXEC) < 0)
+	if (mprotect(h->wedge, WEDGE_DATA_SIZE, PROT_READ | PROT_WRITE) < 0 ||
+	    mprotect(h->wedge + WEDGE_THUNKS, WEDGE_SIZE - WEDGE_THUNKS,
+		     PROT_READ | PROT_EXEC) < 0)
 		return -errno;
 	if (!h->patch)
 		qsort(h->sites, h->nsites, sizeof(*h->sites), site_cmp);
@@ -206,4 +532,23 @@ const struct site_info *wedge__find_site(struct host *h, uint64_t addr)
 	if (h->patch || !h->nsites)
 		return NULL;
 	return bsearch(&key, h->sites, h->nsites, sizeof(*h->sites), site_cmp);
+}
+
+static int thunk_cmp(const void *a, const void *b)
+{
+	const struct site_info *x = a, *y = b;
+
+	if (x->thunk < y->thunk)
+		return x->thunk_end <= y->thunk ? -1 : 0;
+	return x->thunk >= y->thunk_end;
+}
+
+/* Patched: the site whose thunk holds @rip, or NULL. */
+const struct site_info *wedge__find_thunk(struct host *h, uint64_t rip)
+{
+	struct site_info key = { .thunk = rip, .thunk_end = rip + 1 };
+
+	if (!h->patch || !h->nsites)
+		return NULL;
+	return bsearch(&key, h->sites, h->nsites, sizeof(*h->sites), thunk_cmp);
 }

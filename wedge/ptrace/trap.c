@@ -45,6 +45,7 @@ static struct {
 	int sig, code;
 	uint64_t addr;		/* si_addr */
 	uint64_t err;		/* the hardware error code (REG_ERR) */
+	const struct site_info *site;	/* a fast path faulted: redo it slowly */
 } trap;
 
 static const int gpr_reg[16] = {
@@ -103,13 +104,24 @@ void ptrace_on_fault(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
 	uint64_t rip = (uint64_t)g[REG_RIP];
+	const struct site_info *s = NULL;
 
-	if (!guest_kernel_rip(rip) || the_host.state == RUN_USER)
+	/* A fast path's guest-memory access (thunk.c): all but rax is as
+	   at the site; emulate the site the slow way (it raises the #PF). */
+	if (the_host.state != RUN_USER && !guest_kernel_rip(rip) &&
+	    (s = wedge__find_thunk(&the_host, rip)) && s->fault_rip != rip)
+		s = NULL;
+	if ((!s && !guest_kernel_rip(rip)) || the_host.state == RUN_USER)
 		DIE_IN_HANDLER(EXIT_GUEST_CRASH,
 			       "afterburn-ptrace: signal %d at rip 0x%lx (address %p) "
 			       "outside the guest kernel: a wild guest jump or a host bug\n",
 			       sig, (unsigned long)rip, si->si_addr);
 	trap__frame_from_uc(&trap.frame, uc);
+	trap.site = s;
+	if (s) {
+		trap.frame.gpr[AFB_RAX] = the_host.wd->rax;
+		trap.frame.rip = s->addr;
+	}
 	trap.sig = sig;
 	trap.code = si->si_code;
 	trap.addr = (uint64_t)si->si_addr;
@@ -133,7 +145,7 @@ void ptrace_on_alarm(int sig, siginfo_t *si, void *ucv)
 		stub__interrupt(h);
 	} else if (guest_kernel_rip((uint64_t)uc->uc_mcontext.gregs[REG_RIP])) {
 		trap__frame_from_uc(&f, uc);
-		ret = afb_vcpu_deliver_pending(&h->vcpu, &f);
+		ret = afb_vcpu_deliver_pending(h->vcpu, &f);
 		if (ret == 1) {
 			trap__frame_to_uc(&f, uc);
 			h->st.irq_in_guest++;
@@ -194,13 +206,19 @@ static bool decode_at(struct host *h, uint64_t rip, struct afb_insn *insn)
 struct afb_frame *ptrace_trap_continue(void)
 {
 	struct host *h = &the_host;
-	struct afb_vcpu *v = &h->vcpu;
+	struct afb_vcpu *v = h->vcpu;
 	struct afb_frame *f = &trap.frame;
 	const struct site_info *s;
 	struct afb_insn insn;
 	uint32_t ec;
 	uint8_t vec;
 
+	if (trap.site) {
+		h->st.fast_faults++;
+		f->next_rip = trap.site->end;
+		run__site(f, &trap.site->insn);
+		return f;
+	}
 	h->st.traps++;
 	if (trap.sig == SIGILL && (s = wedge__find_site(h, f->rip)) &&
 	    s->trapping) {
