@@ -46,8 +46,8 @@ struct afb_kind_desc {
 struct afb_encoding {
 	uint8_t kind;			/* enum afb_kind */
 	uint8_t prefix;			/* mandatory prefix: 0, 0x66, 0xf2, 0xf3 */
-	uint8_t opcode[3];		/* opcode bytes (a fixed ModRM counts) */
-	uint8_t opcode_len;		/* 1..3 */
+	uint8_t opcode[4];		/* opcode bytes (a fixed ModRM counts; sti_mwait has 4) */
+	uint8_t opcode_len;		/* 1..4 */
 	bool has_modrm;			/* a ModRM byte follows the opcode */
 	int8_t modrm_reg;		/* -1: any; 0..7: ModRM.reg must match */
 	enum afb_mod_rule mod;		/* constraint on ModRM.mod */

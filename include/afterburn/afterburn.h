@@ -101,7 +101,7 @@ struct afb_insn {
 	uint8_t addrsize;	/* address size in bytes: 2, 4 or 8 */
 	uint8_t rep;		/* 0, 0xf2 or 0xf3 (also a mandatory prefix) */
 	uint8_t rex;		/* REX byte, 0 if none */
-	uint8_t opcode[3];	/* opcode bytes, mandatory prefix excluded */
+	uint8_t opcode[4];	/* opcode bytes, mandatory prefix excluded */
 	uint8_t opcode_len;
 	bool has_modrm;
 	uint8_t mod;		/* ModRM.mod */

@@ -122,6 +122,7 @@ int vcpu_deliver_pending_now(struct afb_vcpu *vcpu, struct afb_frame *frame);
 EM(cli);
 EM(sti);
 EM(sti_hlt);
+EM(sti_mwait);
 EM(pushf);
 EM(popf);
 EM(stac);

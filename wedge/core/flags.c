@@ -90,19 +90,32 @@ int em_sti(struct afb_vcpu *vcpu, struct afb_frame *frame,
 }
 
 /*
- * sti; hlt, one site of kind sti_hlt: IF goes on and the vCPU halts as one
- * step, so a pending interrupt is taken only once it is halted and returns
- * after the pair, as sti's shadow guarantees on a CPU.
+ * sti; hlt and sti; mwait, one site each (kinds sti_hlt, sti_mwait): IF
+ * goes on and the vCPU idles as one step, so a pending interrupt is taken
+ * only once it idles and returns after the pair, as sti's shadow
+ * guarantees on a CPU.
  */
-int em_sti_hlt(struct afb_vcpu *vcpu, struct afb_frame *frame,
-	       const struct afb_insn *insn)
+static int sti_then(struct afb_vcpu *vcpu, struct afb_frame *frame,
+		    const struct afb_insn *insn, em_fn idle)
 {
 	int ret = em_sti(vcpu, frame, insn);
 
 	if (ret)
 		return ret;
 	vcpu->shadow = false;
-	return em_hlt(vcpu, frame, insn);
+	return idle(vcpu, frame, insn);
+}
+
+int em_sti_hlt(struct afb_vcpu *vcpu, struct afb_frame *frame,
+	       const struct afb_insn *insn)
+{
+	return sti_then(vcpu, frame, insn, em_hlt);
+}
+
+int em_sti_mwait(struct afb_vcpu *vcpu, struct afb_frame *frame,
+		 const struct afb_insn *insn)
+{
+	return sti_then(vcpu, frame, insn, em_mwait);
 }
 
 /* pushf: the merged flags, without RF and VM (as the CPU pushes them). */

@@ -21,6 +21,7 @@ static const em_fn emulators[AFB_KIND_MAX + 1] = {
 	[AFB_KIND_CLI] = em_cli,
 	[AFB_KIND_STI] = em_sti,
 	[AFB_KIND_STI_HLT] = em_sti_hlt,
+	[AFB_KIND_STI_MWAIT] = em_sti_mwait,
 	[AFB_KIND_PUSHF] = em_pushf,
 	[AFB_KIND_POPF] = em_popf,
 	[AFB_KIND_HLT] = em_hlt,

@@ -58,6 +58,7 @@ static bool traps_at_cpl3(unsigned int kind)
 {
 	switch (kind) {
 	case AFB_KIND_CLI: case AFB_KIND_STI: case AFB_KIND_STI_HLT:
+	case AFB_KIND_STI_MWAIT:
 	case AFB_KIND_HLT: case AFB_KIND_IN: case AFB_KIND_OUT:
 	case AFB_KIND_INS: case AFB_KIND_OUTS: case AFB_KIND_MOV_CR:
 	case AFB_KIND_MOV_DR: case AFB_KIND_LGDT: case AFB_KIND_LIDT:
