@@ -86,11 +86,21 @@ sub usage {
 	return;
 }
 
-sub error($msg) { print {*STDERR} "$PROG: $msg\n"; exit 1 }
-sub note($msg) { print {*STDERR} "$PROG: $msg\n"; return }
+sub error {
+	my ($msg) = @_;
+	print {*STDERR} "$PROG: $msg\n";
+	exit 1;
+}
+
+sub note {
+	my ($msg) = @_;
+	print {*STDERR} "$PROG: $msg\n";
+	return;
+}
 
 # The first 'as' on PATH (or the named one) that is not afterburn-as.
-sub find_real_as($name) {
+sub find_real_as {
+	my ($name) = @_;
 	return abs_path($name) if $name =~ m{/};
 	for my $dir (split /:/, $ENV{PATH}) {
 		my $p = "$dir/$name";
@@ -101,13 +111,15 @@ sub find_real_as($name) {
 		return $p;
 	}
 	error("no GNU as on PATH (set REAL_AS)");
+	return;
 }
 
 ## The corpus: what gcc feeds 'as' during one kernel build.
 
 # A -B directory whose 'as' records its input and arguments, then runs the
 # real as.  Config probes (-o /dev/null, temporary files) are not recorded.
-sub write_capture_as($bindir, $corpus, $real_as) {
+sub write_capture_as {
+	my ($bindir, $corpus, $real_as) = @_;
 	make_path($bindir, $corpus);
 	open my $fh, '>', "$bindir/as" or error("$bindir/as: $!");
 	print {$fh} <<"EOF";
@@ -134,7 +146,8 @@ EOF
 }
 
 # Entries: { id, cwd, args (with '\@OUT\@' for the object), input, bytes }.
-sub load_corpus($corpus) {
+sub load_corpus {
+	my ($corpus) = @_;
 	my @entries;
 	for my $argf (sort glob "$corpus/s.*.args") {
 		(my $input = $argf) =~ s/\.args$/.s/;
@@ -152,23 +165,33 @@ sub load_corpus($corpus) {
 	return \@entries;
 }
 
-sub build_linux(@args) {
+sub build_linux {
+	my (@args) = @_;
 	my @cmd = ("$top_srcdir/testcases/linux/build-linux.sh",
 		   "--work=$opt{'linux-work'}", "--tarball=$opt{tarball}",
 		   "--jobs=$opt{jobs}", @args);
-	my $t0 = time;
+	my ($t0, $c0) = (time, child_cpu());
 	my $out = qx{@{[join ' ', map { shell_quote($_) } @cmd]}};
 	error("build failed: @cmd") if $?;
-	return time - $t0;
+	return [time - $t0, child_cpu() - $c0];
 }
 
-sub shell_quote($s) {
+# User plus system time of the finished children: unlike wall-clock time,
+# it hardly moves when other work shares the machine.
+sub child_cpu {
+	my (undef, undef, $cuser, $csys) = times;
+	return $cuser + $csys;
+}
+
+sub shell_quote {
+	my ($s) = @_;
 	return $s if $s =~ m{^[\w./=+:,-]+$};
 	$s =~ s/'/'\\''/g;
 	return "'$s'";
 }
 
-sub ensure_corpus($real_as) {
+sub ensure_corpus {
+	my ($real_as) = @_;
 	my $corpus = "$opt{work}/corpus";
 	return load_corpus($corpus) if -f "$corpus/.complete";
 	remove_tree($corpus);
@@ -185,53 +208,65 @@ sub ensure_corpus($real_as) {
 
 # Assemble every corpus entry with @$prog (plus its arguments), one process
 # each; stderr goes to $log.  Returns the wall-clock seconds.
-sub assemble_corpus($entries, $prog, $env, $outdir, $log) {
+sub assemble_corpus {
+	my ($entries, $prog, $env, $outdir, $log) = @_;
 	local %ENV = (%ENV, %$env);
 	delete $ENV{$_} for grep { !defined $env->{$_} } keys %$env;
 	open my $saved, '>&', \*STDERR or error("dup stderr: $!");
 	open STDERR, '>>', $log or error("$log: $!");
 	my $cwd = getcwd();
 	my $failed;
-	my $t0 = time;
+	my ($t0, $c0) = (time, child_cpu());
 	for my $e (@$entries) {
 		chdir $e->{cwd} or error("$e->{cwd}: $!");
 		my @args = map { $_ eq '@OUT@' ? "$outdir/$e->{id}.o" : $_ } @{$e->{args}};
 		system { $prog->[0] } @$prog, @args, $e->{input};
 		$failed //= "$e->{input} (exit status " . ($? >> 8) . ')' if $?;
 	}
-	my $elapsed = time - $t0;
+	my $elapsed = [time - $t0, child_cpu() - $c0];
 	chdir $cwd;
 	open STDERR, '>&', $saved or die "restore stderr: $!";
 	error("@$prog failed on $failed; see $log") if defined $failed;
 	return $elapsed;
 }
 
-sub median(@v) {
+sub median {
+	my (@v) = @_;
 	my @s = sort { $a <=> $b } @v;
 	return @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2;
 }
 
-sub row($label, $times, $per) {
+sub row {
+	my ($label, $times, $cpu, $per) = @_;
 	my @t = @$times;
 	my @s = sort { $a <=> $b } @t;
-	my $line = sprintf "  %-26s %8.2f %8.2f %8.2f", $label, $s[0], median(@t), $s[-1];
+	my $line = sprintf "  %-26s %8.2f %8.2f %8.2f %8.2f", $label, $s[0], median(@t), $s[-1],
+		median(@$cpu);
 	$line .= sprintf "  %7.2f", 1000 * median(@t) / $per if $per;
 	return "$line\n";
 }
 
-# Rounds in rotating order: round r starts with variant r mod n.
-sub interleave($rounds, $variants, $run) {
-	my %times;
+sub min {
+	my (@v) = @_;
+	return (sort { $a <=> $b } @v)[0];
+}
+
+# Rounds in rotating order: round r starts with variant r mod n.  $run
+# returns [wall, cpu] seconds; so does interleave, per variant, as lists.
+sub interleave {
+	my ($rounds, $variants, $run) = @_;
+	my (%times, %cpu);
 	for my $r (0 .. $rounds - 1) {
 		my @order = map { $variants->[($r + $_) % @$variants] } 0 .. $#$variants;
 		@order = reverse @order if @$variants == 2 && $r % 2;	# ABBA
 		for my $v (@order) {
-			my $t = $run->($v, $r);
-			note(sprintf "  round %d  %-22s %8.2f s", $r + 1, $v, $t);
+			my ($t, $c) = @{$run->($v, $r)};
+			note(sprintf "  round %d  %-22s %8.2f s  (cpu %.2f s)", $r + 1, $v, $t, $c);
 			push @{$times{$v}}, $t;
+			push @{$cpu{$v}}, $c;
 		}
 	}
-	return \%times;
+	return (\%times, \%cpu);
 }
 
 ## Main.
@@ -272,7 +307,8 @@ make_path($outdir);
 unlink $log;
 note(sprintf "assembling %d files (%.1f MB) x %d variants x %d rounds",
      scalar @$entries, $bytes / 1e6, scalar @asm_order, $opt{rounds});
-my $asm = interleave($opt{rounds}, \@asm_order, sub ($v, $r) {
+my ($asm, $asm_cpu) = interleave($opt{rounds}, \@asm_order, sub {
+	my ($v, $r) = @_;
 	assemble_corpus($entries, @{$variants{$v}}, $outdir, $log);
 });
 my $audit_msgs = 0;
@@ -280,13 +316,14 @@ if (open my $fh, '<', $log) {
 	$audit_msgs = grep { /afterburn-as: (warning|error)/ } <$fh>;
 }
 
-my $builds;
+my ($builds, $builds_cpu);
 if ($opt{'build-rounds'} > 0) {
 	note("end-to-end vmlinux builds, $opt{'build-rounds'} round(s) (make clean each time)");
-	local $ENV{AFTERBURN_AS_FLAGS} = '';		# afterburn-as as shipped
-	$builds = interleave($opt{'build-rounds'}, ['plain', 'afterburn'], sub ($v, $r) {
+	($builds, $builds_cpu) = interleave($opt{'build-rounds'}, ['plain', 'afterburn'], sub {
+	my ($v, $r) = @_;
+		# afterburn-as as shipped: no options.
 		build_linux("--variant=$v", "--name=bench-$v", '--clean',
-			    $v eq 'afterburn' ? "--bindir=$afb_bindir" : ());
+			    $v eq 'afterburn' ? ("--bindir=$afb_bindir", '--as-flags=') : ());
 	});
 }
 
@@ -298,11 +335,14 @@ print "Afterburner build-time overhead: afterburn-as against GNU as\n";
 printf "Linux %s (tinyconfig + testcases/linux/linux.config), %d CPUs, %s\n",
 	$kver || '?', $opt{jobs}, scalar localtime;
 printf "\nAssembler step: %d inputs gcc gave as in one vmlinux build (%.1f MB),\n", $n, $bytes / 1e6;
-printf "one process per file, %d round(s), variants interleaved; seconds per corpus:\n\n", $opt{rounds};
-printf "  %-26s %8s %8s %8s  %7s\n", 'variant', 'min', 'median', 'max', 'ms/file';
-print row($_, $asm->{$_}, $n) for @asm_order;
+printf "one process per file, %d round(s), variants interleaved; seconds per corpus\n", $opt{rounds};
+print "(wall clock min/median/max; cpu: median user+sys of the processes):\n\n";
+printf "  %-26s %8s %8s %8s %8s  %7s\n", 'variant', 'min', 'median', 'max', 'cpu', 'ms/file';
+print row($_, $asm->{$_}, $asm_cpu->{$_}, $n) for @asm_order;
 printf "\n  ratio afterburn-as / as, as shipped     %6.2f\n", $m{'afterburn-as'} / $m{as};
 printf "  ratio afterburn-as / as, audit off      %6.2f\n", $m{'afterburn-as off'} / $m{as};
+printf "  the same as shipped, in CPU time        %6.2f\n",
+	median(@{$asm_cpu->{'afterburn-as'}}) / median(@{$asm_cpu->{as}});
 my $audit = $m{'afterburn-as warn'} - $m{'afterburn-as off'};
 printf "  audit's share of afterburn-as's time    %5.0f %%  (%.1f ms per object)\n",
 	100 * $audit / $m{'afterburn-as warn'}, 1000 * $audit / $n;
@@ -315,15 +355,19 @@ if ($builds) {
 	my $a = median(@{$builds->{afterburn}});
 	printf "\nEnd-to-end: make clean; make -j%d vmlinux, %d round(s) interleaved; seconds:\n\n",
 		$opt{jobs}, $opt{'build-rounds'};
-	printf "  %-26s %8s %8s %8s\n", 'variant', 'min', 'median', 'max';
-	print row('CC=gcc (GNU as)', $builds->{plain}, 0);
-	print row('CC="gcc -B..." (afterburn)', $builds->{afterburn}, 0);
+	printf "  %-26s %8s %8s %8s %8s\n", 'variant', 'min', 'median', 'max', 'cpu';
+	print row('CC=gcc (GNU as)', $builds->{plain}, $builds_cpu->{plain}, 0);
+	print row('CC="gcc -B..." (afterburn)', $builds->{afterburn}, $builds_cpu->{afterburn}, 0);
 	my $ratio = $a / $p;
+	my $cpu_ratio = median(@{$builds_cpu->{afterburn}}) / median(@{$builds_cpu->{plain}});
 	printf "\n  ratio afterburnt / plain build          %6.2f   (goal <= 1.15: %s)\n",
 		$ratio, $ratio <= 1.15 ? 'met' : 'NOT met';
-	printf "  the assembler step's extra time as a share of the plain build: %.1f %%\n",
-		100 * ($m{'afterburn-as'} - $m{as}) / $p;
-	printf "  (single-job figure; make -j%d spreads it over %d CPUs)\n", $opt{jobs}, $opt{jobs}
-		if $opt{jobs} > 1;
+	printf "  the same, fastest runs only             %6.2f\n",
+		min(@{$builds->{afterburn}}) / min(@{$builds->{plain}});
+	printf "  the same in CPU time (user+sys)         %6.2f   (robust to other load)\n", $cpu_ratio;
+	my $extra = median(@{$asm_cpu->{'afterburn-as'}}) - median(@{$asm_cpu->{as}});
+	printf "  expected from the assembler step alone  %6.2f   (plain build CPU + %.1f s of extra\n"
+	     . "                                                   assembler CPU, from the corpus)\n",
+		1 + $extra / median(@{$builds_cpu->{plain}}), $extra;
 }
 exit 0;

@@ -15,14 +15,16 @@
 #   --work=DIR           work directory (default
 #                        $top_builddir/testcases/linux/build)
 #   --jobs=N             make -j (default: nproc)
+#   --as-flags=FLAGS     AFTERBURN_AS_FLAGS for this build, exactly (may be
+#                        empty: afterburn-as's own defaults)
 #   --clean              'make clean' first (the .config stays)
 #   --configure-only     unpack and configure, do not build
 #
 # Environment: top_srcdir, top_builddir (default: this script's tree),
 # LINUX_TARBALL, LINUX_WORK, JOBS, AFTERBURN_AS (its directory's bin/ is
-# the -B directory), AFTERBURN_AS_FLAGS (default for the afterburn variant:
-# --afterburn-audit=strict, so that an object with a missed sensitive
-# instruction fails the build), AFTERBURN_SITES (the audit's tool; default
+# the -B directory), AFTERBURN_AS_FLAGS (if unset or empty, and no
+# --as-flags, the afterburn variant uses --afterburn-audit=strict, so that an
+# object with a missed sensitive instruction fails the build), AFTERBURN_SITES (the audit's tool; default
 # $top_builddir/afterburn-sites).
 #
 # The kernel source is unpacked once and never modified: the build is out of
@@ -48,6 +50,8 @@ work=${LINUX_WORK:-$top_builddir/testcases/linux/build}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 clean=no
 configure_only=no
+as_flags=
+as_flags_given=no
 
 die() { echo "$me: $*" >&2; exit 1; }
 
@@ -59,6 +63,7 @@ for arg; do
 	--tarball=*) tarball=${arg#*=} ;;
 	--work=*) work=${arg#*=} ;;
 	--jobs=*) jobs=${arg#*=} ;;
+	--as-flags=*) as_flags=${arg#*=}; as_flags_given=yes ;;
 	--clean) clean=yes ;;
 	--configure-only) configure_only=yes ;;
 	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -82,7 +87,11 @@ afterburn)
 	# Exported so that gcc passes them down to afterburn-as; its audit
 	# runs afterburn-sites, which is not installed yet when run from the
 	# build tree.
-	AFTERBURN_AS_FLAGS=${AFTERBURN_AS_FLAGS---afterburn-audit=strict}
+	if [ "$as_flags_given" = yes ]; then
+		AFTERBURN_AS_FLAGS=$as_flags
+	else
+		AFTERBURN_AS_FLAGS=${AFTERBURN_AS_FLAGS:---afterburn-audit=strict}
+	fi
 	export AFTERBURN_AS_FLAGS
 	if [ -z "${AFTERBURN_SITES:-}" ] && [ -x "$top_builddir/afterburn-sites" ]; then
 		AFTERBURN_SITES=$top_builddir/afterburn-sites

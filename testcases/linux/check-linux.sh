@@ -14,7 +14,8 @@
 #   3. an independent count agrees with 'afterburn-sites --stats': a plain
 #      'objdump -d' of the code sections, its mnemonics mapped to kinds with
 #      afterburn/sensitive.tbl, must give the same number per kind as the
-#      site notes (the 32-bit PVH entry is disassembled as i386).
+#      site notes (the 32-bit PVH entry is disassembled as i386; a pair kind
+#      such as sti_hlt counts adjacent sti, hlt once, as the pair).
 #
 # Takes a few minutes (the kernel build).  Exit status: 0 pass, 1 fail,
 # 77 skipped (no kernel source: apt-get install linux-source-6.1).
@@ -40,6 +41,7 @@ for arg; do
 	case $arg in
 	--tarball=*) tarball=${arg#*=} ;;
 	--vmlinux=*) vmlinux=${arg#*=} ;;
+	-h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	esac
 done
 if [ -z "$vmlinux" ] && [ ! -r "$tarball" ]; then
@@ -50,7 +52,11 @@ fi
 [ -x "$sites" ] || { echo "$me: no $sites (run make first)" >&2; exit 1; }
 
 if [ -z "$vmlinux" ]; then
-	vmlinux=$("$here/build-linux.sh" --variant=afterburn "$@" | tail -n 1)
+	built=$("$here/build-linux.sh" --variant=afterburn "$@") || {
+		echo "check-linux: FAIL (the afterburnt kernel build failed)"
+		exit 1
+	}
+	vmlinux=$(printf '%s\n' "$built" | tail -n 1)
 fi
 [ -f "$vmlinux" ] || { echo "$me: the build gave no vmlinux" >&2; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-linux.XXXXXX")
@@ -135,6 +141,8 @@ BEGIN {
 		name = trim(f[2]); on[name] = (trim(f[5]) == "on"); order[++nk] = name
 		nm = split(trim(f[6]), ms, " ")
 		for (i = 1; i <= nm; i++) {
+			# "sti;hlt": a pair of adjacent instructions that is one site.
+			if (split(ms[i], pr, ";") == 2) { pair[pr[1] ";" pr[2]] = name; continue }
 			cls[ms[i]] = cls[ms[i]] " " name ":" trim(f[7])
 		}
 	}
@@ -146,6 +154,7 @@ BEGIN {
 	while (i < nw && w[i] ~ /^(rep|repz|repe|repnz|repne|lock|data16|data32|addr16|addr32|rex(\.[A-Z]+)?|rex64|cs|ds|es|fs|gs|ss|notrack|bnd)$/) i++
 	m = w[i]; ops = ""
 	for (j = i + 1; j <= nw; j++) ops = ops w[j]
+	pm = prev_m; pk = prev_k; prev_m = m; prev_k = ""
 	if (!(m in cls)) next
 	# Operand classes: look at the operands outside any memory reference.
 	o = ops; gsub(/\([^)]*\)/, "", o); no = split(o, op, ",")
@@ -161,8 +170,14 @@ BEGIN {
 		if ((kc[2] == "-") || (kc[2] == "cr" && has_cr) ||
 		    (kc[2] == "dr" && has_dr) || (kc[2] == "seg" && has_seg)) {
 			count[kc[1]]++
+			prev_k = kc[1]
 			break
 		}
+	}
+	# The second instruction of a pair: the two count as the pair kind.
+	if ((pm ";" m) in pair && pk != "" && prev_k != "") {
+		count[pk]--; count[prev_k]--; count[pair[pm ";" m]]++
+		prev_m = ""
 	}
 }
 END {
