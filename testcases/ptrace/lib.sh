@@ -32,30 +32,15 @@ boot_check() {
 	shift
 	[ -f "$image" ] || fail "no kernel image at $image"
 	log=$(mktemp "${TMPDIR:-/tmp}/afb-ptrace.XXXXXX") || exit 1
+	trap 'rm -f "$log" "$log.err"' EXIT
 	start=$(date +%s.%N)
 	timeout "$timeout" "$PTRACE_HOST" "$@" "$image" >"$log" 2>"$log.err" </dev/null
 	status=$?
 	end=$(date +%s.%N)
-	out=$(tr -d '\r' <"$log")
-	printf '%s\n' "$out" | grep -v '^# \.\.\.'
+	tr -d '\r' <"$log" | grep -v '^# \.\.\.'
 	cat "$log.err" >&2
-	rm -f "$log" "$log.err"
 	echo "# $name: $(echo "$end - $start" | bc 2>/dev/null || echo '?') s, exit status $status"
-
 	[ $status -eq 124 ] && fail "no power-off within $timeout s (hung?)"
 	[ $status -eq 0 ] || fail "exit status $status"
-	plan=$(printf '%s\n' "$out" | sed -n 's/^PLAN tests=\([0-9]*\) benches=\([0-9]*\)$/\1 \2/p')
-	[ -n "$plan" ] || fail "no PLAN line"
-	# shellcheck disable=SC2086
-	set -- $plan
-	ntests=$1 nbench=$2
-	npass=$(printf '%s\n' "$out" | grep -c '^PASS ')
-	nfail=$(printf '%s\n' "$out" | grep -c '^FAIL ')
-	nbenchout=$(printf '%s\n' "$out" | grep -c '^BENCH name=[a-z_0-9]* iters=[0-9]* cycles_per_op=[0-9.]* ns_per_op=[0-9.]*')
-	[ "$nfail" -eq 0 ] || fail "$nfail tests failed"
-	[ "$npass" -eq "$ntests" ] || fail "$npass PASS lines, $ntests tests planned"
-	[ "$nbenchout" -eq "$nbench" ] || fail "$nbenchout BENCH lines, $nbench benchmarks planned"
-	printf '%s\n' "$out" | grep -q "^SUMMARY passed=$ntests failed=0\$" ||
-		fail "no 'SUMMARY passed=$ntests failed=0'"
-	echo "PASS: $name: $ntests tests passed, $nbench benchmarks ran"
+	sh "$top_srcdir/testcases/kernel/check-serial.sh" "$name" "$log" || exit 1
 }
