@@ -147,7 +147,9 @@ void uvm_free(pte_t *pml4)
 {
 	if (V2P(pml4) == cpu.cr3)
 		panic("uvm_free: live address space");
-	for (u64 i = 0; i < PML4X(KERNEL_BASE); i++)
+	// Only the user slots: the rest of the lower half (the wedge window,
+	// slot 31) belongs to the host (doc/guest-contract.md).
+	for (u64 i = PML4X(USER_BASE); i <= PML4X(USER_TOP - 1); i++)
 		if (pml4[i] & PTE_P)
 			free_level(pml4[i], 3);
 	kfree(pml4);

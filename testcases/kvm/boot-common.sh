@@ -10,11 +10,12 @@
 #
 # Exit: 0 pass, 1 fail, 77 skip (no usable /dev/kvm), 99 setup error.
 #
-# On a PVM host (/sys/module/kvm_pvm) the guest cannot get past the first
-# system call of init: PVM does not switch a non-PVM guest to supervisor
-# mode on 'syscall', so the CPU fetches the kernel's syscall entry in user
-# mode and takes a #PF (doc/afterburn-kvm.pod, BUGS).  There this test
-# checks everything up to that point instead, and says so.
+# On a PVM host (/sys/module/kvm_pvm) PVM does not switch a non-PVM guest
+# to supervisor mode on 'syscall': the CPU fetches the kernel's syscall
+# entry in user mode and takes a #PF (doc/afterburn-kvm.pod, BUGS).  The
+# patched run must still pass every self-test (the wedge's shadow IDT
+# completes those syscall entries); the unpatched run has no wedge and
+# stops there, which this test checks instead, and says so.
 
 : "${MODE:?}"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -95,17 +96,24 @@ patched)
 	;;
 esac
 
+plan=$(sed -n 's/^PLAN tests=\([0-9]*\) .*/\1/p' "$tmp/console")
 if grep -q '^SUMMARY ' "$tmp/console"; then
-	grep -q '^SUMMARY passed=[0-9]* failed=0$' "$tmp/console" || bad "self-tests failed"
+	grep -q "^SUMMARY passed=${plan:-x} failed=0\$" "$tmp/console" ||
+		bad "self-tests failed (or fewer than the ${plan:-?} planned)"
 	[ "$status" -eq 0 ] || bad "exit status $status, want 0"
-elif [ -d /sys/module/kvm_pvm ]; then
+	if [ "$MODE" = patched ] && [ -d /sys/module/kvm_pvm ]; then
+		grep -Eq 'completed by the wedge [1-9]' "$tmp/err" ||
+			bad "PVM host, but no syscall entry went through the wedge"
+	fi
+elif [ -d /sys/module/kvm_pvm ] && [ "$MODE" = no-patch ]; then
 	entry=$(nm "$KERNEL_AFTERBURNT" 2>/dev/null | awk '$3 == "syscall_entry" { print $1 }' |
 		sed 's/^0*/0x/')
 	if grep -q "^kernel: pid 1 (init) killed: page fault (trap 14, err 0x5) at rip $entry addr $entry\$" \
 		"$tmp/console"; then
 		echo "NOTE: $name: PVM host: init reached user mode and was killed at its first"
 		echo "NOTE: syscall (#PF fetching syscall_entry $entry in user mode): a PVM"
-		echo "NOTE: limitation, not a VMM bug; everything before it was checked."
+		echo "NOTE: limitation that only the (patched) wedge works around; everything"
+		echo "NOTE: before it was checked."
 		st=$(sed -n 's/^kernel: poweroff status=\([0-9]*\)$/\1/p' "$tmp/console")
 		[ -n "$st" ] && [ "$status" -eq $((st & 255)) ] ||
 			bad "exit status $status, guest said ${st:-nothing}"

@@ -8,6 +8,7 @@
  *
  *	+0x00000  code (guest.S), at most WG_CODE_MAX bytes
  *	+0x04000  data page (below), written by the wedge and the VMM
+ *	+0x06000  shadow IDT (the guest's, with the #PF gate into the wedge)
  *	+0x10000  per-site thunks (patch.c), up to +0x1fd000
  *	+0x1fd000 PDPT and PD that map the window (not mapped themselves)
  */
@@ -17,6 +18,7 @@
 #define WG_CODE_OFF		0x0
 #define WG_CODE_MAX		0x4000
 #define WG_DATA_OFF		0x4000
+#define WG_IDT_OFF		0x6000	/* shadow IDT, 4 KiB */
 #define WG_THUNK_OFF		0x10000
 #define WG_PGTABLE_OFF		0x1fd000
 #define WG_THUNK_MAX		(WG_PGTABLE_OFF - WG_THUNK_OFF)
@@ -25,12 +27,23 @@
 #define WD_PML4E		0x000	/* u64: PML4 entry of the window */
 #define WD_CON_LEN		0x008	/* u32: bytes in WD_CON_BUF */
 #define WD_UART_LCR		0x00c	/* u8: last LCR written (DLAB) */
+#define WD_IDT_BASE		0x010	/* u64: the IDT the guest loaded */
+#define WD_IDT_LIMIT		0x018	/* u16: its limit */
+#define WD_IDT_SHADOW		0x01c	/* u32: 1 if the shadow IDT is loaded */
+#define WD_SYSCALLS		0x020	/* u64: syscall entries done by the wedge */
+#define WD_PF_PASSED		0x028	/* u64: #PFs handed to the guest */
+#define WD_PF_TARGET		0x030	/* u64: scratch, the guest's #PF handler */
+#define WD_PF_PATH		0x038	/* u64: scratch, wg_pf_go or wg_pf_go_sti */
+#define WD_GP_INT80		0x9c0	/* u64: user int $0x80 turned into #GP */
+#define WD_UD_SEEN		0x9c8	/* u64: #UDs through the shadow gate */
 #define WD_MSR_CACHE		0x040	/* 8 x {u64 value, u64 valid} */
 #define WD_MSR_FIRST		0xc0000080	/* EFER, STAR, LSTAR, CSTAR, SFMASK */
 #define WD_MSR_COUNT		5
 #define WD_CPUID_STD		0x100	/* 32 x struct wg_cpuid: leaves 0-0x1f */
 #define WD_CPUID_EXT		0x500	/* 32 x: 0x80000000-0x8000001f */
 #define WD_CPUID_LEAVES		32
+#define WD_TRACE		0x900	/* first user #PF at CR2 == RIP: rip, cs,
+					   rflags, rsp, ss, error, rcx, r11, valid */
 #define WD_CON_BUF		0x1000	/* console bytes for the VMM */
 #define WD_CON_SIZE		0x1000
 

@@ -124,6 +124,7 @@ int patch__apply(struct kvm *kvm);
 uint64_t patch__wedge_pml4e(struct kvm *kvm);
 void patch__flush_console(struct kvm *kvm);
 void patch__print_stats(struct kvm *kvm);
+void patch__print_trace(struct kvm *kvm);
 
 /* ---- serial.c ----------------------------------------------------- */
 void serial8250__write(struct kvm *kvm, const uint8_t *buf, size_t len);

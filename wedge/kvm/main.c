@@ -240,8 +240,10 @@ int main(int argc, char **argv)
 	}
 	setup_signals(kvm->cfg.timeout);
 	kvm_cpu__run(kvm);
-	if (kvm_verbose)
+	if (kvm_verbose) {
 		kvm_cpu__dump_msrs(kvm);
+		patch__print_trace(kvm);
+	}
 	patch__flush_console(kvm);
 	serial8250__flush();
 	if (kvm->cfg.stats)

@@ -49,7 +49,7 @@
 #define PTE_PS		0x080UL
 
 /* Entry slots of guest.S. */
-enum { WG_OUT8, WG_IN8, WG_CPUID, WG_RDMSR, WG_WRMSR, WG_LOAD_CR3 };
+enum { WG_OUT8, WG_IN8, WG_CPUID, WG_RDMSR, WG_WRMSR, WG_LOAD_CR3, WG_LIDT };
 
 extern const uint8_t afb_kvm_guest_start[], afb_kvm_guest_end[];
 
@@ -224,6 +224,39 @@ static int plan_mov_cr3(struct afb_wedge_area *area, const struct afb_site *site
 	return plan_thunk(area, site, code, n, patch);
 }
 
+static size_t put_jmp(uint8_t *p, uint64_t at, uint64_t to)
+{
+	int32_t rel = (int32_t)(to - (at + 5));
+
+	p[0] = 0xe9;
+	memcpy(p + 1, &rel, 4);
+	return 5;
+}
+
+/*
+ * lidt: the site jumps (no stack touched, so an %rsp-relative operand
+ * still addresses the same bytes) to a thunk that runs the original lidt,
+ * calls the wedge to load its shadow copy (guest.S, wg_lidt_sync) and
+ * jumps back to the end of the site.
+ */
+static int plan_lidt(struct afb_wedge_area *area, const struct afb_image *image,
+		     const struct afb_site *site, const struct afb_insn *insn,
+		     struct afb_site_patch *patch)
+{
+	uint8_t code[32];
+	uint64_t at = next_thunk(area);
+	int n;
+
+	n = afb_wedge_copy_insn(image, site, insn, at, code);
+	if (n < 0)
+		return n;
+	n += put_call(code + n, at + n, wedge_entry(WG_LIDT));
+	n += put_jmp(code + n, at + n, site->addr + site->len);
+	if (afb_wedge_emit_thunk(area, code, n) != at)
+		return -ENOSPC;
+	return afb_wedge_jmp(patch, site, at);
+}
+
 static int kvm_plan(const struct afb_wedge *wedge, const struct afb_image *image,
 		    struct afb_wedge_area *area, const struct afb_site *site,
 		    const struct afb_insn *insn, struct afb_site_patch *patch)
@@ -246,6 +279,8 @@ static int kvm_plan(const struct afb_wedge *wedge, const struct afb_image *image
 		return afb_wedge_call(patch, site, wedge_entry(WG_WRMSR));
 	case AFB_KIND_MOV_CR:
 		return plan_mov_cr3(area, site, insn, patch);
+	case AFB_KIND_LIDT:
+		return plan_lidt(area, image, site, insn, patch);
 	default:
 		return 0;
 	}
@@ -378,6 +413,27 @@ static int wedge__init(struct kvm *kvm)
 }
 dev_init(wedge__init);
 
+/* --verbose: the first user-mode #PF with CR2 == %rip, as delivered. */
+void patch__print_trace(struct kvm *kvm)
+{
+	static const char *const name[] = { "rip", "cs", "rflags", "rsp",
+		"ss", "error", "rcx", "r11" };
+	const uint8_t *d;
+	uint64_t v[9];
+	unsigned int i;
+
+	if (!kw.active)
+		return;
+	d = wedge_host(kvm, WG_DATA_OFF);
+	memcpy(v, d + WD_TRACE, sizeof(v));
+	if (!v[8])
+		return;
+	fprintf(stderr, "afterburn-kvm: first user #PF at its own rip:");
+	for (i = 0; i < 8; i++)
+		fprintf(stderr, " %s %#llx", name[i], (unsigned long long)v[i]);
+	fputc('\n', stderr);
+}
+
 void patch__print_stats(struct kvm *kvm)
 {
 	const struct afb_patch_stats *s = &kw.stats;
@@ -389,6 +445,21 @@ void patch__print_stats(struct kvm *kvm)
 	}
 	fprintf(stderr, "afterburn-kvm: sites patched %u, native %u\n",
 		s->total_patched, s->total_native);
+	if (s->patched[AFB_KIND_LIDT]) {
+		const uint8_t *d = wedge_host(kvm, WG_DATA_OFF);
+		uint64_t sys, pf, gp, ud;
+		uint32_t shadow;
+
+		memcpy(&sys, d + WD_SYSCALLS, 8);
+		memcpy(&pf, d + WD_PF_PASSED, 8);
+		memcpy(&gp, d + WD_GP_INT80, 8);
+		memcpy(&ud, d + WD_UD_SEEN, 8);
+		memcpy(&shadow, d + WD_IDT_SHADOW, 4);
+		fprintf(stderr, "afterburn-kvm: shadow IDT %s: syscall entries completed by the wedge %llu, #PF passed to the guest %llu, #UD %llu (int $0x80 made #GP %llu)\n",
+			shadow ? "loaded" : "not loaded",
+			(unsigned long long)sys, (unsigned long long)pf,
+			(unsigned long long)ud, (unsigned long long)gp);
+	}
 	for (k = 1; k <= AFB_KIND_MAX; k++)
 		if (s->patched[k] || s->native[k])
 			fprintf(stderr, "  %-10s patched %4u  native %4u\n",
