@@ -20,7 +20,6 @@
 #define OBJDUMP_PATH "objdump"
 #endif
 
-static const char *progname = "afterburn-sites";
 
 static const struct sites_cmd sites_commands[] = {
 	{ "list",	sites__list },
@@ -68,68 +67,14 @@ static const char usage_text[] =
 "\n"
 "Exit status: 0 if all is well, 1 if --verify found problems, 2 on errors.\n";
 
-static void __attribute__((format(printf, 2, 0)))
-vmessage(const char *level, const char *fmt, va_list ap)
-{
-	fflush(stdout);
-	fprintf(stderr, "%s: %s", progname, level);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void pr_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmessage("", fmt, ap);
-	va_end(ap);
-}
-
-void pr_warning(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmessage("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmessage("", fmt, ap);
-	va_end(ap);
-	exit(SITES_ERROR);
-}
-
-void *xrealloc(void *ptr, size_t size)
-{
-	ptr = realloc(ptr, size ? size : 1);
-	if (!ptr)
-		die("out of memory");
-	return ptr;
-}
-
-char *xstrdup(const char *s)
-{
-	char *copy = strdup(s);
-
-	if (!copy)
-		die("out of memory");
-	return copy;
-}
-
 static void __attribute__((noreturn)) usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmessage("", fmt, ap);
+	pr_vmessage("", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+	fprintf(stderr, "Try '%s --help' for more information.\n", util__name());
 	exit(SITES_ERROR);
 }
 
@@ -229,7 +174,7 @@ static const char *parse_options(int argc, char **argv,
 		case 'q': opts->quiet = true; break;
 		case OPT_OBJDUMP: opts->objdump = optarg; break;
 		case 'h':
-			printf(usage_text, progname);
+			printf(usage_text, util__name());
 			exit(SITES_OK);
 		case OPT_VERSION:
 			printf("afterburn-sites (%s) %s\n", PACKAGE_NAME,
@@ -266,12 +211,18 @@ static int run_file(const struct sites_cmd *cmd, const char *path,
 	return status;
 }
 
+static const struct util_program sites_program = {
+	.name = "afterburn-sites",
+	.die_status = SITES_ERROR,
+};
+
 int main(int argc, char **argv)
 {
 	const struct sites_cmd *cmd;
 	struct sites_opts opts;
 	int status = SITES_OK, i, s;
 
+	util__init(&sites_program);
 	set_defaults(&opts);
 	cmd = find_command(parse_options(argc, argv, &opts));
 	if (optind >= argc)

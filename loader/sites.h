@@ -12,6 +12,8 @@
 
 #include <afterburn/afterburn.h>
 
+#include "util.h"
+
 /* Exit status of the tool, also what each command returns per file. */
 enum {
 	SITES_OK = 0,		/* listed, or verified clean */
@@ -48,16 +50,6 @@ int sites__stats(const char *path, struct afb_image *image,
 		 const struct sites_opts *opts);
 int sites__verify(const char *path, struct afb_image *image,
 		  const struct sites_opts *opts);
-
-/* Messages on stderr, prefixed with the program name. */
-void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pr_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void die(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-
-/* malloc/realloc that die on exhaustion. */
-void *xrealloc(void *ptr, size_t size);
-char *xstrdup(const char *s);
 
 /* Print the original instruction bytes of @site as "0f 01 f8". */
 void sites__print_bytes(FILE *out, const struct afb_image *image,

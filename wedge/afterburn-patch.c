@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util.h"
 #include "wedges.h"
 
 #define PAGE_SIZE	4096
@@ -39,7 +40,10 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-static const char *progname = "afterburn-patch";
+static const struct util_program patch_program = {
+	.name = "afterburn-patch",
+	.die_status = EXIT_FAIL,
+};
 
 struct area_opt {
 	bool given;
@@ -73,45 +77,15 @@ struct out {
 
 /* ---- Messages ---------------------------------------------------------- */
 
-static void __attribute__((format(printf, 1, 0)))
-vmessage(const char *fmt, va_list ap)
-{
-	fflush(stdout);
-	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-static void __attribute__((format(printf, 1, 2)))
-pr_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmessage(fmt, ap);
-	va_end(ap);
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmessage(fmt, ap);
-	va_end(ap);
-	exit(EXIT_FAIL);
-}
-
 static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmessage(fmt, ap);
+	pr_vmessage("", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+	fprintf(stderr, "Try '%s --help' for more information.\n", util__name());
 	exit(EXIT_USAGE);
 }
 
@@ -158,7 +132,7 @@ static const char usage_text[] =
 
 static void __attribute__((noreturn)) help(void)
 {
-	printf(usage_text, progname);
+	printf(usage_text, util__name());
 	wedges_list(stdout);
 	printf("\nExit status: 0 on success, 1 if the image cannot be patched or\n"
 	       "written, 2 on a usage error.\n");
@@ -721,6 +695,7 @@ int main(int argc, char **argv)
 	struct afb_image *img;
 	struct out o = { 0 };
 
+	util__init(&patch_program);
 	parse_options(argc, argv, &opt);
 	refuse_same_file(&opt);
 	in.path = opt.in;

@@ -20,6 +20,8 @@
 
 #include <afterburn/afterburn.h>
 
+#include "util.h"
+
 #define KVM_EXIT_STATUS_VMM	125	/* the VMM could not run the guest */
 #define KVM_EXIT_STATUS_GUEST	124	/* the guest stopped without power-off */
 
@@ -133,10 +135,7 @@ void serial8250__flush(void);
 /* ---- stats.c ------------------------------------------------------ */
 void stats__print(struct kvm *kvm);
 
-/* ---- util (main.c) ------------------------------------------------ */
-void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pr_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* ---- main.c ------------------------------------------------------- */
 extern bool kvm_verbose;
 
 #endif

@@ -19,39 +19,10 @@
 bool kvm_verbose;
 static struct kvm the_kvm;
 
-static void pr_msg(const char *tag, const char *fmt, va_list ap)
-{
-	fprintf(stderr, "afterburn-kvm: %s", tag);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void pr_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pr_msg("error: ", fmt, ap);
-	va_end(ap);
-}
-
-void pr_warning(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pr_msg("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void pr_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pr_msg("", fmt, ap);
-	va_end(ap);
-}
+static const struct util_program kvm_program = {
+	.name = "afterburn-kvm",
+	.die_status = KVM_EXIT_STATUS_VMM,
+};
 
 enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_APPEND = 'a', OPT_MEM = 'm',
@@ -220,6 +191,7 @@ int main(int argc, char **argv)
 	struct kvm *kvm = &the_kvm;
 	int r;
 
+	util__init(&kvm_program);
 	kvm->sys_fd = kvm->vm_fd = -1;
 	if (parse_options(argc, argv, &kvm->cfg) < 0)
 		return KVM_EXIT_STATUS_VMM;

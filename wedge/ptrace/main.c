@@ -27,25 +27,23 @@
 
 struct host the_host;
 
-static void vmsg(const char *what, const char *fmt, va_list ap)
+static void flush_console(void)
 {
 	uart__flush(&the_host.uart);
-	fprintf(stderr, "afterburn-ptrace: %s", what);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
 }
 
-void host_die(const char *fmt, ...)
+static void stats_on_exit(void)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg("error: ", fmt, ap);
-	va_end(ap);
 	if (the_host.stats)
 		host_print_stats();
-	exit(EXIT_HOST_ERROR);
 }
+
+static const struct util_program ptrace_program = {
+	.name = "afterburn-ptrace",
+	.die_status = EXIT_HOST_ERROR,
+	.before_message = flush_console,
+	.before_exit = stats_on_exit,
+};
 
 void guest_crash(const char *fmt, ...)
 {
@@ -53,13 +51,12 @@ void guest_crash(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg("guest crashed: ", fmt, ap);
+	pr_vmessage("guest crashed: ", fmt, ap);
 	va_end(ap);
 	if (v)
 		fprintf(stderr, "afterburn-ptrace: vcpu cpl %u cr3 0x%lx rflags(virt) 0x%lx\n",
 		v->cpl, (unsigned long)v->cr3, (unsigned long)v->rflags);
-	if (the_host.stats)
-		host_print_stats();
+	stats_on_exit();
 	exit(EXIT_GUEST_CRASH);
 }
 
@@ -290,7 +287,7 @@ static void pin_cpu(void)
 static void check(int ret, const char *what)
 {
 	if (ret < 0)
-		host_die("%s: %s", what, strerror(-ret));
+		die("%s: %s", what, strerror(-ret));
 }
 
 int main(int argc, char **argv)
@@ -298,6 +295,7 @@ int main(int argc, char **argv)
 	struct host *h = &the_host;
 	struct afb_frame start;
 
+	util__init(&ptrace_program);
 	parse_options(h, argc, argv);
 	h->fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
 	pin_cpu();

@@ -221,27 +221,27 @@ int memory__load_image(struct host *h)
 
 	fd = open(h->image_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		host_die("%s: %s", h->image_path, strerror(errno));
+		die("%s: %s", h->image_path, strerror(errno));
 	if (fstat(fd, &sb) < 0 || sb.st_size < (off_t)sizeof(*eh))
-		host_die("%s: not an ELF image", h->image_path);
+		die("%s: not an ELF image", h->image_path);
 	file = mmap(NULL, sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (file == MAP_FAILED)
-		host_die("%s: %s", h->image_path, strerror(errno));
+		die("%s: %s", h->image_path, strerror(errno));
 	eh = (const Elf64_Ehdr *)file;
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64 ||
 	    eh->e_type != ET_EXEC || eh->e_phentsize != sizeof(Elf64_Phdr) ||
 	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) >
 	    (uint64_t)sb.st_size)
-		host_die("%s: not a linked x86-64 ELF image", h->image_path);
+		die("%s: not a linked x86-64 ELF image", h->image_path);
 	for (i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = (const Elf64_Phdr *)(file + eh->e_phoff) + i;
 
 		if (ph->p_type != PT_LOAD)
 			continue;
 		if (ph->p_vaddr - ph->p_paddr != GUEST_KERNEL_BASE)
-			host_die("%s: segment at 0x%lx is not at KERNEL_BASE + p_paddr "
+			die("%s: segment at 0x%lx is not at KERNEL_BASE + p_paddr "
 				 "(see doc/guest-contract.md)", h->image_path,
 				 (unsigned long)ph->p_vaddr);
 		if (ph->p_filesz > ph->p_memsz ||
@@ -249,7 +249,7 @@ int memory__load_image(struct host *h)
 		    ph->p_paddr < 0x100000 ||
 		    ph->p_paddr + ph->p_memsz > h->mem_size ||
 		    ph->p_paddr + ph->p_memsz < ph->p_paddr)
-			host_die("%s: segment at physical 0x%lx-0x%lx does not fit in "
+			die("%s: segment at physical 0x%lx-0x%lx does not fit in "
 				 "%lu MiB of RAM above 1 MiB", h->image_path,
 				 (unsigned long)ph->p_paddr,
 				 (unsigned long)(ph->p_paddr + ph->p_memsz),
@@ -260,7 +260,7 @@ int memory__load_image(struct host *h)
 	}
 	h->entry = eh->e_entry;
 	if (h->entry < GUEST_KERNEL_BASE || h->entry >= GUEST_KERNEL_BASE + h->mem_size)
-		host_die("%s: entry point 0x%lx is not in the kernel's direct map",
+		die("%s: entry point 0x%lx is not in the kernel's direct map",
 			 h->image_path, (unsigned long)h->entry);
 	munmap(file, sb.st_size);
 	return ret;
@@ -287,7 +287,7 @@ int memory__boot_info(struct host *h)
 		pd[i] = (i * PT_PAGE_2M) | PT_P | PT_W | PT_PS;
 
 	if (len >= BOOT_CMDLINE_MAX)
-		host_die("command line too long (%zu bytes, at most %d)", len,
+		die("command line too long (%zu bytes, at most %d)", len,
 			 BOOT_CMDLINE_MAX - 1);
 	memcpy(h->phys + BOOT_CMDLINE, h->cmdline, len + 1);
 	mm[0] = (struct hvm_memmap_entry){ 0, 0x9f000, HVM_MEMMAP_RAM, 0 };

@@ -95,7 +95,7 @@ static void op_flush_tlb(struct afb_vcpu *v, uint64_t gva, bool all,
 		return;
 	}
 	if (global && memory__mirror_kernel(h, v->cr3, true))
-		host_die("the guest's kernel half cannot be mapped (cr3 0x%lx)",
+		die("the guest's kernel half cannot be mapped (cr3 0x%lx)",
 			 (unsigned long)v->cr3);
 	stub__flush(h, global);
 }
@@ -105,7 +105,7 @@ void ops__set_gs(struct host *h, uint64_t base)
 	if (h->fsgsbase)
 		__asm__ volatile("wrgsbase %0" : : "r"(base) : "memory");
 	else if (syscall(SYS_arch_prctl, ARCH_SET_GS, base) < 0)
-		host_die("arch_prctl(ARCH_SET_GS): %s", strerror(errno));
+		die("arch_prctl(ARCH_SET_GS): %s", strerror(errno));
 }
 
 /*

@@ -34,6 +34,7 @@
 #include <afterburn/wedge.h>
 
 #include "pagetable.h"
+#include "util.h"
 
 /* ---- The guest's layout (doc/guest-contract.md) ----------------------- */
 
@@ -252,8 +253,6 @@ struct host {
 extern struct host the_host;
 
 /* main.c */
-__attribute__((noreturn, format(printf, 1, 2)))
-void host_die(const char *fmt, ...);
 __attribute__((noreturn, format(printf, 1, 2)))
 void guest_crash(const char *fmt, ...);
 __attribute__((noreturn)) void host_exit(int status);

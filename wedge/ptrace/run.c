@@ -24,7 +24,7 @@ void run__check(int ret, const char *what)
 		guest_crash("triple fault (%s)", what);
 	}
 	if (ret < 0)
-		host_die("%s: %s", what, strerror(-ret));
+		die("%s: %s", what, strerror(-ret));
 }
 
 /*
@@ -82,7 +82,7 @@ void ptrace_site_entry(struct afb_frame *frame)
 	const struct site_info *s;
 
 	if (index >= h->nsites)
-		host_die("thunk with a bad site index %u", index);
+		die("thunk with a bad site index %u", index);
 	s = &h->sites[index];
 	frame->gpr[AFB_RSP] = h->wd->guest_rsp;
 	frame->rip = s->addr;

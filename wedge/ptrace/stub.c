@@ -178,7 +178,7 @@ static int stub_wait(struct host *h, pid_t pid)
 	h->st.stub_stops++;
 	while (waitpid(pid, &status, __WALL) < 0)
 		if (errno != EINTR)
-			host_die("waitpid(stub %d): %s", pid, strerror(errno));
+			die("waitpid(stub %d): %s", pid, strerror(errno));
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		struct stub *s;
 		unsigned int i;
@@ -186,14 +186,14 @@ static int stub_wait(struct host *h, pid_t pid)
 		for (i = 0; i < h->nstubs; i++) {
 			s = &h->stubs[i];
 			if (s->pid == pid)
-				host_die("the stub of guest root 0x%lx (pid %d) %s %d",
+				die("the stub of guest root 0x%lx (pid %d) %s %d",
 					 (unsigned long)s->cr3, pid,
 					 WIFEXITED(status) ? "exited with status"
 							   : "was killed by signal",
 					 WIFEXITED(status) ? WEXITSTATUS(status)
 							   : WTERMSIG(status));
 		}
-		host_die("stub %d ended (status 0x%x)", pid, status);
+		die("stub %d ended (status 0x%x)", pid, status);
 	}
 	return status;
 }
@@ -219,22 +219,22 @@ static void stub_batch(struct host *h, pid_t pid)
 	regs_init(&r);
 	r.rip = STUB_CODE_ADDR;
 	if (ptrace(PTRACE_SETREGS, pid, 0, &r) < 0)
-		host_die("PTRACE_SETREGS(stub %d): %s", pid, strerror(errno));
+		die("PTRACE_SETREGS(stub %d): %s", pid, strerror(errno));
 	for (;;) {
 		if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
-			host_die("PTRACE_CONT(stub %d): %s", pid, strerror(errno));
+			die("PTRACE_CONT(stub %d): %s", pid, strerror(errno));
 		status = stub_wait(h, pid);
 		if (WSTOPSIG(status) != SIGTRAP || (status >> 16))
 			continue;	/* an interrupt, or a stray signal */
 		if (ptrace(PTRACE_GETREGS, pid, 0, &r) < 0)
-			host_die("PTRACE_GETREGS(stub %d): %s", pid, strerror(errno));
+			die("PTRACE_GETREGS(stub %d): %s", pid, strerror(errno));
 		if (r.rip == stub_trap_ip())
 			break;
-		host_die("stub %d trapped at 0x%llx running its batch", pid, r.rip);
+		die("stub %d trapped at 0x%llx running its batch", pid, r.rip);
 	}
 	for (i = 0; i < h->nops; i++)
 		if (d->op[i].ret < 0 && d->op[i].ret > -4096)
-			host_die("stub %d: system call %lu (0x%lx, 0x%lx, ...) failed: %s",
+			die("stub %d: system call %lu (0x%lx, 0x%lx, ...) failed: %s",
 				 pid, (unsigned long)d->op[i].nr,
 				 (unsigned long)d->op[i].arg[0],
 				 (unsigned long)d->op[i].arg[1],
@@ -270,19 +270,19 @@ static pid_t stub_spawn(struct host *h)
 		   TASK_TOP - STUB_CODE_ADDR - STUB_SIZE, 0, 0, 0, 0);
 	h->stub_data->count = h->nops;
 	if (pipe2(go, O_CLOEXEC) < 0)
-		host_die("pipe: %s", strerror(errno));
+		die("pipe: %s", strerror(errno));
 	uart__flush(&h->uart);
 	pid = fork();
 	if (pid < 0)
-		host_die("fork: %s", strerror(errno));
+		die("fork: %s", strerror(errno));
 	if (pid == 0)
 		stub_child(h, go[0]);
 	close(go[0]);
 	if (ptrace(PTRACE_SEIZE, pid, 0,
 		   PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0)
-		host_die("PTRACE_SEIZE(stub %d): %s", pid, strerror(errno));
+		die("PTRACE_SEIZE(stub %d): %s", pid, strerror(errno));
 	if (write(go[1], "g", 1) != 1)
-		host_die("starting stub %d: %s", pid, strerror(errno));
+		die("starting stub %d: %s", pid, strerror(errno));
 	close(go[1]);
 	for (;;) {
 		struct user_regs_struct r;
@@ -293,10 +293,10 @@ static pid_t stub_spawn(struct host *h)
 		    r.rip == stub_trap_ip())
 			break;
 		if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
-			host_die("PTRACE_CONT(stub %d): %s", pid, strerror(errno));
+			die("PTRACE_CONT(stub %d): %s", pid, strerror(errno));
 	}
 	if (h->stub_data->op[0].ret || h->stub_data->op[1].ret)
-		host_die("stub %d could not unmap the host", pid);
+		die("stub %d could not unmap the host", pid);
 	memset(h->stub_data, 0, sizeof(*h->stub_data));
 	h->nops = 0;
 	h->st.stubs_created++;
@@ -372,7 +372,7 @@ static void page_set(struct stub *s, uint64_t va, uint64_t pa,
 
 			p = realloc(s->pages, cap * sizeof(*p));
 			if (!p)
-				host_die("out of memory");
+				die("out of memory");
 			s->pages = p;
 			s->cap = cap;
 		}
@@ -657,7 +657,7 @@ static int user_signal(struct host *h, struct stub *s, struct afb_frame *f,
 	siginfo_t si;
 
 	if (ptrace(PTRACE_GETSIGINFO, s->pid, 0, &si) < 0)
-		host_die("PTRACE_GETSIGINFO(stub %d): %s", s->pid, strerror(errno));
+		die("PTRACE_GETSIGINFO(stub %d): %s", s->pid, strerror(errno));
 	if (si.si_code <= 0 && sig != SIGSYS)
 		return 1;	/* sent by someone (kill, tty): not the guest's */
 	switch (sig) {
@@ -737,11 +737,11 @@ void stub__run_user(struct host *h, struct afb_frame *f)
 		regs_from_frame(&r, f, v);
 		if (ptrace(PTRACE_SETREGS, s->pid, 0, &r) < 0 ||
 		    ptrace(PTRACE_SYSEMU, s->pid, 0, 0) < 0)
-			host_die("running stub %d: %s", s->pid, strerror(errno));
+			die("running stub %d: %s", s->pid, strerror(errno));
 		status = stub_wait(h, s->pid);
 		h->state = RUN_HOST;
 		if (ptrace(PTRACE_GETREGS, s->pid, 0, &r) < 0)
-			host_die("PTRACE_GETREGS(stub %d): %s", s->pid, strerror(errno));
+			die("PTRACE_GETREGS(stub %d): %s", s->pid, strerror(errno));
 		frame_from_regs(f, &r);
 		if (WSTOPSIG(status) == (SIGTRAP | 0x80))
 			ret = user_syscall(h, s, f, &r);

@@ -510,12 +510,12 @@ int wedge__apply(struct host *h)
 
 	ret = afb_image_open(h->image_path, &h->image, &err);
 	if (ret)
-		host_die("%s", err.message);
+		die("%s", err.message);
 	ret = afb_wedge_apply(h->image, &mem,
 			      h->patch ? &ptrace_wedge : &ptrace_trap_wedge,
 			      &area, &h->patch_stats, &err);
 	if (ret)
-		host_die("patching %s: %s", h->image_path, err.message);
+		die("patching %s: %s", h->image_path, err.message);
 	if (mprotect(h->wedge, WEDGE_DATA_SIZE, PROT_READ | PROT_WRITE) < 0 ||
 	    mprotect(h->wedge + WEDGE_THUNKS, WEDGE_SIZE - WEDGE_THUNKS,
 		     PROT_READ | PROT_EXEC) < 0)
