@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Boot the afterburnt Linux (make check-linux builds it) with a busybox
-# initramfs under afterburn-kvm (patched, --no-patch) and under
+# initramfs under afterburn-kvm (patched: its PVH entry and the wedge
+# window at 0xffffffff40000000, chosen by afterburn-kvm; --no-patch) and under
 # qemu-system-x86_64 -enable-kvm, and print how far each got.  Not part
 # of make check: it needs the Linux build.
 #
@@ -69,7 +70,7 @@ run() {	# NAME COMMAND...
 printf '%-18s %-6s %-8s %-34s %s\n' host status exits "how far" "why it stopped"
 run kvm-patched "$kvm" --stats --timeout="$timeout" -m 256 -initrd "$tmp/initrd" \
 	-append "$append" -kernel "$vmlinux"
-run kvm-no-patch "$kvm" --entry=pvh --stats --timeout="$timeout" -m 256 \
+run kvm-no-patch "$kvm" --no-patch --entry=pvh --stats --timeout="$timeout" -m 256 \
 	-initrd "$tmp/initrd" -append "$append" -kernel "$vmlinux"
 if command -v qemu-system-x86_64 >/dev/null; then
 	run qemu-kvm timeout "$timeout" qemu-system-x86_64 -enable-kvm -cpu qemu64 \

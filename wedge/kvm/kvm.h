@@ -41,6 +41,9 @@
 #define WEDGE_VADDR		0x00000fffc0000000UL	/* doc/guest-contract.md */
 #define GUEST_KERNEL_BASE	0x0000100000000000UL
 #define WEDGE_PML4_SLOT		31
+/* Kernels linked in the top 2 GiB (Linux): the unused GiB below them. */
+#define WEDGE_VADDR_TOP		0xffffffff40000000UL
+#define KERNEL_TOP_2G		0xffffffff80000000UL
 
 struct kvm;
 
@@ -60,9 +63,11 @@ struct kvm_config {
 	bool no_patch;
 	bool stats;
 	bool entry32;		/* start at the PVH 32-bit entry */
+	bool entry_set;		/* --entry given (else from the image) */
 	bool verbose;
 	unsigned int timeout;	/* seconds, 0 = none */
 	const char *disable;	/* kinds the wedge must leave native */
+	uint64_t wedge_at;	/* --wedge-at, 0: from the image */
 };
 
 struct kvm {
@@ -72,6 +77,9 @@ struct kvm {
 	uint8_t *ram;
 	uint64_t ram_size;
 	uint64_t wedge_phys;	/* start of the wedge's reserved RAM */
+	uint64_t wedge_vaddr;	/* the wedge window (patch.c) */
+	bool wedge_in_kernel_pdpt;	/* mapped through the kernel's own PDPT */
+	uint64_t wedge_pdpt;	/* ... at this guest-physical address */
 
 	uint64_t entry64;	/* e_entry */
 	uint64_t entry32;	/* XEN_ELFNOTE_PHYS32_ENTRY, 0 if none */

@@ -233,6 +233,11 @@ int loader__load(struct kvm *kvm)
 	r = loader_load_segments(kvm);
 	if (r < 0)
 		return r;
+	/* A kernel linked in the top 2 GiB (Linux) expects its own page
+	 * tables at its 64-bit entry: start it at its PVH entry. */
+	if (!kvm->cfg.entry_set && kvm->entry32 && kvm->load_delta_ok &&
+	    kvm->image_start + kvm->load_delta >= KERNEL_TOP_2G)
+		kvm->cfg.entry32 = true;
 	if (kvm->cfg.entry32 && !kvm->entry32) {
 		pr_err("%s: no PVH entry (XEN_ELFNOTE_PHYS32_ENTRY note)",
 		       kvm->cfg.kernel);

@@ -27,7 +27,7 @@ static const struct util_program kvm_program = {
 enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_APPEND = 'a', OPT_MEM = 'm',
 	OPT_HELP = 'h', OPT_NO_PATCH = 256, OPT_STATS, OPT_ENTRY, OPT_TIMEOUT,
-	OPT_VERBOSE, OPT_VERSION, OPT_NOGRAPHIC, OPT_DISABLE,
+	OPT_VERBOSE, OPT_VERSION, OPT_NOGRAPHIC, OPT_DISABLE, OPT_WEDGE_AT,
 };
 
 /* The option table: QEMU's spelling; one or two dashes both work. */
@@ -39,6 +39,7 @@ static const struct option options[] = {
 	{ "no-patch",	no_argument,	   NULL, OPT_NO_PATCH },
 	{ "stats",	no_argument,	   NULL, OPT_STATS },
 	{ "disable",	required_argument, NULL, OPT_DISABLE },
+	{ "wedge-at",	required_argument, NULL, OPT_WEDGE_AT },
 	{ "entry",	required_argument, NULL, OPT_ENTRY },
 	{ "timeout",	required_argument, NULL, OPT_TIMEOUT },
 	{ "nographic",	no_argument,	   NULL, OPT_NOGRAPHIC },
@@ -67,7 +68,12 @@ static void usage(FILE *f)
 	      "                    to standard error when the guest stops\n"
 	      "  --entry=64|pvh    start at e_entry in long mode with page tables\n"
 	      "                    built by the VMM (default), or at the 32-bit PVH\n"
-	      "                    entry with paging off (implies --no-patch)\n"
+	      "                    entry with paging off (default for a kernel linked\n"
+	      "                    in the top 2 GiB; else it implies --no-patch)\n"
+	      "  --wedge-at=ADDR   the wedge window (2 MiB aligned); default from the\n"
+	      "                    image: 0xffffffff40000000 in the kernel's own PDPT\n"
+	      "                    for a kernel linked in the top 2 GiB (Linux), else\n"
+	      "                    0xfffc0000000 in PML4 slot 31\n"
 	      "  --timeout=SECS    stop the guest after SECS seconds (exit 124)\n"
 	      "  --verbose         report unknown MSR and MMIO accesses\n"
 	      "  -nographic        accepted for QEMU compatibility; always so\n"
@@ -122,7 +128,18 @@ static int parse_options(int argc, char **argv, struct kvm_config *cfg)
 		case OPT_NO_PATCH: cfg->no_patch = true; break;
 		case OPT_STATS: cfg->stats = true; break;
 		case OPT_DISABLE: cfg->disable = optarg; break;
+		case OPT_WEDGE_AT:
+			errno = 0;
+			cfg->wedge_at = strtoull(optarg, &end, 0);
+			if (errno || *end || end == optarg || !cfg->wedge_at ||
+			    (cfg->wedge_at & (WEDGE_SIZE - 1)) ||
+			    ((int64_t)(cfg->wedge_at << 16) >> 16) != (int64_t)cfg->wedge_at) {
+				pr_err("--wedge-at=%s: need a canonical, 2 MiB aligned address", optarg);
+				return -EINVAL;
+			}
+			break;
 		case OPT_ENTRY:
+			cfg->entry_set = true;
 			if (!strcmp(optarg, "pvh") || !strcmp(optarg, "32"))
 				cfg->entry32 = true;
 			else if (!strcmp(optarg, "64"))
@@ -160,8 +177,6 @@ static int parse_options(int argc, char **argv, struct kvm_config *cfg)
 		pr_err("no kernel image (-kernel IMAGE)");
 		return -EINVAL;
 	}
-	if (cfg->entry32)
-		cfg->no_patch = true;
 	return 0;
 }
 

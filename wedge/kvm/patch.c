@@ -35,8 +35,10 @@
  * tables by cpu.c, and in each root the guest loads afterwards by the
  * patched 'mov %reg,%cr3'.  So if mov_cr is disabled, nothing is patched.
  */
+#include <elf.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <afterburn/wedge.h>
@@ -70,12 +72,12 @@ static uint8_t *wedge_host(struct kvm *kvm, uint64_t off)
 
 static uint64_t wedge_entry(unsigned int slot)
 {
-	return WEDGE_VADDR + WG_CODE_OFF + slot * 8;
+	return kw.kvm->wedge_vaddr + WG_CODE_OFF + slot * 8;
 }
 
 uint64_t patch__wedge_pml4e(struct kvm *kvm)
 {
-	if (!kw.active)
+	if (!kw.active || kvm->wedge_in_kernel_pdpt)
 		return 0;
 	return (kvm->wedge_phys + WG_PGTABLE_OFF) | PTE_P | PTE_W;
 }
@@ -111,12 +113,207 @@ static void wedge_fill_cpuid(struct kvm *kvm, uint8_t *data)
 	}
 }
 
+/* The image's symbol @name (its value and size), from .symtab. */
+static bool image_symbol(struct kvm *kvm, const char *name, uint64_t *value,
+			 uint64_t *size)
+{
+	const uint8_t *f = kvm->image_file;
+	const Elf64_Ehdr *eh = kvm->image_file;
+	const Elf64_Shdr *sh;
+	unsigned int i;
+
+	if (eh->e_shentsize != sizeof(*sh) || eh->e_shoff > kvm->image_size ||
+	    (uint64_t)eh->e_shnum * sizeof(*sh) > kvm->image_size - eh->e_shoff)
+		return false;
+	sh = (const Elf64_Shdr *)(f + eh->e_shoff);
+	for (i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Shdr *str = &sh[sh[i].sh_link];
+		const Elf64_Sym *sym;
+		uint64_t n, j;
+
+		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum ||
+		    sh[i].sh_entsize != sizeof(*sym) ||
+		    sh[i].sh_offset > kvm->image_size ||
+		    sh[i].sh_size > kvm->image_size - sh[i].sh_offset ||
+		    str->sh_offset > kvm->image_size ||
+		    str->sh_size > kvm->image_size - str->sh_offset)
+			continue;
+		sym = (const Elf64_Sym *)(f + sh[i].sh_offset);
+		n = sh[i].sh_size / sizeof(*sym);
+		for (j = 0; j < n; j++) {
+			const char *s = (const char *)f + str->sh_offset + sym[j].st_name;
+
+			if (sym[j].st_name >= str->sh_size ||
+			    strnlen(s, str->sh_size - sym[j].st_name) == str->sh_size - sym[j].st_name ||
+			    strcmp(s, name))
+				continue;
+			*value = sym[j].st_value;
+			*size = sym[j].st_size;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Linux's exception table (__ex_table: {int insn, fixup, data}, each
+ * relative to itself): an instruction listed there may fault on purpose
+ * (rdmsr_safe and the like) and be fixed up by its address, so its site
+ * stays native.  Sorted for bsearch.
+ */
+static uint64_t *extable;
+static size_t extable_n;
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void find_extable(struct kvm *kvm)
+{
+	const uint8_t *f = kvm->image_file;
+	const Elf64_Ehdr *eh = kvm->image_file;
+	const Elf64_Shdr *sh, *names;
+	unsigned int i;
+
+	free(extable);
+	extable = NULL;
+	extable_n = 0;
+	if (eh->e_shentsize != sizeof(*sh) || eh->e_shoff > kvm->image_size ||
+	    (uint64_t)eh->e_shnum * sizeof(*sh) > kvm->image_size - eh->e_shoff ||
+	    eh->e_shstrndx >= eh->e_shnum)
+		return;
+	sh = (const Elf64_Shdr *)(f + eh->e_shoff);
+	names = &sh[eh->e_shstrndx];
+	if (names->sh_offset > kvm->image_size ||
+	    names->sh_size > kvm->image_size - names->sh_offset)
+		return;
+	for (i = 0; i < eh->e_shnum; i++) {
+		const uint8_t *e;
+		size_t n, j;
+
+		if (sh[i].sh_name >= names->sh_size ||
+		    strncmp((const char *)f + names->sh_offset + sh[i].sh_name,
+			    "__ex_table", names->sh_size - sh[i].sh_name) ||
+		    sh[i].sh_type != SHT_PROGBITS || sh[i].sh_offset > kvm->image_size ||
+		    sh[i].sh_size > kvm->image_size - sh[i].sh_offset)
+			continue;
+		n = sh[i].sh_size / 12;
+		extable = calloc(n ? n : 1, sizeof(*extable));
+		if (!extable)
+			return;
+		e = f + sh[i].sh_offset;
+		for (j = 0; j < n; j++) {
+			int32_t rel;
+
+			memcpy(&rel, e + j * 12, 4);
+			extable[j] = sh[i].sh_addr + j * 12 + (int64_t)rel;
+		}
+		qsort(extable, n, sizeof(*extable), cmp_u64);
+		extable_n = n;
+		return;
+	}
+}
+
+static bool in_extable(const struct afb_site *site)
+{
+	size_t lo = 0, hi = extable_n;
+
+	while (lo < hi) {	/* the first entry >= site->addr */
+		size_t mid = (lo + hi) / 2;
+
+		if (extable[mid] < site->addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < extable_n && extable[lo] < site->addr + site->len;
+}
+
+/*
+ * Linux's x86-64 head (head_64.S, head64.c, pvh/head.S): it runs at
+ * physical addresses, before the jump to the kernel mapping, where a
+ * rel32 call to the window lands nowhere.  Its sites stay native.
+ */
+static const char *const linux_head[] = {
+	"startup_64", "secondary_startup_64", "verify_cpu", "sev_verify_cbit",
+	"__startup_64", "startup_64_setup_env", "pvh_start_xen",
+	"early_setup_idt",
+};
+static uint64_t head_start, head_end;
+
+static void find_head(struct kvm *kvm)
+{
+	uint64_t v, n;
+	unsigned int i;
+
+	head_start = head_end = 0;
+	for (i = 0; i < sizeof(linux_head) / sizeof(linux_head[0]); i++) {
+		if (!image_symbol(kvm, linux_head[i], &v, &n))
+			continue;
+		if (!head_end || v < head_start)
+			head_start = v;
+		if (v + n > head_end)
+			head_end = v + n;
+	}
+}
+
+/*
+ * Where the window goes.  In the low half (the test kernel's contract,
+ * doc/guest-contract.md) it has PML4 slot 31 to itself, which the VMM's
+ * boot tables and the patched 'mov %reg,%cr3' put into every root.  A
+ * kernel linked in the top 2 GiB (Linux) cannot reach that: its window is
+ * in the unused GiB below, 0xffffffff40000000, an entry of the PDPT that
+ * PML4 slot 511 points to (Linux's level3_kernel_pgt, shared by every
+ * root, so the entry set here at load time is in all of them).
+ */
+static int wedge_place(struct kvm *kvm)
+{
+	uint64_t text = kvm->image_start + kvm->load_delta, pdpt, n;
+	uint64_t va = kvm->cfg.wedge_at;
+
+	if (!va)
+		va = text >= KERNEL_TOP_2G ? WEDGE_VADDR_TOP : WEDGE_VADDR;
+	kvm->wedge_vaddr = va;
+	kvm->wedge_in_kernel_pdpt = ((va >> 39) & 511) == 511;
+	if (!kvm->wedge_in_kernel_pdpt) {
+		if (((va >> 39) & 511) != WEDGE_PML4_SLOT || va >> 47) {
+			pr_err("--wedge-at=%#llx: a low-half window must be in PML4 slot %d (guest.S)",
+			       (unsigned long long)va, WEDGE_PML4_SLOT);
+			return -EINVAL;
+		}
+		if (kvm->cfg.entry32) {
+			pr_warning("--entry=pvh: the window is mapped by the VMM's 64-bit boot tables only; no site is patched");
+			kvm->cfg.no_patch = true;
+		}
+		return 0;
+	}
+	if (va >= KERNEL_TOP_2G) {
+		pr_err("--wedge-at=%#llx: in the top 2 GiB, where the kernel lives; use 0xffffffff00000000-0xffffffff7fe00000",
+		       (unsigned long long)va);
+		return -EINVAL;
+	}
+	if (!image_symbol(kvm, "level3_kernel_pgt", &pdpt, &n) || n != 4096 ||
+	    !kvm__gpa(kvm, pdpt - kvm->load_delta, 4096)) {
+		pr_err("%s: no level3_kernel_pgt (the PDPT of PML4 slot 511) to map the window %#llx in",
+		       kvm->cfg.kernel, (unsigned long long)va);
+		return -ENOEXEC;
+	}
+	kvm->wedge_pdpt = pdpt - kvm->load_delta;
+	find_head(kvm);
+	find_extable(kvm);
+	return 0;
+}
+
 /* Code, data page and the window's PDPT and PD (2 MiB page). */
 static int wedge_setup(struct kvm *kvm)
 {
 	size_t code = afb_kvm_guest_end - afb_kvm_guest_start;
 	uint64_t *pdpt = (uint64_t *)wedge_host(kvm, WG_PGTABLE_OFF);
 	uint64_t *pd = pdpt + 512;
+	uint64_t va = kvm->wedge_vaddr;
 
 	if (code > WG_CODE_MAX) {
 		pr_err("wedge code is %zu bytes, more than %d", code, WG_CODE_MAX);
@@ -125,9 +322,18 @@ static int wedge_setup(struct kvm *kvm)
 	memset(wedge_host(kvm, 0), 0, WEDGE_SIZE);
 	memcpy(wedge_host(kvm, WG_CODE_OFF), afb_kvm_guest_start, code);
 	memset(pdpt, 0, 0x2000);
-	pdpt[(WEDGE_VADDR >> 30) & 511] =
+	if (kvm->wedge_in_kernel_pdpt) {
+		/* The kernel's PDPT: an entry it does not use. */
+		pdpt = kvm__gpa(kvm, kvm->wedge_pdpt, 4096);
+		if (pdpt[(va >> 30) & 511]) {
+			pr_err("%s: the kernel maps %#llx already; choose another --wedge-at",
+			       kvm->cfg.kernel, (unsigned long long)(va & ~((1ULL << 30) - 1)));
+			return -EEXIST;
+		}
+	}
+	pdpt[(va >> 30) & 511] =
 		(kvm->wedge_phys + WG_PGTABLE_OFF + 0x1000) | PTE_P | PTE_W;
-	pd[(WEDGE_VADDR >> 21) & 511] = kvm->wedge_phys | PTE_P | PTE_W | PTE_PS;
+	pd[(va >> 21) & 511] = kvm->wedge_phys | PTE_P | PTE_W | PTE_PS;
 	kw.active = true;
 	*(uint64_t *)wedge_host(kvm, WG_DATA_OFF + WD_PML4E) =
 		patch__wedge_pml4e(kvm);
@@ -266,6 +472,15 @@ static int kvm_plan(const struct afb_wedge *wedge, const struct afb_image *image
 	if (site->mode != 64 || site->addr == afb_image_entry(image) ||
 	    w->disabled[site->kind])
 		return 0;
+	if (w->kvm->wedge_in_kernel_pdpt) {
+		/* Linux: its head runs at physical addresses; the window is
+		 * in every root already (no mov_cr3 wedge, which assumes the
+		 * test kernel's direct map); it writes gates of its loaded
+		 * IDT in place, which a shadow taken at lidt would miss. */
+		if ((site->addr >= head_start && site->addr < head_end) || in_extable(site) ||
+		    site->kind == AFB_KIND_MOV_CR || site->kind == AFB_KIND_LIDT)
+			return 0;
+	}
 	switch (site->kind) {
 	case AFB_KIND_OUT:
 		return insn->opsize == 1 ? plan_out(area, site, insn, patch) : 0;
@@ -338,7 +553,10 @@ int patch__apply(struct kvm *kvm)
 	r = parse_disable(kvm->cfg.disable);
 	if (r < 0)
 		return r;
-	if (kw.disabled[AFB_KIND_MOV_CR]) {
+	r = wedge_place(kvm);
+	if (r < 0 || kvm->cfg.no_patch)
+		return r;
+	if (kw.disabled[AFB_KIND_MOV_CR] && !kvm->wedge_in_kernel_pdpt) {
 		pr_warning("mov_cr disabled: the wedge cannot be mapped, no site is patched");
 		return 0;
 	}
@@ -356,7 +574,7 @@ int patch__apply(struct kvm *kvm)
 		goto out;
 	area = (struct afb_wedge_area){
 		.base = wedge_host(kvm, WG_THUNK_OFF),
-		.vaddr = WEDGE_VADDR + WG_THUNK_OFF,
+		.vaddr = kvm->wedge_vaddr + WG_THUNK_OFF,
 		.size = WG_THUNK_MAX,
 	};
 	r = afb_wedge_apply(image, &mem, &kw.wedge, &area, &kw.stats, &err);
