@@ -8,7 +8,6 @@
  * afb_wedge_copy_insn(), and the thunks of the native wedge.
  */
 #include <errno.h>
-#include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,34 +46,7 @@ struct loaded {
 
 static void load_segments(struct loaded *l, const char *path)
 {
-	size_t size, i, phnum;
-	uint8_t *file = util_read_file(path, &size);
-	uint64_t lo = UINT64_MAX, hi = 0;
-	GElf_Phdr ph;
-	Elf *elf;
-
-	elf_version(EV_CURRENT);
-	elf = elf_memory((char *)file, size);
-	assert_non_null(elf);
-	assert_int_equal(elf_getphdrnum(elf, &phnum), 0);
-	for (i = 0; i < phnum; i++)
-		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD) {
-			lo = ph.p_vaddr < lo ? ph.p_vaddr : lo;
-			hi = ph.p_vaddr + ph.p_memsz > hi ? ph.p_vaddr + ph.p_memsz : hi;
-		}
-	l->mem.vaddr = lo;
-	l->mem.size = hi - lo;
-	l->mem.base = calloc(1, l->mem.size);
-	l->copy = malloc(l->mem.size);
-	assert_non_null(l->mem.base);
-	assert_non_null(l->copy);
-	for (i = 0; i < phnum; i++)
-		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD)
-			memcpy(l->mem.base + (ph.p_vaddr - lo), file + ph.p_offset,
-			       ph.p_filesz);
-	memcpy(l->copy, l->mem.base, l->mem.size);
-	elf_end(elf);
-	free(file);
+	util_load_segments(path, &l->mem, &l->copy);
 }
 
 /* Load @path; the area holds AREA_FILL and has @used bytes taken. */

@@ -185,3 +185,35 @@ uint8_t *util_section(const char *path, const char *name, size_t *size,
 	close(fd);
 	return buf;
 }
+
+void util_load_segments(const char *path, struct afb_memory *mem, uint8_t **copy)
+{
+	size_t size, i, phnum;
+	uint8_t *file = util_read_file(path, &size);
+	uint64_t lo = UINT64_MAX, hi = 0;
+	GElf_Phdr ph;
+	Elf *elf;
+
+	elf_version(EV_CURRENT);
+	elf = elf_memory((char *)file, size);
+	assert_non_null(elf);
+	assert_int_equal(elf_getphdrnum(elf, &phnum), 0);
+	for (i = 0; i < phnum; i++)
+		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD) {
+			lo = ph.p_vaddr < lo ? ph.p_vaddr : lo;
+			hi = ph.p_vaddr + ph.p_memsz > hi ? ph.p_vaddr + ph.p_memsz : hi;
+		}
+	mem->vaddr = lo;
+	mem->size = hi - lo;
+	mem->base = calloc(1, mem->size);
+	*copy = malloc(mem->size);
+	assert_non_null(mem->base);
+	assert_non_null(*copy);
+	for (i = 0; i < phnum; i++)
+		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD)
+			memcpy(mem->base + (ph.p_vaddr - lo), file + ph.p_offset,
+			       ph.p_filesz);
+	memcpy(*copy, mem->base, mem->size);
+	elf_end(elf);
+	free(file);
+}

@@ -35,5 +35,11 @@ void util_write_file(const char *path, const void *buf, size_t size);
 /* The bytes of section @name of @path (malloc'd); fails if missing. */
 uint8_t *util_section(const char *path, const char *name, size_t *size,
 		      uint64_t *addr, uint64_t *offset);
+/*
+ * Load the PT_LOAD segments of the linked image @path as a loader would:
+ * @mem covers them all (zero-filled, malloc'd base); *@copy (malloc'd)
+ * holds the same bytes, to check later that @mem is untouched.
+ */
+void util_load_segments(const char *path, struct afb_memory *mem, uint8_t **copy);
 
 #endif
