@@ -139,6 +139,11 @@ void kvm_cpu__dump_msrs(struct kvm *kvm)
 	cpu_dump(kvm);
 }
 
+int kvm_cpu__fd(struct kvm *kvm)
+{
+	return kvm->cpu->fd;
+}
+
 int kvm_cpu__stats_fd(struct kvm *kvm)
 {
 	if (!kvm->cpu)
@@ -327,6 +332,8 @@ int kvm_cpu__run(struct kvm *kvm)
 		}
 		if (run->exit_reason < 64)
 			kvm->stats.exits[run->exit_reason]++;
+		if (pvm__sync(kvm) < 0)
+			return cpu_guest_failed(kvm, "cannot follow the guest's IDT");
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			if (cpu_emulate_io(kvm, run) < 0)
@@ -343,6 +350,10 @@ int kvm_cpu__run(struct kvm *kvm)
 			break;
 		case KVM_EXIT_INTR:
 			break;
+		case KVM_EXIT_DEBUG:
+			if (pvm__debug_exit(kvm) < 0)
+				return cpu_guest_failed(kvm, "unexpected debug exit");
+			break;
 		case KVM_EXIT_HLT:
 			return cpu_guest_failed(kvm, "hlt without an in-kernel irqchip");
 		case KVM_EXIT_SHUTDOWN:
@@ -352,8 +363,12 @@ int kvm_cpu__run(struct kvm *kvm)
 				 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 			return cpu_guest_failed(kvm, why);
 		case KVM_EXIT_INTERNAL_ERROR:
+			if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+			    pvm__emulation_failed(kvm) == 0)
+				break;
 			snprintf(why, sizeof(why), "KVM internal error, suberror %u",
 				 run->internal.suberror);
+
 			return cpu_guest_failed(kvm, why);
 		case KVM_EXIT_SYSTEM_EVENT:
 			return cpu_guest_failed(kvm, "system event (reset or crash)");

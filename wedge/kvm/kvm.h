@@ -6,6 +6,7 @@
  * VM, its memory and the port I/O bus), cpu.c (the vCPU and the one exit
  * switch), stats.c (exit counts), loader.c (ELF and PVH boot), patch.c
  * (the sites and the VMM side of the wedge; guest.S is the in-guest side),
+ * pvm.c (what the VMM finishes for an unpatched guest on a PVM host),
  * serial.c and power.c (devices).  Devices register themselves with
  * dev_init().
  */
@@ -53,6 +54,11 @@ struct kvm_stats {
 	uint64_t msr_read, msr_write, msr_fault;
 	uint64_t hypercalls;		/* wedge-to-VMM port calls */
 	uint64_t console_bytes;
+	uint64_t pvm_syscalls;		/* pvm.c: syscalls the VMM finished */
+	uint64_t pvm_int80;		/* ... int $0x80 made #GP */
+	uint64_t pvm_int3;		/* ... int3 delivered as #BP */
+	uint64_t pvm_smap;		/* ... clac and stac done */
+	uint64_t pvm_steps;		/* ... handlers stepped into */
 };
 
 struct kvm_config {
@@ -124,6 +130,7 @@ void kvm_cpu__exit(struct kvm *kvm);
 int kvm_cpu__stats_fd(struct kvm *kvm);
 void kvm_cpu__dump_msrs(struct kvm *kvm);
 const struct kvm_cpuid2 *kvm_cpu__cpuid(struct kvm *kvm);
+int kvm_cpu__fd(struct kvm *kvm);
 
 /* ---- loader.c ----------------------------------------------------- */
 int loader__load(struct kvm *kvm);
@@ -135,6 +142,13 @@ uint64_t patch__wedge_pml4e(struct kvm *kvm);
 void patch__flush_console(struct kvm *kvm);
 void patch__print_stats(struct kvm *kvm);
 void patch__print_trace(struct kvm *kvm);
+
+/* ---- pvm.c ------------------------------------------------------- */
+bool pvm__host(void);
+int pvm__init(struct kvm *kvm);
+int pvm__sync(struct kvm *kvm);
+int pvm__debug_exit(struct kvm *kvm);
+int pvm__emulation_failed(struct kvm *kvm);
 
 /* ---- serial.c ----------------------------------------------------- */
 void serial8250__write(struct kvm *kvm, const uint8_t *buf, size_t len);

@@ -221,6 +221,8 @@ int main(int argc, char **argv)
 		r = patch__apply(kvm);
 	if (r >= 0)
 		r = kvm_cpu__reset(kvm);
+	if (r >= 0)
+		r = pvm__init(kvm);
 	if (r < 0) {
 		kvm->exit_status = KVM_EXIT_STATUS_VMM;
 		goto out;

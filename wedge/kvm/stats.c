@@ -74,6 +74,16 @@ static void stats_print_user(struct kvm *kvm)
 				fprintf(stderr, "    %-3s %#06x %-13s %10llu\n",
 					dir ? "out" : "in", port, port_name(port),
 					(unsigned long long)s->ports[dir][port]);
+	if (s->pvm_syscalls || s->pvm_int80 || s->pvm_int3 || s->pvm_smap ||
+	    s->pvm_steps)
+		fprintf(stderr, "  finished for the CPU (PVM): %llu syscall, "
+			"%llu int $0x80 as #GP, %llu int3 as #BP, "
+			"%llu clac/stac, %llu handler steps\n",
+			(unsigned long long)s->pvm_syscalls,
+			(unsigned long long)s->pvm_int80,
+			(unsigned long long)s->pvm_int3,
+			(unsigned long long)s->pvm_smap,
+			(unsigned long long)s->pvm_steps);
 	if (s->msr_read || s->msr_write)
 		fprintf(stderr, "    unknown msr: %llu rdmsr, %llu wrmsr (#GP)\n",
 			(unsigned long long)s->msr_read,
