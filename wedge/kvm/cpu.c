@@ -144,6 +144,19 @@ int kvm_cpu__fd(struct kvm *kvm)
 	return kvm->cpu->fd;
 }
 
+/* The guest-virtual range [gva, gva + len), within one page, as the
+ * vCPU's page tables map it now; NULL if they do not. */
+void *kvm_cpu__gva(struct kvm *kvm, uint64_t gva, size_t len)
+{
+	struct kvm_translation t = { .linear_address = gva };
+
+	if ((gva & 0xfff) + len > 0x1000)
+		return NULL;
+	if (ioctl(kvm->cpu->fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
+		return NULL;
+	return kvm__gpa(kvm, t.physical_address, len);
+}
+
 int kvm_cpu__stats_fd(struct kvm *kvm)
 {
 	if (!kvm->cpu)
@@ -332,6 +345,7 @@ int kvm_cpu__run(struct kvm *kvm)
 		}
 		if (run->exit_reason < 64)
 			kvm->stats.exits[run->exit_reason]++;
+		patch__sync_idt(kvm);
 		if (pvm__sync(kvm) < 0)
 			return cpu_guest_failed(kvm, "cannot follow the guest's IDT");
 		switch (run->exit_reason) {

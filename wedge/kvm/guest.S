@@ -40,19 +40,33 @@ wg_base:
 	jmp wg_lidt_sync	/* slot 6: after the site's own lidt */
 	.balign 8
 
-/* out %al, %dx: COM1 THR goes to the buffer, power-off flushes first. */
+/*
+ * out %al, %dx: COM1 THR goes to the buffer, power-off flushes first.
+ * IER is mirrored: writing the value it holds costs no exit (Linux's
+ * console saves, clears and restores it around every message).
+ */
 wg_out8:
 	pushfq
 	cmpw $WG_COM1, %dx
 	je 2f
 	cmpw $WG_COM1_LCR, %dx
 	je 1f
+	cmpw $WG_COM1_IER, %dx
+	je 5f
 	cmpw $WG_POWER_PORT, %dx
 	jne 9f
 	cli
 	call wg_flush
 	jmp 9f
 1:	movb %al, DATA(WD_UART_LCR)
+	jmp 9f
+5:	testb $0x80, DATA(WD_UART_LCR)	/* DLAB: the divisor latch */
+	jnz 9f
+	cmpb %al, DATA(WD_UART_IER)
+	je 8f
+	cli
+	movb %al, DATA(WD_UART_IER)
+	call wg_flush			/* the VMM sees output before IER */
 	jmp 9f
 2:	testb $0x80, DATA(WD_UART_LCR)	/* DLAB: THR is the divisor latch */
 	jnz 9f
@@ -71,7 +85,7 @@ wg_out8:
 3:	call wg_flush
 4:	popq %rdx
 	popq %rcx
-	popfq
+8:	popfq
 	ret
 9:	popfq
 	outb %al, %dx
@@ -90,7 +104,7 @@ wg_flush:
 	popq %rax
 1:	ret
 
-/* in %dx, %al: COM1 LSR is always idle (serial.c), no exit for it. */
+/* in %dx, %al: COM1 LSR is always idle (serial.c), IER is mirrored. */
 wg_in8:
 	pushfq
 	cmpw $WG_COM1_LSR, %dx
@@ -98,7 +112,14 @@ wg_in8:
 	popfq
 	movb $WG_LSR_IDLE, %al
 	ret
-1:	popfq
+1:	cmpw $WG_COM1_IER, %dx
+	jne 2f
+	testb $0x80, DATA(WD_UART_LCR)
+	jnz 2f
+	movb DATA(WD_UART_IER), %al
+	popfq
+	ret
+2:	popfq
 	inb %dx, %al
 	ret
 

@@ -27,6 +27,7 @@
 #define WD_PML4E		0x000	/* u64: PML4 entry of the window */
 #define WD_CON_LEN		0x008	/* u32: bytes in WD_CON_BUF */
 #define WD_UART_LCR		0x00c	/* u8: last LCR written (DLAB) */
+#define WD_UART_IER		0x00d	/* u8: last IER written */
 #define WD_IDT_BASE		0x010	/* u64: the IDT the guest loaded */
 #define WD_IDT_LIMIT		0x018	/* u16: its limit */
 #define WD_IDT_SHADOW		0x01c	/* u32: 1 if the shadow IDT is loaded */
@@ -61,6 +62,7 @@
 #define WG_CALL_FLUSH		1	/* write WD_CON_LEN bytes of WD_CON_BUF */
 
 #define WG_COM1			0x3f8
+#define WG_COM1_IER		0x3f9
 #define WG_COM1_LCR		0x3fb
 #define WG_COM1_LSR		0x3fd
 #define WG_LSR_IDLE		0x60	/* THRE | TEMT: what serial.c answers */

@@ -120,6 +120,15 @@ static int kvm_init_ram(struct kvm *kvm)
 	return 0;
 }
 
+/* Drive the interrupt line @irq of the in-kernel PIC and IOAPIC. */
+void kvm__irq_line(struct kvm *kvm, unsigned int irq, bool level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+
+	if (ioctl(kvm->vm_fd, KVM_IRQ_LINE, &l) < 0)
+		pr_warning("KVM_IRQ_LINE %u: %s", irq, strerror(errno));
+}
+
 static int kvm_init_irqchip(struct kvm *kvm)
 {
 	struct kvm_pit_config pit = { .flags = 0 };

@@ -54,10 +54,10 @@ struct kvm_stats {
 	uint64_t msr_read, msr_write, msr_fault;
 	uint64_t hypercalls;		/* wedge-to-VMM port calls */
 	uint64_t console_bytes;
+	uint64_t idt_gates_synced;	/* patch.c: shadow IDT gates updated */
 	uint64_t pvm_syscalls;		/* pvm.c: syscalls the VMM finished */
 	uint64_t pvm_int80;		/* ... int $0x80 made #GP */
-	uint64_t pvm_int3;		/* ... int3 delivered as #BP */
-	uint64_t pvm_smap;		/* ... clac and stac done */
+	uint64_t pvm_insns;		/* ... CPL0 instructions done for PVM */
 	uint64_t pvm_steps;		/* ... handlers stepped into */
 };
 
@@ -113,6 +113,7 @@ int kvm__register_pio(uint16_t base, uint16_t len, pio_fn fn, void *ptr);
 void kvm__emulate_pio(struct kvm *kvm, uint16_t port, uint8_t *data,
 		      unsigned int size, bool out);
 void *kvm__gpa(struct kvm *kvm, uint64_t gpa, uint64_t len);
+void kvm__irq_line(struct kvm *kvm, unsigned int irq, bool level);
 int kvm__devices_init(struct kvm *kvm);
 int kvm__devices_add(int (*init)(struct kvm *), const char *name);
 
@@ -131,6 +132,7 @@ int kvm_cpu__stats_fd(struct kvm *kvm);
 void kvm_cpu__dump_msrs(struct kvm *kvm);
 const struct kvm_cpuid2 *kvm_cpu__cpuid(struct kvm *kvm);
 int kvm_cpu__fd(struct kvm *kvm);
+void *kvm_cpu__gva(struct kvm *kvm, uint64_t gva, size_t len);
 
 /* ---- loader.c ----------------------------------------------------- */
 int loader__load(struct kvm *kvm);
@@ -140,6 +142,7 @@ void loader__unload(struct kvm *kvm);
 int patch__apply(struct kvm *kvm);
 uint64_t patch__wedge_pml4e(struct kvm *kvm);
 void patch__flush_console(struct kvm *kvm);
+void patch__sync_idt(struct kvm *kvm);
 void patch__print_stats(struct kvm *kvm);
 void patch__print_trace(struct kvm *kvm);
 

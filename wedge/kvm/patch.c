@@ -475,10 +475,9 @@ static int kvm_plan(const struct afb_wedge *wedge, const struct afb_image *image
 	if (w->kvm->wedge_in_kernel_pdpt) {
 		/* Linux: its head runs at physical addresses; the window is
 		 * in every root already (no mov_cr3 wedge, which assumes the
-		 * test kernel's direct map); it writes gates of its loaded
-		 * IDT in place, which a shadow taken at lidt would miss. */
+		 * test kernel's direct map). */
 		if ((site->addr >= head_start && site->addr < head_end) || in_extable(site) ||
-		    site->kind == AFB_KIND_MOV_CR || site->kind == AFB_KIND_LIDT)
+		    site->kind == AFB_KIND_MOV_CR)
 			return 0;
 	}
 	switch (site->kind) {
@@ -650,6 +649,62 @@ void patch__print_trace(struct kvm *kvm)
 	for (i = 0; i < 8; i++)
 		fprintf(stderr, " %s %#llx", name[i], (unsigned long long)v[i]);
 	fputc('\n', stderr);
+}
+
+static uint64_t gate_target(const uint8_t *g)
+{
+	uint64_t t = 0;
+
+	memcpy(&t, g, 2);
+	memcpy((uint8_t *)&t + 2, g + 6, 6);
+	return t;
+}
+
+/*
+ * After every exit: bring the shadow IDT up to date with the gates the
+ * guest wrote in its loaded IDT since its last lidt (Linux fills most of
+ * its IDT after loading it).  Gates the wedge owns (#PF, #UD) stay its
+ * own; where they lead is read from the guest's IDT at each fault.
+ */
+void patch__sync_idt(struct kvm *kvm)
+{
+	uint8_t *d, *shadow, guest[4096];
+	uint64_t base, off, part;
+	uint16_t limit;
+	uint32_t on, size, v;
+	const uint8_t *g;
+
+	if (!kw.active || kvm->cfg.no_patch)
+		return;
+	d = wedge_host(kvm, WG_DATA_OFF);
+	memcpy(&on, d + WD_IDT_SHADOW, 4);
+	if (!on)
+		return;
+	memcpy(&base, d + WD_IDT_BASE, 8);
+	memcpy(&limit, d + WD_IDT_LIMIT, 2);
+	size = ((uint32_t)limit + 1) & ~15U;
+	if (size > sizeof(guest))
+		size = sizeof(guest);
+	for (off = 0; off < size; off += part) {
+		part = 0x1000 - ((base + off) & 0xfff);
+		if (part > size - off)
+			part = size - off;
+		g = kvm_cpu__gva(kvm, base + off, part);
+		if (!g)
+			return;
+		memcpy(guest + off, g, part);
+	}
+	shadow = wedge_host(kvm, WG_IDT_OFF);
+	for (v = 0; v < size / 16; v++) {
+		uint64_t t = gate_target(shadow + v * 16);
+
+		if (t - kvm->wedge_vaddr < WEDGE_SIZE)
+			continue;
+		if (memcmp(shadow + v * 16, guest + v * 16, 16)) {
+			memcpy(shadow + v * 16, guest + v * 16, 16);
+			kvm->stats.idt_gates_synced++;
+		}
+	}
 }
 
 void patch__print_stats(struct kvm *kvm)

@@ -10,8 +10,8 @@
  *     (error code 0x5 or 0x15, CR2 = %rip = LSTAR);
  *   - 'int $0x80' from user mode raises #UD where the CPU would deliver
  *     #GP(0x402) through a gate the user may not use;
- *   - 'int3', 'clac' and 'stac' at CPL0 are emulation failures of PVM's
- *     CPL0 emulator.
+ *   - 'int3', 'clac', 'stac' and 'fwait' at CPL0 are emulation failures
+ *     of PVM's CPL0 emulator.
  *
  * A patched guest never shows the first two to the VMM: the wedge's
  * shadow IDT completes them in the guest (guest.S).  An unpatched guest
@@ -34,6 +34,7 @@
 #define UD_VECTOR	6
 #define GP_VECTOR	13
 #define BP_VECTOR	3
+#define MF_VECTOR	16
 
 #define RFLAGS_FIXED	0x2UL
 #define RFLAGS_IF	0x200UL
@@ -69,18 +70,6 @@ bool pvm__host(void)
 	return access("/sys/module/kvm_pvm", F_OK) == 0;
 }
 
-/* The guest-virtual range [gva, gva + len), within one page, or NULL. */
-static void *pvm_gva(struct kvm *kvm, uint64_t gva, size_t len)
-{
-	struct kvm_translation t = { .linear_address = gva };
-
-	if ((gva & 0xfff) + len > 0x1000)
-		return NULL;
-	if (ioctl(kvm_cpu__fd(kvm), KVM_TRANSLATE, &t) < 0 || !t.valid)
-		return NULL;
-	return kvm__gpa(kvm, t.physical_address, len);
-}
-
 static bool pvm_read(struct kvm *kvm, uint64_t gva, void *buf, size_t len)
 {
 	size_t part;
@@ -90,7 +79,7 @@ static bool pvm_read(struct kvm *kvm, uint64_t gva, void *buf, size_t len)
 		part = 0x1000 - (gva & 0xfff);
 		if (part > len)
 			part = len;
-		p = pvm_gva(kvm, gva, part);
+		p = kvm_cpu__gva(kvm, gva, part);
 		if (!p)
 			return false;
 		memcpy(buf, p, part);
@@ -111,7 +100,7 @@ static bool pvm_write(struct kvm *kvm, uint64_t gva, const void *buf,
 		part = 0x1000 - (gva & 0xfff);
 		if (part > len)
 			part = len;
-		p = pvm_gva(kvm, gva, part);
+		p = kvm_cpu__gva(kvm, gva, part);
 		if (!p)
 			return false;
 		memcpy(p, buf, part);
@@ -332,46 +321,72 @@ int pvm__debug_exit(struct kvm *kvm)
 	return pvm_arm(kvm, false);
 }
 
+static int pvm_inject(struct kvm *kvm, unsigned int vector)
+{
+	struct kvm_vcpu_events ev;
+	int fd = kvm_cpu__fd(kvm);
+
+	if (ioctl(fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+		return -errno;
+	ev.exception.injected = 1;
+	ev.exception.nr = vector;
+	ev.exception.has_error_code = 0;
+	ev.flags = 0;
+	if (ioctl(fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+/* fwait: #MF if the x87 status word shows an unmasked exception (ES). */
+static bool pvm_x87_error(struct kvm *kvm)
+{
+	struct kvm_fpu fpu;
+
+	if (ioctl(kvm_cpu__fd(kvm), KVM_GET_FPU, &fpu) < 0)
+		return false;
+	return fpu.fsw & 0x80;
+}
+
 /*
  * KVM_EXIT_INTERNAL_ERROR from the emulator, at CPL0: finish the
  * instructions PVM's emulator rejects the way the CPU would.  int3 is
- * #BP with %rip after it; clac and stac clear and set RFLAGS.AC.
+ * #BP with %rip after it; clac and stac clear and set RFLAGS.AC; fwait
+ * is #MF if an x87 exception is pending, else nothing.
  * Returns 0 if it did, -EINVAL for any other failure.
  */
 int pvm__emulation_failed(struct kvm *kvm)
 {
 	int fd = kvm_cpu__fd(kvm);
-	struct kvm_vcpu_events ev;
 	struct kvm_regs r;
 	struct kvm_sregs s;
-	uint8_t insn[3];
+	uint8_t insn[3] = { 0 };
+	int vector = -1;
 
 	if (ioctl(fd, KVM_GET_REGS, &r) < 0 || ioctl(fd, KVM_GET_SREGS, &s) < 0)
 		return -EINVAL;
 	if (s.cs.dpl != 0 || !pvm_read(kvm, r.rip, insn, 1))
 		return -EINVAL;
-	if (insn[0] != 0xcc) {
-		if (!pvm_read(kvm, r.rip, insn, 3) || insn[0] != 0x0f ||
-		    insn[1] != 0x01 || (insn[2] != 0xca && insn[2] != 0xcb))
-			return -EINVAL;
-		if (insn[2] == 0xca)
-			r.rflags &= ~RFLAGS_AC;
+	if (insn[0] == 0xcc) {			/* int3 */
+		r.rip += 1;
+		vector = BP_VECTOR;
+	} else if (insn[0] == 0x9b) {		/* fwait */
+		if (pvm_x87_error(kvm))
+			vector = MF_VECTOR;
 		else
+			r.rip += 1;
+	} else if (pvm_read(kvm, r.rip, insn, 3) && insn[0] == 0x0f &&
+		   insn[1] == 0x01 && (insn[2] == 0xca || insn[2] == 0xcb)) {
+		if (insn[2] == 0xca)		/* clac */
+			r.rflags &= ~RFLAGS_AC;
+		else				/* stac */
 			r.rflags |= RFLAGS_AC;
 		r.rip += 3;
-		kvm->stats.pvm_smap++;
-		return pvm_set(kvm, &r, NULL);
+	} else {
+		return -EINVAL;
 	}
-	r.rip++;
 	if (pvm_set(kvm, &r, NULL) < 0 ||
-	    ioctl(fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+	    (vector >= 0 && pvm_inject(kvm, vector) < 0))
 		return -EINVAL;
-	ev.exception.injected = 1;
-	ev.exception.nr = BP_VECTOR;
-	ev.exception.has_error_code = 0;
-	ev.flags = 0;
-	if (ioctl(fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
-		return -EINVAL;
-	kvm->stats.pvm_int3++;
+	kvm->stats.pvm_insns++;
 	return 0;
 }

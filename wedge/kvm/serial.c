@@ -2,8 +2,14 @@
 /*
  * An 8250/16550 UART at COM1 (0x3f8-0x3ff), transmit only: what the guest
  * writes to THR goes to standard output.  The transmitter is always
- * ready (LSR THRE|TEMT), nothing is ever received, and no interrupt is
- * raised.  The other registers keep what the guest writes.
+ * ready (LSR THRE|TEMT) and nothing is ever received.  The one interrupt
+ * is "THR empty" on IRQ 4 (edge, through the in-kernel PIC/IOAPIC): it
+ * is pending while IER enables it, from the enable or a THR write until
+ * an IIR read reports it.  Since the transmitter is idle again at once,
+ * that read re-arms it with a new edge: the guest's handler gets another
+ * interrupt after its EOI, for the bytes it wrote meanwhile (perhaps
+ * into the wedge's buffer, unseen here), until it disables the
+ * interrupt.  The other registers keep what the guest writes.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,6 +27,10 @@
 #define UART_MSR	6
 #define UART_SCR	7
 
+#define COM1_IRQ	4
+
+#define IER_THRI	0x02
+#define IIR_THRI	0x02
 #define LCR_DLAB	0x80
 #define LSR_THRE	0x20
 #define LSR_TEMT	0x40
@@ -34,6 +44,8 @@
 
 static struct serial8250 {
 	uint8_t ier, lcr, mcr, fcr, scr, dll, dlm;
+	bool thri;		/* THR-empty interrupt pending */
+	bool line;		/* level of IRQ 4 */
 	uint8_t out[4096];
 	size_t len;
 } com1;
@@ -66,7 +78,30 @@ void serial8250__write(struct kvm *kvm, const uint8_t *buf, size_t len)
 	}
 }
 
-static uint8_t serial_in(unsigned int reg)
+static void serial_update_irq(struct kvm *kvm)
+{
+	bool level = (com1.ier & IER_THRI) && com1.thri;
+
+	if (level != com1.line) {
+		com1.line = level;
+		kvm__irq_line(kvm, COM1_IRQ, level);
+	}
+}
+
+static uint8_t serial_iir(struct kvm *kvm)
+{
+	uint8_t fifo = com1.fcr & FCR_FIFO_EN ? IIR_FIFO : 0;
+
+	if (!(com1.ier & IER_THRI) || !com1.thri)
+		return IIR_NO_INT | fifo;
+	com1.thri = false;		/* reported: the edge ends */
+	serial_update_irq(kvm);
+	com1.thri = true;		/* and the idle THR raises another */
+	serial_update_irq(kvm);
+	return IIR_THRI | fifo;
+}
+
+static uint8_t serial_in(struct kvm *kvm, unsigned int reg)
 {
 	switch (reg) {
 	case UART_THR:
@@ -74,7 +109,7 @@ static uint8_t serial_in(unsigned int reg)
 	case UART_IER:
 		return com1.lcr & LCR_DLAB ? com1.dlm : com1.ier;
 	case UART_IIR:
-		return IIR_NO_INT | (com1.fcr & FCR_FIFO_EN ? IIR_FIFO : 0);
+		return serial_iir(kvm);
 	case UART_LCR:
 		return com1.lcr;
 	case UART_MCR:
@@ -96,12 +131,16 @@ static void serial_out(struct kvm *kvm, unsigned int reg, uint8_t v)
 			com1.dll = v;
 		else if (!(com1.mcr & MCR_LOOP))
 			serial8250__write(kvm, &v, 1);
+		com1.thri = true;
 		break;
 	case UART_IER:
-		if (com1.lcr & LCR_DLAB)
+		if (com1.lcr & LCR_DLAB) {
 			com1.dlm = v;
-		else
-			com1.ier = v & 0x0f;
+			break;
+		}
+		if ((v & IER_THRI) && !(com1.ier & IER_THRI))
+			com1.thri = true;	/* enabled while THR is empty */
+		com1.ier = v & 0x0f;
 		break;
 	case UART_IIR:
 		com1.fcr = v;
@@ -129,8 +168,9 @@ static void serial_io(struct kvm *kvm, uint16_t port, uint8_t *data,
 		serial_out(kvm, port - COM1, data[0]);
 	} else {
 		memset(data, 0, size);
-		data[0] = serial_in(port - COM1);
+		data[0] = serial_in(kvm, port - COM1);
 	}
+	serial_update_irq(kvm);
 }
 
 static int serial8250__init(struct kvm *kvm)

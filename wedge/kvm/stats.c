@@ -47,6 +47,10 @@ static const char *port_name(uint16_t port)
 		return "power-off";
 	if (port == 0xafb0)
 		return "wedge call";
+	if (port == 0x70 || port == 0x71)
+		return port == 0x70 ? "rtc index" : "rtc data";
+	if (port == 0xcf9)
+		return "reset";
 	return "";
 }
 
@@ -74,15 +78,13 @@ static void stats_print_user(struct kvm *kvm)
 				fprintf(stderr, "    %-3s %#06x %-13s %10llu\n",
 					dir ? "out" : "in", port, port_name(port),
 					(unsigned long long)s->ports[dir][port]);
-	if (s->pvm_syscalls || s->pvm_int80 || s->pvm_int3 || s->pvm_smap ||
-	    s->pvm_steps)
+	if (s->pvm_syscalls || s->pvm_int80 || s->pvm_insns || s->pvm_steps)
 		fprintf(stderr, "  finished for the CPU (PVM): %llu syscall, "
-			"%llu int $0x80 as #GP, %llu int3 as #BP, "
-			"%llu clac/stac, %llu handler steps\n",
+			"%llu int $0x80 as #GP, %llu rejected instructions, "
+			"%llu handler steps\n",
 			(unsigned long long)s->pvm_syscalls,
 			(unsigned long long)s->pvm_int80,
-			(unsigned long long)s->pvm_int3,
-			(unsigned long long)s->pvm_smap,
+			(unsigned long long)s->pvm_insns,
 			(unsigned long long)s->pvm_steps);
 	if (s->msr_read || s->msr_write)
 		fprintf(stderr, "    unknown msr: %llu rdmsr, %llu wrmsr (#GP)\n",
