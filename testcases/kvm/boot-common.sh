@@ -51,7 +51,7 @@ flags="--stats --timeout=$timeout"
 [ "$MODE" = no-patch ] && flags="$flags --no-patch"
 # shellcheck disable=SC2086
 "$kvm" $flags -m 128 -append tests -kernel "$KERNEL_AFTERBURNT" \
-	>"$tmp/out" 2>"$tmp/err"
+	>"$tmp/out" 2>"$tmp/err" </dev/null
 status=$?
 tr -d '\r' <"$tmp/out" >"$tmp/console"
 echo "--- console ($name)"; cat "$tmp/console"

@@ -338,6 +338,8 @@ int kvm_cpu__run(struct kvm *kvm)
 				kvm->stats.exits[KVM_EXIT_INTR]++;
 				if (kvm->powered_off)
 					break;
+				serial8250__poll(kvm);	/* SIGIO: input */
+				patch__sync(kvm);
 				continue;
 			}
 			pr_err("KVM_RUN: %s", strerror(errno));
@@ -345,9 +347,6 @@ int kvm_cpu__run(struct kvm *kvm)
 		}
 		if (run->exit_reason < 64)
 			kvm->stats.exits[run->exit_reason]++;
-		patch__sync_idt(kvm);
-		if (pvm__sync(kvm) < 0)
-			return cpu_guest_failed(kvm, "cannot follow the guest's IDT");
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			if (cpu_emulate_io(kvm, run) < 0)
@@ -382,7 +381,6 @@ int kvm_cpu__run(struct kvm *kvm)
 				break;
 			snprintf(why, sizeof(why), "KVM internal error, suberror %u",
 				 run->internal.suberror);
-
 			return cpu_guest_failed(kvm, why);
 		case KVM_EXIT_SYSTEM_EVENT:
 			return cpu_guest_failed(kvm, "system event (reset or crash)");
@@ -391,6 +389,12 @@ int kvm_cpu__run(struct kvm *kvm)
 				 run->exit_reason);
 			return cpu_guest_failed(kvm, why);
 		}
+		/* What changed without an exit, on either side. */
+		serial8250__poll(kvm);
+		patch__sync(kvm);
+		serial8250__flush();
+		if (pvm__sync(kvm) < 0)
+			return cpu_guest_failed(kvm, "cannot follow the guest's IDT");
 	}
 	return 0;
 }

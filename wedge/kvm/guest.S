@@ -104,13 +104,13 @@ wg_flush:
 	popq %rax
 1:	ret
 
-/* in %dx, %al: COM1 LSR is always idle (serial.c), IER is mirrored. */
+/* in %dx, %al: COM1's LSR and IER are mirrored, no exit for them. */
 wg_in8:
 	pushfq
 	cmpw $WG_COM1_LSR, %dx
 	jne 1f
+	movb DATA(WD_UART_LSR), %al	/* the VMM's, after its last exit */
 	popfq
-	movb $WG_LSR_IDLE, %al
 	ret
 1:	cmpw $WG_COM1_IER, %dx
 	jne 2f

@@ -28,6 +28,7 @@
 #define WD_CON_LEN		0x008	/* u32: bytes in WD_CON_BUF */
 #define WD_UART_LCR		0x00c	/* u8: last LCR written (DLAB) */
 #define WD_UART_IER		0x00d	/* u8: last IER written */
+#define WD_UART_LSR		0x00e	/* u8: LSR, kept current by the VMM */
 #define WD_IDT_BASE		0x010	/* u64: the IDT the guest loaded */
 #define WD_IDT_LIMIT		0x018	/* u16: its limit */
 #define WD_IDT_SHADOW		0x01c	/* u32: 1 if the shadow IDT is loaded */
@@ -65,7 +66,6 @@
 #define WG_COM1_IER		0x3f9
 #define WG_COM1_LCR		0x3fb
 #define WG_COM1_LSR		0x3fd
-#define WG_LSR_IDLE		0x60	/* THRE | TEMT: what serial.c answers */
 #define WG_POWER_PORT		0xf4
 
 #endif

@@ -142,7 +142,7 @@ void loader__unload(struct kvm *kvm);
 int patch__apply(struct kvm *kvm);
 uint64_t patch__wedge_pml4e(struct kvm *kvm);
 void patch__flush_console(struct kvm *kvm);
-void patch__sync_idt(struct kvm *kvm);
+void patch__sync(struct kvm *kvm);
 void patch__print_stats(struct kvm *kvm);
 void patch__print_trace(struct kvm *kvm);
 
@@ -156,6 +156,8 @@ int pvm__emulation_failed(struct kvm *kvm);
 /* ---- serial.c ----------------------------------------------------- */
 void serial8250__write(struct kvm *kvm, const uint8_t *buf, size_t len);
 void serial8250__flush(void);
+void serial8250__poll(struct kvm *kvm);
+uint8_t serial8250__lsr(void);
 
 /* ---- stats.c ------------------------------------------------------ */
 void stats__print(struct kvm *kvm);

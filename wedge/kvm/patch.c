@@ -337,6 +337,7 @@ static int wedge_setup(struct kvm *kvm)
 	kw.active = true;
 	*(uint64_t *)wedge_host(kvm, WG_DATA_OFF + WD_PML4E) =
 		patch__wedge_pml4e(kvm);
+	*wedge_host(kvm, WG_DATA_OFF + WD_UART_LSR) = serial8250__lsr();
 	wedge_fill_cpuid(kvm, wedge_host(kvm, WG_DATA_OFF));
 	return 0;
 }
@@ -399,15 +400,12 @@ static int plan_out(struct afb_wedge_area *area, const struct afb_site *site,
 	return plan_thunk(area, site, code, n, patch);
 }
 
-static int plan_in(struct afb_wedge_area *area, const struct afb_site *site,
-		   const struct afb_insn *insn, struct afb_site_patch *patch)
+/* in %dx,%al (COM1 is above the reach of an imm8 port). */
+static int plan_in(const struct afb_site *site, const struct afb_insn *insn,
+		   struct afb_site_patch *patch)
 {
-	static const uint8_t lsr[] = { 0xb0, WG_LSR_IDLE, 0xc3 };	/* mov $0x60,%al; ret */
-
 	if (insn->opcode[0] == 0xec)
 		return afb_wedge_call(patch, site, wedge_entry(WG_IN8));
-	if (insn->opcode[0] == 0xe4 && insn->imm == WG_COM1_LSR)
-		return plan_thunk(area, site, lsr, sizeof(lsr), patch);
 	return 0;
 }
 
@@ -484,7 +482,7 @@ static int kvm_plan(const struct afb_wedge *wedge, const struct afb_image *image
 	case AFB_KIND_OUT:
 		return insn->opsize == 1 ? plan_out(area, site, insn, patch) : 0;
 	case AFB_KIND_IN:
-		return insn->opsize == 1 ? plan_in(area, site, insn, patch) : 0;
+		return insn->opsize == 1 ? plan_in(site, insn, patch) : 0;
 	case AFB_KIND_CPUID:
 		return afb_wedge_call(patch, site, wedge_entry(WG_CPUID));
 	case AFB_KIND_RDMSR:
@@ -661,22 +659,19 @@ static uint64_t gate_target(const uint8_t *g)
 }
 
 /*
- * After every exit: bring the shadow IDT up to date with the gates the
- * guest wrote in its loaded IDT since its last lidt (Linux fills most of
- * its IDT after loading it).  Gates the wedge owns (#PF, #UD) stay its
- * own; where they lead is read from the guest's IDT at each fault.
+ * Bring the shadow IDT up to date with the gates the guest wrote in its
+ * loaded IDT since its last lidt (Linux fills most of its IDT after
+ * loading it).  Gates the wedge owns (#PF, #UD) stay its own; where they
+ * lead is read from the guest's IDT at each fault.
  */
-void patch__sync_idt(struct kvm *kvm)
+static void sync_idt(struct kvm *kvm, uint8_t *d)
 {
-	uint8_t *d, *shadow, guest[4096];
+	uint8_t *shadow, guest[4096];
 	uint64_t base, off, part;
 	uint16_t limit;
 	uint32_t on, size, v;
 	const uint8_t *g;
 
-	if (!kw.active || kvm->cfg.no_patch)
-		return;
-	d = wedge_host(kvm, WG_DATA_OFF);
 	memcpy(&on, d + WD_IDT_SHADOW, 4);
 	if (!on)
 		return;
@@ -705,6 +700,23 @@ void patch__sync_idt(struct kvm *kvm)
 			kvm->stats.idt_gates_synced++;
 		}
 	}
+}
+
+/*
+ * After every exit: the console bytes the wedge holds (a prompt without
+ * a newline must not wait for one), and what it mirrors of the VMM and
+ * the guest.
+ */
+void patch__sync(struct kvm *kvm)
+{
+	uint8_t *d;
+
+	if (!kw.active || kvm->cfg.no_patch)
+		return;
+	patch__flush_console(kvm);
+	d = wedge_host(kvm, WG_DATA_OFF);
+	d[WD_UART_LSR] = serial8250__lsr();
+	sync_idt(kvm, d);
 }
 
 void patch__print_stats(struct kvm *kvm)

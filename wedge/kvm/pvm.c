@@ -311,11 +311,9 @@ int pvm__debug_exit(struct kvm *kvm)
 		done = pvm_finish_syscall(kvm, &r, &s);
 	else if (r.rip == pvm.ud_handler)
 		done = pvm_finish_int80(kvm, &r, &s);
-	else
-		return -EINVAL;
 	if (done)
 		return pvm_set(kvm, &r, &s);
-	/* An ordinary fault: into the handler, past the breakpoint. */
+	/* An ordinary fault (or a jump to the handler): past the breakpoint. */
 	kvm->stats.pvm_steps++;
 	pvm.stepping = true;
 	return pvm_arm(kvm, false);
