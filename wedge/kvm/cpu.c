@@ -144,17 +144,43 @@ int kvm_cpu__fd(struct kvm *kvm)
 	return kvm->cpu->fd;
 }
 
-/* The guest-virtual range [gva, gva + len), within one page, as the
- * vCPU's page tables map it now; NULL if they do not. */
-void *kvm_cpu__gva(struct kvm *kvm, uint64_t gva, size_t len)
+/* The guest-virtual page of @gva, as the vCPU's page tables map it now. */
+static uint8_t *cpu_gva_page(struct kvm *kvm, uint64_t gva, size_t len)
 {
 	struct kvm_translation t = { .linear_address = gva };
 
-	if ((gva & 0xfff) + len > 0x1000)
-		return NULL;
 	if (ioctl(kvm->cpu->fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
 		return NULL;
 	return kvm__gpa(kvm, t.physical_address, len);
+}
+
+/*
+ * Copy between guest-virtual [gva, gva + len) and @buf, page by page,
+ * through the vCPU's page tables as they are now.  False if a page is not
+ * mapped (nothing is copied past it).
+ */
+bool kvm_cpu__copy_gva(struct kvm *kvm, uint64_t gva, void *buf, size_t len,
+		       bool to_guest)
+{
+	size_t part;
+	uint8_t *p;
+
+	while (len) {
+		part = 0x1000 - (gva & 0xfff);
+		if (part > len)
+			part = len;
+		p = cpu_gva_page(kvm, gva, part);
+		if (!p)
+			return false;
+		if (to_guest)
+			memcpy(p, buf, part);
+		else
+			memcpy(buf, p, part);
+		buf = (uint8_t *)buf + part;
+		gva += part;
+		len -= part;
+	}
+	return true;
 }
 
 int kvm_cpu__stats_fd(struct kvm *kvm)

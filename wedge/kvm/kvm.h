@@ -132,7 +132,8 @@ int kvm_cpu__stats_fd(struct kvm *kvm);
 void kvm_cpu__dump_msrs(struct kvm *kvm);
 const struct kvm_cpuid2 *kvm_cpu__cpuid(struct kvm *kvm);
 int kvm_cpu__fd(struct kvm *kvm);
-void *kvm_cpu__gva(struct kvm *kvm, uint64_t gva, size_t len);
+bool kvm_cpu__copy_gva(struct kvm *kvm, uint64_t gva, void *buf, size_t len,
+		       bool to_guest);
 
 /* ---- loader.c ----------------------------------------------------- */
 int loader__load(struct kvm *kvm);

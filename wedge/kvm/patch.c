@@ -667,10 +667,9 @@ static uint64_t gate_target(const uint8_t *g)
 static void sync_idt(struct kvm *kvm, uint8_t *d)
 {
 	uint8_t *shadow, guest[4096];
-	uint64_t base, off, part;
+	uint64_t base;
 	uint16_t limit;
 	uint32_t on, size, v;
-	const uint8_t *g;
 
 	memcpy(&on, d + WD_IDT_SHADOW, 4);
 	if (!on)
@@ -680,15 +679,8 @@ static void sync_idt(struct kvm *kvm, uint8_t *d)
 	size = ((uint32_t)limit + 1) & ~15U;
 	if (size > sizeof(guest))
 		size = sizeof(guest);
-	for (off = 0; off < size; off += part) {
-		part = 0x1000 - ((base + off) & 0xfff);
-		if (part > size - off)
-			part = size - off;
-		g = kvm_cpu__gva(kvm, base + off, part);
-		if (!g)
-			return;
-		memcpy(guest + off, g, part);
-	}
+	if (!kvm_cpu__copy_gva(kvm, base, guest, size, false))
+		return;
 	shadow = wedge_host(kvm, WG_IDT_OFF);
 	for (v = 0; v < size / 16; v++) {
 		uint64_t t = gate_target(shadow + v * 16);
@@ -740,10 +732,11 @@ void patch__print_stats(struct kvm *kvm)
 		memcpy(&gp, d + WD_GP_INT80, 8);
 		memcpy(&ud, d + WD_UD_SEEN, 8);
 		memcpy(&shadow, d + WD_IDT_SHADOW, 4);
-		fprintf(stderr, "afterburn-kvm: shadow IDT %s: syscall entries completed by the wedge %llu, #PF passed to the guest %llu, #UD %llu (int $0x80 made #GP %llu)\n",
+		fprintf(stderr, "afterburn-kvm: shadow IDT %s: syscall entries completed by the wedge %llu, #PF passed to the guest %llu, #UD %llu (int $0x80 made #GP %llu), gates brought up to date %llu\n",
 			shadow ? "loaded" : "not loaded",
 			(unsigned long long)sys, (unsigned long long)pf,
-			(unsigned long long)ud, (unsigned long long)gp);
+			(unsigned long long)ud, (unsigned long long)gp,
+			(unsigned long long)kvm->stats.idt_gates_synced);
 	}
 	for (k = 1; k <= AFB_KIND_MAX; k++)
 		if (s->patched[k] || s->native[k])

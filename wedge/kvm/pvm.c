@@ -72,43 +72,13 @@ bool pvm__host(void)
 
 static bool pvm_read(struct kvm *kvm, uint64_t gva, void *buf, size_t len)
 {
-	size_t part;
-	void *p;
-
-	while (len) {
-		part = 0x1000 - (gva & 0xfff);
-		if (part > len)
-			part = len;
-		p = kvm_cpu__gva(kvm, gva, part);
-		if (!p)
-			return false;
-		memcpy(buf, p, part);
-		buf = (uint8_t *)buf + part;
-		gva += part;
-		len -= part;
-	}
-	return true;
+	return kvm_cpu__copy_gva(kvm, gva, buf, len, false);
 }
 
 static bool pvm_write(struct kvm *kvm, uint64_t gva, const void *buf,
 		      size_t len)
 {
-	size_t part;
-	void *p;
-
-	while (len) {
-		part = 0x1000 - (gva & 0xfff);
-		if (part > len)
-			part = len;
-		p = kvm_cpu__gva(kvm, gva, part);
-		if (!p)
-			return false;
-		memcpy(p, buf, part);
-		buf = (const uint8_t *)buf + part;
-		gva += part;
-		len -= part;
-	}
-	return true;
+	return kvm_cpu__copy_gva(kvm, gva, (void *)buf, len, true);
 }
 
 static bool pvm_gate(struct kvm *kvm, const struct kvm_sregs *s,
