@@ -79,7 +79,10 @@ run() {	# NAME COMMAND...
 	printf '%s %s\n' "$name" "$secs" >>"$tmp/times"
 	case $name in
 	kvm-*)	grep -q 'AFTERBURN-INIT: reached /init' "$tmp/$name.out" &&
-			[ "$st" -eq 0 ] || fail=1 ;;
+			[ "$st" -eq 0 ] || fail=1
+		# afterburn-kvm's CMOS clock answered Linux at boot.
+		! grep -q 'Unable to read current time from RTC' "$tmp/$name.out" ||
+			{ echo "FAIL: $name: Linux found no RTC"; fail=1; } ;;
 	esac
 }
 fail=0
