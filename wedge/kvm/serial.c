@@ -68,6 +68,7 @@ static struct serial8250 {
 	uint8_t rx[256];	/* receive FIFO */
 	unsigned int rx_head, rx_len;
 	bool rx_on;		/* standard input feeds it */
+	bool async;		/* ... with O_ASYNC|O_NONBLOCK set by us */
 	bool raw;		/* ... from a terminal in raw mode */
 	struct termios saved_tio;
 	int saved_flags;
@@ -168,7 +169,7 @@ static void serial_restore(void)
 {
 	if (com1.raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &com1.saved_tio);
-	if (com1.rx_on || com1.raw)
+	if (com1.async)
 		fcntl(STDIN_FILENO, F_SETFL, com1.saved_flags);
 }
 
@@ -177,35 +178,39 @@ static void on_sigio(int sig)
 	(void)sig;	/* only to interrupt KVM_RUN */
 }
 
-/* A terminal, a pipe or a socket on standard input: the receiver's. */
+/*
+ * A pipe, a socket or (in the foreground: a background reader would be
+ * stopped) a terminal on standard input: the receiver's.
+ */
 static void serial_rx_init(void)
 {
 	struct sigaction sa = { .sa_handler = on_sigio };
+	bool tty = isatty(STDIN_FILENO);
 	struct termios tio;
 	struct stat st;
 
-	if (fstat(STDIN_FILENO, &st) < 0 ||
-	    !(S_ISCHR(st.st_mode) ? isatty(STDIN_FILENO) :
-	      S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+	if (fstat(STDIN_FILENO, &st) < 0)
+		return;
+	if (tty ? tcgetpgrp(STDIN_FILENO) != getpgrp() :
+	    !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
 		return;
 	com1.saved_flags = fcntl(STDIN_FILENO, F_GETFL);
 	if (com1.saved_flags < 0)
 		return;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGIO, &sa, NULL);
+	atexit(serial_restore);
 	if (fcntl(STDIN_FILENO, F_SETOWN, getpid()) < 0 ||
 	    fcntl(STDIN_FILENO, F_SETFL, com1.saved_flags | O_NONBLOCK | O_ASYNC) < 0)
 		return;
-	com1.rx_on = true;
-	if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp() &&
-	    tcgetattr(STDIN_FILENO, &com1.saved_tio) == 0) {
+	com1.async = com1.rx_on = true;
+	if (tty && tcgetattr(STDIN_FILENO, &com1.saved_tio) == 0) {
 		tio = com1.saved_tio;
 		cfmakeraw(&tio);
 		tio.c_lflag |= ISIG;		/* Ctrl-C still ends the VMM */
 		tio.c_oflag |= OPOST | ONLCR;
 		com1.raw = tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0;
 	}
-	atexit(serial_restore);
 }
 
 static uint8_t serial_in(struct kvm *kvm, unsigned int reg)
