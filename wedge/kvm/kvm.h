@@ -144,6 +144,7 @@ int patch__apply(struct kvm *kvm);
 uint64_t patch__wedge_pml4e(struct kvm *kvm);
 void patch__flush_console(struct kvm *kvm);
 void patch__sync(struct kvm *kvm);
+bool patch__shadow_idt(struct kvm *kvm);
 void patch__print_stats(struct kvm *kvm);
 void patch__print_trace(struct kvm *kvm);
 

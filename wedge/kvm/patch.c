@@ -694,6 +694,12 @@ static void sync_idt(struct kvm *kvm, uint8_t *d)
 	}
 }
 
+/* Does the wedge's shadow IDT finish PVM's half-done events? */
+bool patch__shadow_idt(struct kvm *kvm)
+{
+	return kw.active && !kvm->cfg.no_patch && kw.stats.patched[AFB_KIND_LIDT];
+}
+
 /*
  * After every exit: the console bytes the wedge holds (a prompt without
  * a newline must not wait for one), and what it mirrors of the VMM and

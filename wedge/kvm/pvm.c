@@ -15,7 +15,8 @@
  *
  * A patched guest never shows the first two to the VMM: the wedge's
  * shadow IDT completes them in the guest (guest.S).  An unpatched guest
- * has no wedge, so the VMM does it, paying exits: it keeps hardware
+ * (or one whose lidt stays native) has no such wedge, so the VMM does
+ * it, paying exits: it keeps hardware
  * breakpoints on the guest's #PF and #UD handlers (PVM's emulator checks
  * them for CPL0 code), and when one fires with such a frame on the
  * stack, it finishes the event as the CPU would have.  Every other hit
@@ -59,7 +60,7 @@ struct idt_gate {
 };
 
 static struct {
-	bool on;		/* a PVM host and an unpatched guest */
+	bool on;		/* a PVM host, and no shadow IDT in the guest */
 	uint64_t pf_handler;	/* where the breakpoints are, 0: none */
 	uint64_t ud_handler;
 	bool stepping;		/* one instruction with breakpoints off */
@@ -141,7 +142,7 @@ static int pvm_arm(struct kvm *kvm, bool on)
 
 int pvm__init(struct kvm *kvm)
 {
-	pvm.on = kvm->cfg.no_patch && pvm__host();
+	pvm.on = pvm__host() && !patch__shadow_idt(kvm);
 	return 0;
 }
 
