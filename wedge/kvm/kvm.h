@@ -6,8 +6,8 @@
  * VM, its memory and the port I/O bus), cpu.c (the vCPU and the one exit
  * switch), stats.c (exit counts), loader.c (ELF and PVH boot), patch.c
  * (the sites and the VMM side of the wedge; guest.S is the in-guest side),
- * pvm.c (what the VMM finishes for an unpatched guest on a PVM host),
- * serial.c and power.c (devices).  Devices register themselves with
+ * pvm.c (what the VMM finishes in the CPU's place on a PVM host),
+ * serial.c, rtc.c and power.c (devices).  Devices register themselves with
  * dev_init().
  */
 #ifndef AFB_KVM_KVM_H
