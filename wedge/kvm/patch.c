@@ -29,7 +29,9 @@
  *    the VMM (hlt with the in-kernel irqchip blocks in KVM), so a call
  *    would only add instructions; the wedge has nothing to save there;
  *  - everything else (lgdt, lidt, ltr, segment loads, invlpg, other
- *    control registers, rdtsc): rare, or no exit under KVM.
+ *    control registers, rdtsc): rare, or no exit under KVM;
+ *  - sites in .altinstr_replacement: Linux copies them into place at
+ *    boot, where a rel32 call would no longer reach the wedge.
  *
  * The window is mapped in every root the guest loads: in the VMM's boot
  * tables by cpu.c, and in each root the guest loads afterwards by the
@@ -469,6 +471,10 @@ static int kvm_plan(const struct afb_wedge *wedge, const struct afb_image *image
 
 	if (site->mode != 64 || site->addr == afb_image_entry(image) ||
 	    w->disabled[site->kind])
+		return 0;
+	/* Linux copies these over other code at boot (apply_alternatives):
+	 * a rel32 call would then point elsewhere. */
+	if (site->section && strcmp(site->section, ".altinstr_replacement") == 0)
 		return 0;
 	if (w->kvm->wedge_in_kernel_pdpt) {
 		/* Linux: its head runs at physical addresses; the window is
