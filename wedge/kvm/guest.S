@@ -161,6 +161,26 @@ wg_cpuid:
 	cpuid
 	ret
 
+/* %rsi = the cache slot of MSR %ecx, or on to \miss if it has none. */
+.macro MSR_SLOT miss
+	movl %ecx, %esi
+	subl $WD_MSR_FIRST, %esi
+	cmpl $WD_MSR_COUNT, %esi
+	jae \miss
+	shll $4, %esi
+	pushq %rdi
+	leaq DATA(WD_MSR_CACHE), %rdi
+	addq %rdi, %rsi
+	popq %rdi
+.endm
+
+/* The slot at %rsi holds %edx:%eax from now on. */
+.macro MSR_FILL
+	movl %eax, (%rsi)
+	movl %edx, 4(%rsi)
+	movq $1, 8(%rsi)
+.endm
+
 /*
  * rdmsr/wrmsr: EFER, STAR, LSTAR, CSTAR and SFMASK change only through
  * wrmsr (every wrmsr site of a patched kernel comes here, and EFER.LMA
@@ -170,15 +190,7 @@ wg_cpuid:
 wg_rdmsr:
 	pushfq
 	pushq %rsi
-	movl %ecx, %esi
-	subl $WD_MSR_FIRST, %esi
-	cmpl $WD_MSR_COUNT, %esi
-	jae 8f
-	shll $4, %esi
-	pushq %rdi
-	leaq DATA(WD_MSR_CACHE), %rdi
-	addq %rdi, %rsi
-	popq %rdi
+	MSR_SLOT 8f
 	cmpq $0, 8(%rsi)
 	je 7f
 	movl (%rsi), %eax
@@ -187,9 +199,7 @@ wg_rdmsr:
 	popfq
 	ret
 7:	rdmsr
-	movl %eax, (%rsi)
-	movl %edx, 4(%rsi)
-	movq $1, 8(%rsi)
+	MSR_FILL
 	popq %rsi
 	popfq
 	ret
@@ -202,18 +212,8 @@ wg_wrmsr:
 	wrmsr
 	pushfq
 	pushq %rsi
-	movl %ecx, %esi
-	subl $WD_MSR_FIRST, %esi
-	cmpl $WD_MSR_COUNT, %esi
-	jae 8f
-	shll $4, %esi
-	pushq %rdi
-	leaq DATA(WD_MSR_CACHE), %rdi
-	addq %rdi, %rsi
-	popq %rdi
-	movl %eax, (%rsi)
-	movl %edx, 4(%rsi)
-	movq $1, 8(%rsi)
+	MSR_SLOT 8f
+	MSR_FILL
 8:	popq %rsi
 	popfq
 	ret
@@ -325,13 +325,7 @@ wg_lidt_sync:
 /* %rax = MSR %ecx (from the cache if it holds it); clobbers %rdx. */
 wg_msr_read:
 	pushq %rsi
-	movl %ecx, %esi
-	subl $WD_MSR_FIRST, %esi
-	cmpl $WD_MSR_COUNT, %esi
-	jae 8f
-	shll $4, %esi
-	leaq DATA(WD_MSR_CACHE), %rax
-	addq %rax, %rsi
+	MSR_SLOT 8f
 	cmpq $0, 8(%rsi)
 	je 8f
 	movq (%rsi), %rax
