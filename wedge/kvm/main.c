@@ -80,9 +80,11 @@ static void usage(FILE *f)
 	      "  -h, --help        show this help and exit\n"
 	      "      --version     show the version and exit\n"
 	      "\n"
-	      "The console (COM1) is standard output.  Exit status: the byte the\n"
-	      "guest wrote to port 0xf4; 124 if the guest stopped without writing\n"
-	      "it (triple fault, KVM error, --timeout); 125 if the VMM failed.\n",
+	      "The console (COM1) is standard output, and standard input when that\n"
+	      "is a terminal (raw mode; Ctrl-C ends the VMM), a pipe or a socket.\n"
+	      "Exit status: the byte the guest wrote to port 0xf4; 0 after a reset\n"
+	      "through port 0xcf9; 124 if the guest stopped otherwise (triple\n"
+	      "fault, KVM error, --timeout); 125 if the VMM failed.\n",
 	      f);
 }
 
