@@ -8,7 +8,7 @@
 # Environment: KERNEL_AFTERBURNT (the image, required), AFTERBURN_KVM
 # (default: afterburn-kvm in the build tree), KVM_TIMEOUT (seconds, 300).
 #
-# Exit: 0 pass, 1 fail, 77 skip (no usable /dev/kvm), 99 setup error.
+# Exit: 0 pass, 1 fail, 99 setup error (no KVM here nor in scripts/kvm-vm).
 #
 # On a PVM host (/sys/module/kvm_pvm) PVM does not switch a non-PVM guest
 # to supervisor mode on 'syscall': the CPU fetches the kernel's syscall
@@ -18,21 +18,12 @@
 # does (wedge/kvm/pvm.c), with exits.  The test checks which one did.
 
 : "${MODE:?}"
+. "$(dirname "$0")/kvm-host.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kvm=${AFTERBURN_KVM:-$top/afterburn-kvm}
 timeout=${KVM_TIMEOUT:-300}
 name="kvm boot ($MODE)"
 
-if [ ! -e /dev/kvm ]; then
-	echo "SKIP: $name: /dev/kvm does not exist (no KVM on this machine)" >&2
-	echo "*** SKIPPED: afterburn-kvm needs /dev/kvm ***" >&2
-	exit 77
-fi
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	echo "SKIP: $name: /dev/kvm is not readable and writable by $(id -un)" >&2
-	echo "*** SKIPPED: afterburn-kvm needs access to /dev/kvm ***" >&2
-	exit 77
-fi
 if [ -z "$KERNEL_AFTERBURNT" ] || [ ! -f "$KERNEL_AFTERBURNT" ]; then
 	echo "ERROR: $name: KERNEL_AFTERBURNT='$KERNEL_AFTERBURNT' is not a file" >&2
 	exit 99

@@ -7,16 +7,12 @@
 # VMM must never crash (a signal or status 125).
 #
 # Environment: CC (the compiler, for hostile.S), AFTERBURN_KVM.
-# Exit: 0 pass, 1 fail, 77 skip (no usable /dev/kvm), 99 setup error.
+# Exit: 0 pass, 1 fail, 99 setup error (no KVM here nor in scripts/kvm-vm).
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kvm=${AFTERBURN_KVM:-$top/afterburn-kvm}
 here=$(cd "$(dirname "$0")" && pwd)
 
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	echo "SKIP: kvm hostile: /dev/kvm is missing or not read-write" >&2
-	echo "*** SKIPPED: afterburn-kvm needs /dev/kvm ***" >&2
-	exit 77
-fi
+. "$here/kvm-host.sh"
 [ -x "$kvm" ] || { echo "ERROR: $kvm is not built" >&2; exit 99; }
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT

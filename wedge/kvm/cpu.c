@@ -38,6 +38,7 @@ static int cpu_init_cpuid(struct kvm *kvm, struct kvm_cpu *cpu)
 {
 	size_t size = sizeof(*cpu->cpuid) +
 		      CPUID_MAX * sizeof(struct kvm_cpuid_entry2);
+	uint32_t nent;
 
 	cpu->cpuid = calloc(1, size);
 	if (!cpu->cpuid)
@@ -51,12 +52,20 @@ static int cpu_init_cpuid(struct kvm *kvm, struct kvm_cpu *cpu)
 		pr_err("KVM_SET_CPUID2: %s", strerror(errno));
 		return -errno;
 	}
-	/* What the vCPU answers, after KVM's own adjustments. */
+	/*
+	 * What the vCPU answers, after KVM's own adjustments.  It has as
+	 * many entries as we set: some kernels (Debian's 6.1) leave nent
+	 * as we passed it, CPUID_MAX, and the rest of the array is zeros
+	 * that read as more copies of leaf 0.
+	 */
+	nent = cpu->cpuid->nent;
 	cpu->cpuid->nent = CPUID_MAX;
 	if (ioctl(cpu->fd, KVM_GET_CPUID2, cpu->cpuid) < 0) {
 		pr_err("KVM_GET_CPUID2: %s", strerror(errno));
 		return -errno;
 	}
+	if (cpu->cpuid->nent > nent)
+		cpu->cpuid->nent = nent;
 	return 0;
 }
 

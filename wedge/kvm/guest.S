@@ -125,8 +125,9 @@ wg_in8:
 
 /*
  * cpuid: leaves 0-0x1f and 0x80000000-0x8000001f from the table the VMM
- * filled from the vCPU's CPUID (subleaf 0 of indexed leaves only); any
- * other leaf runs the real instruction.
+ * filled from the vCPU's CPUID, where it holds the leaf (never one with
+ * subleaves or one that varies: patch.c); any other leaf runs the real
+ * instruction.
  */
 wg_cpuid:
 	pushfq
@@ -145,11 +146,7 @@ wg_cpuid:
 	popq %rdi
 	cmpl $0, WC_VALID(%rsi)
 	je 8f
-	cmpl $0, WC_INDEXED(%rsi)
-	je 2f
-	testl %ecx, %ecx
-	jnz 8f
-2:	movl WC_EAX(%rsi), %eax
+	movl WC_EAX(%rsi), %eax
 	movl WC_EBX(%rsi), %ebx
 	movl WC_ECX(%rsi), %ecx
 	movl WC_EDX(%rsi), %edx
@@ -183,13 +180,16 @@ wg_cpuid:
 
 /*
  * rdmsr/wrmsr: EFER, STAR, LSTAR, CSTAR and SFMASK change only through
- * wrmsr (every wrmsr site of a patched kernel comes here, and EFER.LMA
- * cannot change while the kernel runs in long mode), so their reads are
- * answered from the cache once it holds a value.
+ * wrmsr (EFER.LMA cannot change while the kernel runs in long mode), so
+ * while every wrmsr site comes here their reads are answered from the
+ * cache once it holds a value.  Where the VMM left a wrmsr site native,
+ * it sets WD_MSR_OFF and every read runs the real rdmsr.
  */
 wg_rdmsr:
 	pushfq
 	pushq %rsi
+	cmpl $0, DATA(WD_MSR_OFF)
+	jne 8f
 	MSR_SLOT 8f
 	cmpq $0, 8(%rsi)
 	je 7f

@@ -38,6 +38,7 @@
 #define WD_PF_PATH		0x038	/* u64: scratch, wg_pf_go or wg_pf_go_sti */
 #define WD_GP_INT80		0x9c0	/* u64: user int $0x80 turned into #GP */
 #define WD_UD_SEEN		0x9c8	/* u64: #UDs through the shadow gate */
+#define WD_MSR_OFF		0x9d0	/* u32: 1 if a wrmsr runs natively: no cache */
 #define WD_MSR_CACHE		0x040	/* 8 x {u64 value, u64 valid} */
 #define WD_MSR_FIRST		0xc0000080	/* EFER, STAR, LSTAR, CSTAR, SFMASK */
 #define WD_MSR_COUNT		5
@@ -54,8 +55,7 @@
 #define WC_EBX			4
 #define WC_ECX			8
 #define WC_EDX			12
-#define WC_VALID		16	/* u32: 1 if this leaf's subleaf 0 is cached */
-#define WC_INDEXED		20	/* u32: 1 if the leaf has subleaves */
+#define WC_VALID		16	/* u32: 1 if the table answers this leaf */
 #define WC_SIZE			32
 
 /* Wedge-to-VMM calls: 'out %eax, %dx' with %dx = WG_PORT, %eax = call. */

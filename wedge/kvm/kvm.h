@@ -160,6 +160,8 @@ void serial8250__write(struct kvm *kvm, const uint8_t *buf, size_t len);
 void serial8250__flush(void);
 void serial8250__poll(struct kvm *kvm);
 uint8_t serial8250__lsr(void);
+uint8_t serial8250__ier(void);
+uint8_t serial8250__lcr(void);
 
 /* ---- stats.c ------------------------------------------------------ */
 void stats__print(struct kvm *kvm);

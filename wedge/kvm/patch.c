@@ -84,6 +84,27 @@ uint64_t patch__wedge_pml4e(struct kvm *kvm)
 	return (kvm->wedge_phys + WG_PGTABLE_OFF) | PTE_P | PTE_W;
 }
 
+/*
+ * Leaves whose answer is not the same constant on every call and every
+ * vCPU: KVM folds CR4, XCR0 and the APIC base into leaves 1, 7 and 0xd,
+ * and leaves 1, 0xb, 0x1f and 0x8000001e hold the vCPU's APIC ID.
+ */
+static bool cpuid_leaf_varies(const struct kvm_cpuid_entry2 *e)
+{
+	switch (e->function) {
+	case 1: case 7: case 0xb: case 0xd: case 0x1f: case 0x8000001e:
+		return true;
+	}
+	return e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+}
+
+/*
+ * The wedge answers a leaf from its table only when that is exactly what
+ * the vCPU's own cpuid would answer: a leaf the vCPU's table holds, with
+ * no subleaves, that never varies.  Any other leaf (subleaves, absent or
+ * out-of-range leaves, whose answer depends on the vendor's rules, and
+ * KVM's 0x4000xxxx leaves) runs the real instruction.
+ */
 static void wedge_fill_cpuid(struct kvm *kvm, uint8_t *data)
 {
 	const struct kvm_cpuid2 *c = kvm_cpu__cpuid(kvm);
@@ -91,7 +112,7 @@ static void wedge_fill_cpuid(struct kvm *kvm, uint8_t *data)
 
 	for (i = 0; c && i < c->nent; i++) {
 		const struct kvm_cpuid_entry2 *e = &c->entries[i];
-		uint32_t f = e->function, slot, v[6];
+		uint32_t f = e->function, slot, v[5];
 
 		if (f < WD_CPUID_LEAVES)
 			slot = f;
@@ -99,18 +120,13 @@ static void wedge_fill_cpuid(struct kvm *kvm, uint8_t *data)
 			slot = WD_CPUID_LEAVES + (f - 0x80000000u);
 		else
 			continue;
-		/* Leaves with bits that follow CR4/XCR0 (OSXSAVE, OSPKE,
-		 * XSAVE sizes) are not constant: the real cpuid answers. */
-		if (f == 1 || f == 7 || f == 0xd)
-			continue;
-		if (e->index != 0)
+		if (cpuid_leaf_varies(e))
 			continue;
 		v[0] = e->eax;
 		v[1] = e->ebx;
 		v[2] = e->ecx;
 		v[3] = e->edx;
 		v[4] = 1;
-		v[5] = !!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
 		memcpy(data + WD_CPUID_STD + slot * WC_SIZE, v, sizeof(v));
 	}
 }
@@ -340,6 +356,8 @@ static int wedge_setup(struct kvm *kvm)
 	*(uint64_t *)wedge_host(kvm, WG_DATA_OFF + WD_PML4E) =
 		patch__wedge_pml4e(kvm);
 	*wedge_host(kvm, WG_DATA_OFF + WD_UART_LSR) = serial8250__lsr();
+	*wedge_host(kvm, WG_DATA_OFF + WD_UART_IER) = serial8250__ier();
+	*wedge_host(kvm, WG_DATA_OFF + WD_UART_LCR) = serial8250__lcr();
 	wedge_fill_cpuid(kvm, wedge_host(kvm, WG_DATA_OFF));
 	return 0;
 }
@@ -586,6 +604,9 @@ int patch__apply(struct kvm *kvm)
 		kw.active = false;
 		goto out;
 	}
+	/* A wrmsr the wedge does not see would make its cache stale. */
+	if (kw.stats.native[AFB_KIND_WRMSR])
+		*(uint32_t *)wedge_host(kvm, WG_DATA_OFF + WD_MSR_OFF) = 1;
 	if (kvm_verbose)
 		patch__print_stats(kvm);
 out:
@@ -719,7 +740,11 @@ void patch__sync(struct kvm *kvm)
 		return;
 	patch__flush_console(kvm);
 	d = wedge_host(kvm, WG_DATA_OFF);
+	/* The UART's registers as they are now, whoever wrote them: a
+	 * native 'out' (an unpatched site) exits and lands here too. */
 	d[WD_UART_LSR] = serial8250__lsr();
+	d[WD_UART_IER] = serial8250__ier();
+	d[WD_UART_LCR] = serial8250__lcr();
 	sync_idt(kvm, d);
 }
 

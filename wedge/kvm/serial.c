@@ -133,6 +133,17 @@ uint8_t serial8250__lsr(void)
 	return LSR_THRE | LSR_TEMT | (com1.rx_len ? LSR_DR : 0);
 }
 
+/* IER and LCR as the guest reads them, for the wedge's mirror. */
+uint8_t serial8250__ier(void)
+{
+	return com1.ier;
+}
+
+uint8_t serial8250__lcr(void)
+{
+	return com1.lcr;
+}
+
 static uint8_t serial_rbr(void)
 {
 	uint8_t c;
