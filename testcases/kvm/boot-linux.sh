@@ -23,16 +23,17 @@
 # 77 skip, 99 setup error.  QEMU-KVM is a reference: how far it gets on
 # this host is printed, not required.
 top=$(cd "$(dirname "$0")/../.." && pwd)
+top_srcdir=${top_srcdir:-$top}
 kvm=${AFTERBURN_KVM:-$top/afterburn-kvm}
 vmlinux=${LINUX_VMLINUX:-$top/testcases/linux/build/afterburn/vmlinux}
 busybox=${BUSYBOX:-/bin/busybox}
 timeout=${LINUX_TIMEOUT:-120}
 append="console=ttyS0 noxsave clearcpuid=151,308 reboot=pci panic=-1 ${LINUX_APPEND:-}"
 
-[ -e /dev/kvm ] || { echo "SKIP: no /dev/kvm" >&2; exit 77; }
 [ -f "$vmlinux" ] || { echo "SKIP: $vmlinux not built (make check-linux)" >&2; exit 77; }
 [ -x "$kvm" ] || { echo "ERROR: $kvm not built" >&2; exit 99; }
 [ -x "$busybox" ] || { echo "SKIP: no $busybox (busybox-static)" >&2; exit 77; }
+. "$top/testcases/kvm/kvm-host.sh"
 
 tmp=$(mktemp -d) || exit 99
 trap 'rm -rf "$tmp"' EXIT
@@ -82,7 +83,11 @@ run() {	# NAME COMMAND...
 			[ "$st" -eq 0 ] || fail=1
 		# afterburn-kvm's CMOS clock answered Linux at boot.
 		! grep -q 'Unable to read current time from RTC' "$tmp/$name.out" ||
-			{ echo "FAIL: $name: Linux found no RTC"; fail=1; } ;;
+			{ echo "FAIL: $name: Linux found no RTC"; fail=1; }
+		# The CPU Linux identified (its cpuid, through the wedge or not).
+		tr -d '\r' <"$tmp/$name.out" | sed -n 's/^\[[^]]*\] //p' |
+			grep -E -m1 '^(smpboot: )?CPU[0-9]*: .*(family|model)' \
+			>"$tmp/$name.cpu" ;;
 	esac
 }
 fail=0
@@ -92,6 +97,15 @@ run kvm-patched "$kvm" --stats --timeout="$timeout" -m 256 -initrd "$tmp/initrd"
 	-append "$append" -kernel "$vmlinux"
 run kvm-no-patch "$kvm" --no-patch --entry=pvh --stats --timeout="$timeout" -m 256 \
 	-initrd "$tmp/initrd" -append "$append" -kernel "$vmlinux"
+# Patched, Linux must see the CPU the unpatched boot sees (the wedge's
+# cpuid answers are the vCPU's).
+echo "CPU (patched):   $(cat "$tmp/kvm-patched.cpu")"
+echo "CPU (unpatched): $(cat "$tmp/kvm-no-patch.cpu")"
+if [ ! -s "$tmp/kvm-patched.cpu" ] ||
+   ! cmp -s "$tmp/kvm-patched.cpu" "$tmp/kvm-no-patch.cpu"; then
+	echo "FAIL: Linux identified another CPU when patched"
+	fail=1
+fi
 # A shell on the console: commands typed once its prompt is there.
 shell() {
 	rm -f "$tmp/in" && mkfifo "$tmp/in" || exit 99
