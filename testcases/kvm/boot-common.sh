@@ -112,5 +112,5 @@ if [ -d /sys/module/kvm_pvm ]; then
 	esac
 fi
 
-[ $fail -eq 0 ] && echo "PASS: $name ($exits exits to the VMM, $bytes console bytes)"
+[ $fail -eq 0 ] && echo "PASS: $name ($exits exits to the VMM, $bytes console bytes; KVM: $KVM_VM_WHICH)"
 exit $fail

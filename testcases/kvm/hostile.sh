@@ -41,5 +41,5 @@ for mode in patched no-patch; do
 	grep -q '^  rip ' "$tmp/err" || bad "no register dump"
 	[ "$st" -eq 124 ] || bad "exit status $st, want 124 (guest stopped)"
 done
-[ $fail -eq 0 ] && echo "PASS: kvm hostile: defined behaviour for every misdeed, both ways"
+[ $fail -eq 0 ] && echo "PASS: kvm hostile: defined behaviour for every misdeed, both ways (KVM: $KVM_VM_WHICH)"
 exit $fail
