@@ -10,7 +10,7 @@ seconds=${AFB_FUZZ_SECONDS:-30}
 work=$(mktemp -d "${TMPDIR:-/tmp}/afb-fuzz-XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 
-lib="decode nops note image validate patch error kind"
+lib="decode nops note image layout validate patch error kind"
 sources=
 for f in $lib; do sources="$sources $srcdir/loader/$f.c"; done
 if [ -f "$builddir/loader/table.c" ]; then
