@@ -585,7 +585,16 @@ static int open_elf(struct afb_image *img, struct afb_error *err)
 				     elf_errmsg(-1));
 	/* elf_memory() takes a char *; it only reads an image it did not map. */
 	img->elf = elf_memory((char *)img->buf, img->size);
-	if (!img->elf || elf_kind(img->elf) != ELF_K_ELF || !gelf_getehdr(img->elf, &eh))
+	if (img->size >= SELFMAG && !memcmp(img->buf, ELFMAG, SELFMAG) &&
+	    img->size < (img->size > EI_CLASS && img->buf[EI_CLASS] == ELFCLASS64 ?
+			 sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))
+		return afb_error_set(err, -ENOEXEC,
+			"%s: truncated image: the ELF header runs past the end of the file (%zu bytes)",
+			img->name, img->size);
+	if (!img->elf || elf_kind(img->elf) != ELF_K_ELF)
+		return afb_error_set(err, -ENOEXEC, "%s: not an ELF file",
+				     img->name);
+	if (!gelf_getehdr(img->elf, &eh))
 		return afb_error_set(err, -ENOEXEC, "%s: not an ELF file (%s)",
 				     img->name, elf_errmsg(-1));
 	ret = check_class(img, &eh, err);
