@@ -2,7 +2,8 @@
 # Images that lie (issue 9, points 3 to 5), crafted at test time by
 # mkimage (testcases/unit/craft.c): a .text whose section header names a
 # copy elsewhere in the file, two overlapping executable sections with
-# overlapping sites, and images cut inside their program headers, a
+# overlapping sites, two segments mapping the same sites' bytes, and
+# images cut inside their program headers, a
 # segment, the section headers or a section.  Listing, --verify,
 # afterburn-patch and the afterburn-ptrace loader must refuse each with
 # the reason; the good image of the same shape passes.
@@ -61,6 +62,15 @@ run 1 "overlap: verify" --verify "$tmp/overlap" &&
 patch 1 "overlap" "$tmp/overlap" &&
 	expect "$tmp/err" "overlap: patch" \
 		'overlap: section \.alt, address 0x400111, cli site: it overlaps the out site at 0x400110 \(7 bytes\) in section \.text'
+
+# Two PT_LOADs map the same file bytes at two addresses, each with its
+# sites: the patched file could hold only one of the two patches.
+run 1 "alias: verify" --verify "$tmp/alias" &&
+	expect "$tmp/out" "alias: verify" \
+		'mismatch: afb_image_validate: .*alias: section \.text2, address 0x600100, cli site: its bytes at file offset 0x100 overlap those of the cli site at 0x400100'
+patch 1 "alias" "$tmp/alias" &&
+	expect "$tmp/err" "alias: patch" \
+		'alias: section \.text2, address 0x600100, cli site: its bytes at file offset 0x100 overlap those of the cli site at 0x400100 \(7 bytes\) in section \.text'
 
 # Truncated images: refused with the reason by every reader.
 cut_reason()

@@ -4,7 +4,8 @@
  *
  *   0x000  ELF header
  *   0x040  program headers: PT_LOAD (R+X, offset 0 up to the end of the
- *          notes), PT_NOTE (the notes)
+ *          notes), PT_NOTE (the notes; alias: a second R+X PT_LOAD of
+ *          .text at CRAFT_ALIAS_TEXT)
  *   0x100  .text, CRAFT_TEXT_SIZE bytes
  *   0x140  .notes: one Afterburn note per site
  *   0x200  the copy of .text (split variants)
@@ -33,15 +34,17 @@ static const char *const names[CRAFT_NR_VARIANTS] = {
 	[CRAFT_SPLIT] = "split",
 	[CRAFT_SPLIT_HIDDEN] = "split-hidden",
 	[CRAFT_OVERLAP] = "overlap",
+	[CRAFT_ALIAS] = "alias",
 	[CRAFT_CUT_PHDRS] = "cut-phdrs",
 	[CRAFT_CUT_SEGMENT] = "cut-segment",
 	[CRAFT_CUT_SHDRS] = "cut-shdrs",
 	[CRAFT_CUT_SECTION] = "cut-section",
 };
 
-static const char strtab[] = "\0.text\0.alt\0.notes\0.shstrtab\0.comment";
+static const char strtab[] =
+	"\0.text\0.alt\0.notes\0.shstrtab\0.comment\0.text2";
 enum { NAME_TEXT = 1, NAME_ALT = 7, NAME_NOTES = 12, NAME_SHSTRTAB = 19,
-       NAME_COMMENT = 29 };
+       NAME_COMMENT = 29, NAME_TEXT2 = 38 };
 
 /* A site: where in .text, what kind, its bytes (instruction and nops). */
 struct craft_site {
@@ -69,13 +72,15 @@ const char *craft_name(enum craft_variant v)
 	return v < CRAFT_NR_VARIANTS ? names[v] : NULL;
 }
 
-static void put_note(struct craft *c, const struct craft_site *s)
+/* The note of site @s of the code at @text. */
+static void put_note_at(struct craft *c, uint64_t text,
+			const struct craft_site *s)
 {
 	uint8_t *n = c->buf + NOTES_OFF + c->notes_size;
 	uint64_t field = CRAFT_BASE + NOTES_OFF + c->notes_size + 24;
 	uint32_t hdr[3] = { 10, 12, AFB_NT_SITE };
 	struct afb_note_site d = {
-		.site = (int32_t)(CRAFT_TEXT + s->at - field),
+		.site = (int32_t)(text + s->at - field),
 		.version = AFB_NOTE_VERSION,
 		.kind = s->kind,
 		.len = s->len,
@@ -87,6 +92,11 @@ static void put_note(struct craft *c, const struct craft_site *s)
 	memcpy(n + 12, AFB_NOTE_NAME, sizeof(AFB_NOTE_NAME));
 	memcpy(n + 24, &d, sizeof(d));
 	c->notes_size += NOTE_SIZE;
+}
+
+static void put_note(struct craft *c, const struct craft_site *s)
+{
+	put_note_at(c, CRAFT_TEXT, s);
 }
 
 static void put_site(struct craft *c, const struct craft_site *s)
@@ -118,6 +128,8 @@ static void put_text(struct craft *c)
 		for (i = 0; i < 2; i++)
 			put_note(c, &overlap[i]);
 	}
+	for (i = 0; c->v == CRAFT_ALIAS && i < 2; i++)	/* where the alias maps them */
+		put_note_at(c, CRAFT_ALIAS_TEXT, &good[i]);
 	/* the copy the section header of a split image names */
 	memcpy(c->buf + COPY_OFF, text, CRAFT_TEXT_SIZE);
 	if (c->v == CRAFT_SPLIT_HIDDEN)
@@ -152,6 +164,13 @@ static void put_ehdr_phdrs(struct craft *c)
 		  .p_filesz = c->notes_size, .p_memsz = c->notes_size, .p_align = 4 },
 	};
 
+	if (c->v == CRAFT_ALIAS)
+		ph[1] = (Elf64_Phdr){
+			.p_type = PT_LOAD, .p_flags = PF_R | PF_X,
+			.p_offset = CRAFT_TEXT_OFF, .p_vaddr = CRAFT_ALIAS_TEXT,
+			.p_paddr = CRAFT_ALIAS_TEXT, .p_filesz = CRAFT_TEXT_SIZE,
+			.p_memsz = CRAFT_TEXT_SIZE, .p_align = 0x1000,
+		};
 	memcpy(c->buf, &eh, sizeof(eh));
 	memcpy(c->buf + eh.e_phoff, ph, sizeof(ph));
 }
@@ -183,6 +202,9 @@ static void put_sections(struct craft *c)
 			    CRAFT_TEXT_OFF + 0x11, CRAFT_TEXT_SIZE - 0x11, 1);
 	add_section(c, NAME_TEXT, SHT_PROGBITS, ax, CRAFT_TEXT,
 		    split ? COPY_OFF : CRAFT_TEXT_OFF, CRAFT_TEXT_SIZE, 16);
+	if (c->v == CRAFT_ALIAS)
+		add_section(c, NAME_TEXT2, SHT_PROGBITS, ax, CRAFT_ALIAS_TEXT,
+			    CRAFT_TEXT_OFF, CRAFT_TEXT_SIZE, 16);
 	add_section(c, NAME_NOTES, SHT_NOTE, SHF_ALLOC, CRAFT_BASE + NOTES_OFF,
 		    NOTES_OFF, c->notes_size, 4);
 	c->shstrndx = c->shnum;

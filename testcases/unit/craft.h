@@ -9,7 +9,8 @@
  * The good image: one R+X PT_LOAD from file offset 0 at CRAFT_BASE that
  * holds the headers, .text (CRAFT_TEXT, CRAFT_TEXT_SIZE bytes: a cli site
  * at +0 and an out site at +7, nops, ret) and .notes (their Afterburn
- * notes, also a PT_NOTE); then .shstrtab and the section headers.
+ * notes, also a PT_NOTE); then .shstrtab and the section headers.  No
+ * guest runs it: it is for the readers of images.
  */
 #ifndef AFB_TEST_CRAFT_H
 #define AFB_TEST_CRAFT_H
@@ -21,6 +22,7 @@
 #define CRAFT_TEXT_OFF	0x100
 #define CRAFT_TEXT	(CRAFT_BASE + CRAFT_TEXT_OFF)
 #define CRAFT_TEXT_SIZE	0x40
+#define CRAFT_ALIAS_TEXT 0x600100ULL
 
 enum craft_variant {
 	CRAFT_GOOD,		/* two good sites in .text */
@@ -30,6 +32,10 @@ enum craft_variant {
 				   (fa) where the copy has a nop (90) */
 	CRAFT_OVERLAP,		/* .alt overlaps .text; an out site in .text
 				   and a cli site in .alt share bytes */
+	CRAFT_ALIAS,		/* a second R+X PT_LOAD (and section .text2)
+				   maps .text's file bytes at CRAFT_ALIAS_TEXT,
+				   with a site of its own: two sites, one
+				   place in the file */
 	CRAFT_CUT_PHDRS,	/* cut inside the program header table */
 	CRAFT_CUT_SEGMENT,	/* cut inside the PT_LOAD segment (.text) */
 	CRAFT_CUT_SHDRS,	/* the last byte of the section headers cut */
