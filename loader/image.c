@@ -568,10 +568,6 @@ static int check_type(struct afb_image *img, const GElf_Ehdr *eh,
 	    (img->shnum && elf_getshdrstrndx(img->elf, &img->shstrndx)))
 		return afb_error_set(err, -EINVAL, "%s: bad section headers: %s",
 				     img->name, elf_errmsg(-1));
-	if (img->relocatable && !img->shnum)
-		return afb_error_set(err, -EINVAL,
-			"%s: relocatable object without section headers",
-			img->name);
 	return 0;
 }
 
@@ -588,7 +584,7 @@ static int open_elf(struct afb_image *img, struct afb_error *err)
 	if (img->size >= SELFMAG && !memcmp(img->buf, ELFMAG, SELFMAG) &&
 	    img->size < (img->size > EI_CLASS && img->buf[EI_CLASS] == ELFCLASS64 ?
 			 sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))
-		return afb_error_set(err, -ENOEXEC,
+		return afb_error_set(err, -EINVAL,
 			"%s: truncated image: the ELF header runs past the end of the file (%zu bytes)",
 			img->name, img->size);
 	if (!img->elf || elf_kind(img->elf) != ELF_K_ELF)
@@ -627,6 +623,10 @@ static int image_new(const void *buf, size_t size, const char *name,
 	ret = open_elf(img, err);
 	if (!ret)
 		ret = afb_image_check_layout(img, err);
+	if (!ret && img->relocatable && !img->shnum)
+		ret = afb_error_set(err, -EINVAL,
+			"%s: relocatable object without section headers",
+			img->name);
 	if (!ret)
 		ret = read_notes(img, err);
 	if (!ret)
