@@ -3,15 +3,17 @@
 # mkimage (testcases/unit/craft.c): a .text whose section header names a
 # copy elsewhere in the file, two overlapping executable sections with
 # overlapping sites, two segments mapping the same sites' bytes, and
-# images cut inside their program headers, a
-# segment, the section headers or a section.  Listing, --verify,
-# afterburn-patch and the afterburn-ptrace loader must refuse each with
-# the reason; the good image of the same shape passes.
+# images cut inside their program headers, a segment, the section headers
+# or a section.  Listing, --verify and afterburn-patch must refuse each
+# with the reason; the good image of the same shape passes.  Then the
+# test kernel, cut one byte short and with a lying .text (mkimage
+# --split), is refused by the afterburn-ptrace loader too.
 . "$(dirname "$0")/lib.sh"
 
 : "${AFTERBURN_PATCH:=$top_builddir/afterburn-patch}"
 : "${AFTERBURN_PTRACE:=$top_builddir/afterburn-ptrace}"
 : "${MKIMAGE:=$top_builddir/testcases/sites/mkimage}"
+: "${top_srcdir:=$(dirname "$0")/../..}"
 
 "$MKIMAGE" "$tmp" || { echo "ERROR: mkimage failed"; exit 99; }
 
@@ -90,23 +92,45 @@ for f in cut-phdrs cut-segment cut-shdrs cut-section; do
 	patch 1 "$f" "$tmp/$f" && expect "$tmp/err" "$f: patch" "$why"
 done
 
-# The ptrace host's loader, on the test kernel cut one byte short (no
-# whole section header table): it booted that before.
-if [ -f "${KERNEL_AFTERBURNT:-}" ]; then
-	size=$(wc -c <"$KERNEL_AFTERBURNT")
-	head -c $((size - 1)) "$KERNEL_AFTERBURNT" >"$tmp/kernel-cut"
+# The ptrace host's loader on the test kernel made to lie: cut one byte
+# short (no whole section header table: it booted that before), and with
+# .text's section header naming a copy at the end of the file.
+# ptrace_refuses WHAT IMAGE PATTERN: patched and --no-patch alike, the host
+# exits 1 and says PATTERN before the guest runs.
+ptrace_refuses()
+{
 	for mode in "" --no-patch; do
-		timeout 60 "$AFTERBURN_PTRACE" $mode "$tmp/kernel-cut" \
+		timeout 60 "$AFTERBURN_PTRACE" $mode "$2" \
 			>"$tmp/out" 2>"$tmp/err" </dev/null
 		status=$?
 		if [ "$status" -ne 1 ]; then
-			fail "ptrace ${mode:-patched}: cut kernel: exit status $status, expected 1"
+			fail "ptrace ${mode:-patched}: $1: exit status $status, expected 1"
 			sed 's/^/  err: /' "$tmp/err"
-		elif expect "$tmp/err" "ptrace ${mode:-patched}: cut kernel" \
-			'kernel-cut: truncated or corrupt image: the section header table .* runs past the end of the file'; then
-			pass "ptrace ${mode:-patched}: cut kernel refused"
+		elif expect "$tmp/err" "ptrace ${mode:-patched}: $1" "$3"; then
+			pass "ptrace ${mode:-patched}: $1: refused"
 		fi
 	done
+}
+if [ -f "${KERNEL_AFTERBURNT:-}" ]; then
+	size=$(wc -c <"$KERNEL_AFTERBURNT")
+	head -c $((size - 1)) "$KERNEL_AFTERBURNT" >"$tmp/kernel-cut"
+	ptrace_refuses "cut kernel" "$tmp/kernel-cut" \
+		'kernel-cut: truncated or corrupt image: the section header table .* runs past the end of the file'
+	"$MKIMAGE" --split "$KERNEL_AFTERBURNT" "$tmp/kernel-split" ||
+		{ echo "ERROR: mkimage --split failed"; exit 99; }
+	ptrace_refuses "split kernel" "$tmp/kernel-split" \
+		"kernel-split: section \\.text, address 0x[0-9a-f]+, [a-z_]+ site: $views"
+	run 1 "split kernel: verify" --verify "$tmp/kernel-split" &&
+		expect "$tmp/out" "split kernel: verify" "mismatch: -: $views: \\.text has its bytes"
+	area=$(cat "$top_srcdir/testcases/kernel/native-area")
+	rm -f "$tmp/patched"
+	"$AFTERBURN_PATCH" "$tmp/kernel-split" -o "$tmp/patched" --wedge=native \
+		--area="$area" >"$tmp/out" 2>"$tmp/err"
+	if [ $? -ne 1 ] || [ -e "$tmp/patched" ]; then
+		fail "split kernel: afterburn-patch did not refuse it"
+	elif expect "$tmp/err" "split kernel: patch" "$views"; then
+		pass "split kernel: afterburn-patch refused it"
+	fi
 else
 	fail "no afterburnt test kernel (KERNEL_AFTERBURNT=${KERNEL_AFTERBURNT:-})"
 fi
