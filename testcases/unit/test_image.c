@@ -570,6 +570,50 @@ static void expect_cut(const uint8_t *buf, size_t size, const char *name,
 	afb_image_close(img);
 }
 
+/* Open @buf (a crafted image, edited); validation must say @msg. */
+static void expect_edited_invalid(const uint8_t *buf, size_t size,
+				  const char *name, const char *msg)
+{
+	struct afb_image *img;
+	struct afb_error err;
+
+	assert_int_equal(afb_image_open_memory(buf, size, name, &img, &err), 0);
+	if (afb_image_validate(img, &err) != -EINVAL || !strstr(err.message, msg))
+		fail_msg("%s: got \"%s\", want \"%s\"", name, err.message, msg);
+	afb_image_close(img);
+}
+
+/* A linked image's site must be in one executable PT_LOAD, all in the file. */
+static void test_segment_checks(void **state)
+{
+	size_t size;
+	uint8_t *buf = craft_image(CRAFT_GOOD, &size);
+	Elf64_Phdr *ph = (Elf64_Phdr *)(buf + sizeof(Elf64_Ehdr));
+	Elf64_Phdr orig[2];
+
+	(void)state;
+	assert_non_null(buf);
+	memcpy(orig, ph, sizeof(orig));
+	/* the note segment made a second PT_LOAD over .text */
+	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
+			      .p_offset = CRAFT_TEXT_OFF, .p_vaddr = CRAFT_TEXT,
+			      .p_filesz = 4, .p_memsz = 4, .p_align = 1 };
+	expect_edited_invalid(buf, size, "twice",
+		"twice: section .text, address 0x400100, cli site: PT_LOAD segments 0 and 1 both map it");
+	memcpy(ph, orig, sizeof(orig));
+	ph[0].p_flags = PF_R;
+	expect_edited_invalid(buf, size, "noexec",
+		"noexec: section .text, address 0x400100, cli site: it is not inside an executable PT_LOAD segment (segment 0 is not executable)");
+	memcpy(ph, orig, sizeof(orig));
+	ph[0].p_filesz = CRAFT_TEXT_OFF + 3;	/* the rest zero-filled */
+	expect_edited_invalid(buf, size, "zerofill",
+		"zerofill: section .text, address 0x400100, cli site: PT_LOAD segment 0 has only part of it in the file");
+	memcpy(ph, orig, sizeof(orig));
+	ph[0].p_filesz = ph[0].p_memsz + 1;
+	expect_cut(buf, size, "filesz", "corrupt image: PT_LOAD segment 0 has 0x189 bytes in the file but 0x188 in memory");
+	free(buf);
+}
+
 /* Truncated images are refused with the reason, never read as less. */
 static void test_truncated(void **state)
 {
@@ -686,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_alias_segments),
 		cmocka_unit_test(test_sections_share_bytes),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_segment_checks),
 		cmocka_unit_test(test_corrupt),
 	};
 
