@@ -116,7 +116,10 @@ static int add_switch(struct afb_image *img, const struct afb_mode_switch *sw,
 	return 0;
 }
 
-/* Where @len bytes at @addr are in a segment's file image, or AFB_NO_FILE. */
+/*
+ * Where @len bytes at @addr are in the file image of the first PT_LOAD
+ * segment that holds them all, or AFB_NO_FILE: what a loader maps there.
+ */
 static uint64_t segment_offset(const struct afb_image *img, uint64_t addr,
 			       unsigned int len)
 {
@@ -136,26 +139,36 @@ static uint64_t segment_offset(const struct afb_image *img, uint64_t addr,
 }
 
 /*
+ * Where the @len bytes at offset @addr of section @scn of a relocatable
+ * object are in the file, or AFB_NO_FILE.
+ */
+static uint64_t section_offset(const struct afb_image *img, size_t scn,
+			       uint64_t addr, unsigned int len)
+{
+	GElf_Shdr sh;
+
+	if (!scn || !get_shdr(img, scn, &sh) || !section_bytes(img, &sh) ||
+	    addr > sh.sh_size || len > sh.sh_size - addr)
+		return AFB_NO_FILE;
+	return sh.sh_offset + addr;
+}
+
+/*
  * Where the @len bytes of a site at @addr (an offset in section @scn of a
  * relocatable object, else an address) are in the file, or AFB_NO_FILE.
+ * A linked image is read as a loader reads it, through its program
+ * headers: afb_image_validate() refuses a site whose section header says
+ * otherwise.
  */
 static uint64_t file_offset(const struct afb_image *img, size_t scn,
 			    uint64_t addr, unsigned int len)
 {
-	uint64_t base = 0, off;
-	GElf_Shdr sh;
+	uint64_t off;
 
-	if (!scn)
-		off = img->shnum ? AFB_NO_FILE : segment_offset(img, addr, len);
-	else if (!get_shdr(img, scn, &sh) || !section_bytes(img, &sh))
-		off = AFB_NO_FILE;
-	else {
-		base = img->relocatable ? 0 : sh.sh_addr;
-		if (addr < base || addr - base > sh.sh_size ||
-		    len > sh.sh_size - (addr - base))
-			return AFB_NO_FILE;
-		off = sh.sh_offset + (addr - base);
-	}
+	if (img->relocatable)
+		off = section_offset(img, scn, addr, len);
+	else
+		off = segment_offset(img, addr, len);
 	if (off == AFB_NO_FILE || off > img->size || len > img->size - off)
 		return AFB_NO_FILE;
 	return off;
@@ -555,10 +568,6 @@ static int check_type(struct afb_image *img, const GElf_Ehdr *eh,
 	    (img->shnum && elf_getshdrstrndx(img->elf, &img->shstrndx)))
 		return afb_error_set(err, -EINVAL, "%s: bad section headers: %s",
 				     img->name, elf_errmsg(-1));
-	if (img->relocatable && !img->shnum)
-		return afb_error_set(err, -EINVAL,
-			"%s: relocatable object without section headers",
-			img->name);
 	return 0;
 }
 
@@ -572,7 +581,16 @@ static int open_elf(struct afb_image *img, struct afb_error *err)
 				     elf_errmsg(-1));
 	/* elf_memory() takes a char *; it only reads an image it did not map. */
 	img->elf = elf_memory((char *)img->buf, img->size);
-	if (!img->elf || elf_kind(img->elf) != ELF_K_ELF || !gelf_getehdr(img->elf, &eh))
+	if (img->size >= SELFMAG && !memcmp(img->buf, ELFMAG, SELFMAG) &&
+	    img->size < (img->size > EI_CLASS && img->buf[EI_CLASS] == ELFCLASS64 ?
+			 sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))
+		return afb_error_set(err, -EINVAL,
+			"%s: truncated image: the ELF header runs past the end of the file (%zu bytes)",
+			img->name, img->size);
+	if (!img->elf || elf_kind(img->elf) != ELF_K_ELF)
+		return afb_error_set(err, -ENOEXEC, "%s: not an ELF file",
+				     img->name);
+	if (!gelf_getehdr(img->elf, &eh))
 		return afb_error_set(err, -ENOEXEC, "%s: not an ELF file (%s)",
 				     img->name, elf_errmsg(-1));
 	ret = check_class(img, &eh, err);
@@ -603,6 +621,12 @@ static int image_new(const void *buf, size_t size, const char *name,
 	img->buf = buf;
 	img->size = size;
 	ret = open_elf(img, err);
+	if (!ret)
+		ret = afb_image_check_layout(img, err);
+	if (!ret && img->relocatable && !img->shnum)
+		ret = afb_error_set(err, -EINVAL,
+			"%s: relocatable object without section headers",
+			img->name);
 	if (!ret)
 		ret = read_notes(img, err);
 	if (!ret)

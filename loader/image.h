@@ -38,6 +38,9 @@ struct afb_image {
 	size_t cap_switches;
 };
 
+/* layout.c */
+int afb_image_check_layout(const struct afb_image *img, struct afb_error *err);
+
 /* decode.c */
 int afb_decode_modrm(const uint8_t *bytes, size_t avail, size_t pos,
 		     struct afb_insn *insn);

@@ -57,6 +57,8 @@ struct vsite {
 struct vsection {
 	char *name;
 	uint64_t addr, size;
+	uint64_t offset;	/* sh_offset: where objdump reads its bytes */
+	bool alloc;		/* SHF_ALLOC: a loader maps it */
 	bool exec;		/* SHF_EXECINSTR with contents: disassembled */
 	struct vrange *ranges;	/* mode ranges; NULL if all default mode */
 	size_t nr_ranges;
@@ -87,6 +89,11 @@ struct problem {
 
 #define NO_SECTION ((size_t)-1)
 
+/* A PT_LOAD segment of a linked image: what a loader maps. */
+struct vload {
+	uint64_t vaddr, memsz, offset, filesz;
+};
+
 struct verify {
 	const char *path;
 	struct afb_image *image;
@@ -95,6 +102,8 @@ struct verify {
 	unsigned int default_mode;
 	struct vsection *secs;
 	size_t nr_secs;
+	struct vload *loads;	/* PT_LOAD segments, in program header order */
+	size_t nr_loads;
 	size_t *by_name;	/* section indices sorted by name */
 	struct vsite *vsites;	/* sorted by section index, then address */
 	size_t nr_vsites;
@@ -215,7 +224,9 @@ static void print_problems(struct verify *v)
 	static bool header_done;
 	size_t i;
 
-	qsort(v->problems, v->nr_problems, sizeof(*v->problems), problem_cmp);
+	if (v->nr_problems)
+		qsort(v->problems, v->nr_problems, sizeof(*v->problems),
+		      problem_cmp);
 	if (v->opts->format == SITES_FORMAT_TSV && !header_done) {
 		printf("#type\tsection\toffset\tkind\tdetail%s\n",
 		       v->opts->several ? "\tfile" : "");
@@ -294,13 +305,34 @@ static void section_add(struct verify *v, const char *name, const GElf_Shdr *sh)
 	s->name = xstrdup(name);
 	s->addr = sh->sh_addr;
 	s->size = sh->sh_size;
+	s->offset = sh->sh_offset;
+	s->alloc = sh->sh_flags & SHF_ALLOC;
 	s->exec = (sh->sh_flags & SHF_EXECINSTR) && sh->sh_type != SHT_NOBITS &&
 		  sh->sh_size;
 }
 
+/* The PT_LOAD segments of a linked image, as a loader sees them. */
+static void load_segments(struct verify *v, Elf *elf)
+{
+	size_t i, phnum;
+	GElf_Phdr ph;
+
+	if (v->relocatable || elf_getphdrnum(elf, &phnum))
+		return;
+	for (i = 0; i < phnum; i++) {
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		v->loads = xrealloc(v->loads, (v->nr_loads + 1) * sizeof(*v->loads));
+		v->loads[v->nr_loads++] = (struct vload){
+			ph.p_vaddr, ph.p_memsz, ph.p_offset, ph.p_filesz,
+		};
+	}
+}
+
 /*
  * Read the section headers of @v->path with libelf (the image API only
- * names sections) and build the by-name index.  Returns 0 or -1 after
+ * names sections), and the PT_LOAD segments of a linked image, and build
+ * the by-name index.  Returns 0 or -1 after
  * printing why.
  */
 static int load_sections(struct verify *v)
@@ -331,6 +363,7 @@ static int load_sections(struct verify *v)
 		name = elf_strptr(elf, shstrndx, sh.sh_name);
 		section_add(v, name ? name : "", &sh);
 	}
+	load_segments(v, elf);
 	v->by_name = xrealloc(NULL, v->nr_secs * sizeof(*v->by_name));
 	for (i = 0; i < v->nr_secs; i++)
 		v->by_name[i] = i;
@@ -517,6 +550,46 @@ static void check_site_decode(struct verify *v, struct vsite *vs)
 			      "says insn_len %u", ret, s->insn_len);
 }
 
+static int vsite_addr_cmp(const void *a, const void *b)
+{
+	const struct vsite *x = *(const struct vsite *const *)a;
+	const struct vsite *y = *(const struct vsite *const *)b;
+
+	if (x->site->addr != y->site->addr)
+		return x->site->addr < y->site->addr ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * In a linked image, sites of different sections that share addresses
+ * (executable sections may overlap): check_site_place() compares only
+ * neighbours within a section.
+ */
+static void check_cross_overlaps(struct verify *v)
+{
+	struct vsite **order;
+	const struct vsite *far;
+	size_t i;
+
+	if (v->relocatable || v->nr_vsites < 2)
+		return;
+	order = xrealloc(NULL, v->nr_vsites * sizeof(*order));
+	for (i = 0; i < v->nr_vsites; i++)
+		order[i] = &v->vsites[i];
+	qsort(order, v->nr_vsites, sizeof(*order), vsite_addr_cmp);
+	far = order[0];
+	for (i = 1; i < v->nr_vsites; i++) {
+		const struct afb_site *s = order[i]->site, *f = far->site;
+
+		if (s->addr - f->addr < f->len && order[i]->sec != far->sec)
+			site_mismatch(v, order[i], "overlaps the site at 0x%" PRIx64
+				      " in section %s", f->addr, f->section);
+		if (s->addr + s->len > f->addr + f->len)
+			far = order[i];
+	}
+	free(order);
+}
+
 /* What can be checked without objdump, for every site. */
 static void check_all_site_bytes(struct verify *v)
 {
@@ -526,6 +599,61 @@ static void check_all_site_bytes(struct verify *v)
 		if (check_site_place(v, &v->vsites[i],
 				     i ? &v->vsites[i - 1] : NULL))
 			check_site_decode(v, &v->vsites[i]);
+	check_cross_overlaps(v);
+}
+
+/*
+ * Section @sec and PT_LOAD @ld share the addresses [@lo, @hi): do both
+ * put the same file bytes there?  objdump reads a section through its
+ * header, a loader through the program headers.
+ */
+static void check_view(struct verify *v, size_t sec, size_t ld,
+		       uint64_t lo, uint64_t hi)
+{
+	const struct vsection *s = &v->secs[sec];
+	const struct vload *l = &v->loads[ld];
+	uint64_t sec_off = s->offset + (lo - s->addr);
+	uint64_t seg_off = l->offset + (lo - l->vaddr);
+
+	if (hi - l->vaddr > l->filesz)
+		problem_add(v, PROBLEM_MISMATCH, sec, lo, AFB_KIND_NONE,
+			    "the section and segment views disagree: %s has "
+			    "bytes in the file up to 0x%" PRIx64 ", PT_LOAD "
+			    "segment %zu zero-fills from 0x%" PRIx64, s->name,
+			    hi, ld, l->vaddr + l->filesz);
+	else if (sec_off != seg_off)
+		problem_add(v, PROBLEM_MISMATCH, sec, lo, AFB_KIND_NONE,
+			    "the section and segment views disagree: %s has "
+			    "its bytes at file offset 0x%" PRIx64 ", PT_LOAD "
+			    "segment %zu (what a loader maps) at 0x%" PRIx64
+			    "; objdump checked other bytes than a loader runs",
+			    s->name, sec_off, ld, seg_off);
+}
+
+/*
+ * Every executable section of a linked image must be where its PT_LOAD
+ * segments put it in the file, or objdump verifies code that no loader
+ * runs (and misses what it does run).
+ */
+static void check_views(struct verify *v)
+{
+	size_t i, j;
+
+	for (i = 0; i < v->nr_secs; i++) {
+		const struct vsection *s = &v->secs[i];
+
+		if (!s->exec || !s->alloc)
+			continue;
+		for (j = 0; j < v->nr_loads; j++) {
+			const struct vload *l = &v->loads[j];
+			uint64_t lo = s->addr > l->vaddr ? s->addr : l->vaddr;
+			uint64_t s_end = s->addr + s->size, l_end = l->vaddr + l->memsz;
+			uint64_t hi = s_end < l_end ? s_end : l_end;
+
+			if (lo < hi)
+				check_view(v, i, j, lo, hi);
+		}
+	}
 }
 
 /* ---- Parsing objdump's output -------------------------------------- */
@@ -1056,6 +1184,7 @@ static void verify_free(struct verify *v)
 	for (i = 0; i < v->nr_problems; i++)
 		free(v->problems[i].text);
 	free(v->secs);
+	free(v->loads);
 	free(v->by_name);
 	free(v->vsites);
 	free(v->problems);
@@ -1083,6 +1212,7 @@ int sites__verify(const char *path, struct afb_image *image,
 		goto out;
 	load_sites(&v);
 	load_modes(&v);
+	check_views(&v);
 	check_all_site_bytes(&v);
 	if (disassemble(&v))
 		goto out;

@@ -3,17 +3,19 @@
  * afb_image_validate(): checking every site against the image before
  * anything is patched (DESIGN.md decision 5, doc/notes.md "What a reader
  * checks").  The checks run in the order a reader would ask: where is the
- * site, does it collide with another, is it what the note says, is it
- * long enough, is the rest padding.
+ * site (in a linked image, where a loader maps it: its PT_LOAD segment,
+ * which must agree with its section header), is it long enough, does it
+ * collide with another, is it what the note says, is the rest padding.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "error.h"
 #include "image.h"
 #include "table.h"
 
-#define WHY_MAX 200
+#define WHY_MAX 300
 
 /* "fa 0f 1f 00" for messages. */
 static const char *hex(const uint8_t *p, size_t n, char *buf, size_t size)
@@ -56,37 +58,84 @@ static bool check_section(const struct afb_image *img, size_t i, char *why)
 	return false;
 }
 
-/* In a linked image, the site lies inside an executable PT_LOAD. */
-static bool check_segment(const struct afb_image *img, const struct afb_site *s,
-			  char *why)
+/* [a, a + alen) and [b, b + blen) share a byte. */
+static bool ranges_meet(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
-	size_t i, phnum;
-	GElf_Phdr ph;
+	return a >= b ? a - b < blen : b - a < alen;
+}
+
+/*
+ * The one PT_LOAD segment of a linked image that maps any byte of site
+ * @s: its index in *@idx, its header in *@ph.  Returns false, with the
+ * reason in @why, if none or several do.
+ */
+static bool find_load(const struct afb_image *img, const struct afb_site *s,
+		      size_t *idx, GElf_Phdr *ph, char *why)
+{
+	size_t i, phnum, found = SIZE_MAX;
+	GElf_Phdr p;
+
+	if (elf_getphdrnum(img->elf, &phnum))
+		phnum = 0;
+	for (i = 0; i < phnum; i++) {
+		if (!gelf_getphdr(img->elf, i, &p) || p.p_type != PT_LOAD ||
+		    !ranges_meet(s->addr, s->len, p.p_vaddr, p.p_memsz))
+			continue;
+		if (found != SIZE_MAX) {
+			snprintf(why, WHY_MAX,
+				 "PT_LOAD segments %zu and %zu both map it", found, i);
+			return false;
+		}
+		found = i;
+		*ph = p;
+	}
+	if (found == SIZE_MAX) {
+		snprintf(why, WHY_MAX, "it is not inside an executable PT_LOAD segment");
+		return false;
+	}
+	*idx = found;
+	return true;
+}
+
+/*
+ * In a linked image, the site lies inside one executable PT_LOAD with all
+ * its bytes in the file, and those are the bytes its section header
+ * names: what a loader maps is what is checked, listed and verified.
+ */
+static bool check_segment(const struct afb_image *img, size_t i, char *why)
+{
+	const struct afb_site *s = &img->sites[i];
+	uint64_t sec_off, seg_off;
+	GElf_Phdr ph = { 0 };
+	GElf_Shdr sh;
+	size_t idx;
 
 	if (img->relocatable)
 		return true;
-	if (!elf_getphdrnum(img->elf, &phnum)) {
-		for (i = 0; i < phnum; i++)
-			if (gelf_getphdr(img->elf, i, &ph) && ph.p_type == PT_LOAD &&
-			    (ph.p_flags & PF_X) &&
-			    range_in(s->addr, s->len, ph.p_vaddr, ph.p_filesz))
-				return true;
+	if (!find_load(img, s, &idx, &ph, why))
+		return false;
+	if (!(ph.p_flags & PF_X)) {
+		snprintf(why, WHY_MAX,
+			 "it is not inside an executable PT_LOAD segment (segment %zu is not executable)",
+			 idx);
+		return false;
 	}
-	snprintf(why, WHY_MAX, "it is not inside an executable PT_LOAD segment");
-	return false;
-}
-
-/* Sites are sorted by section and address: only neighbours can overlap. */
-static bool check_overlap(const struct afb_image *img, size_t i, char *why)
-{
-	const struct afb_site *prev = &img->sites[i - 1], *s = &img->sites[i];
-
-	if (!i || img->site_scn[i - 1] != img->site_scn[i] ||
-	    prev->addr + prev->len <= s->addr)
+	if (!range_in(s->addr, s->len, ph.p_vaddr, ph.p_filesz)) {
+		snprintf(why, WHY_MAX,
+			 "PT_LOAD segment %zu has only part of it in the file", idx);
+		return false;
+	}
+	if (!img->shnum || !img->site_scn[i] ||
+	    !gelf_getshdr(elf_getscn(img->elf, img->site_scn[i]), &sh))
 		return true;
-	snprintf(why, WHY_MAX, "it overlaps the %s site at 0x%llx (%u bytes)",
-		 afb_kinds[prev->kind].name, (unsigned long long)prev->addr,
-		 prev->len);
+	sec_off = sh.sh_offset + (s->addr - sh.sh_addr);
+	seg_off = ph.p_offset + (s->addr - ph.p_vaddr);
+	if (sec_off == seg_off)
+		return true;
+	snprintf(why, WHY_MAX,
+		 "the section and segment views disagree: section %s has its bytes at file offset 0x%llx, PT_LOAD segment %zu (what a loader maps) at 0x%llx",
+		 s->section, (unsigned long long)sec_off, idx,
+		 (unsigned long long)seg_off);
 	return false;
 }
 
@@ -137,22 +186,115 @@ static int site_error(const struct afb_image *img, const struct afb_site *s,
 			     afb_kinds[s->kind].name, why);
 }
 
-/* Pass 1: where the site is, and that it collides with no other. */
+/* Pass 1: where the site is. */
 static int check_place(const struct afb_image *img, size_t i,
 		       struct afb_error *err)
 {
 	const struct afb_site *s = &img->sites[i];
 	char why[WHY_MAX];
 
-	if (!check_section(img, i, why) || !check_segment(img, s, why) ||
-	    !check_overlap(img, i, why) || !check_length(s, why))
+	if (!check_section(img, i, why) || !check_segment(img, i, why) ||
+	    !check_length(s, why))
 		return site_error(img, s, why, err);
 	if (!afb_image_site_bytes(img, s))
 		return site_error(img, s, "its bytes are not in the file", err);
 	return 0;
 }
 
-/* Pass 2: what the site holds. */
+/* ---- Pass 2: no two sites share a byte ------------------------------ */
+
+/* Where one site starts and ends, in addresses or in file offsets. */
+struct span {
+	uint64_t start, end;
+	size_t site;
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (x->site > y->site) - (x->site < y->site);
+}
+
+/*
+ * Sort @n spans by start; return the index of the first span that
+ * begins before an earlier one ends, and that earlier one in *@other;
+ * or SIZE_MAX if no two meet.
+ */
+static size_t first_overlap(struct span *spans, size_t n, size_t *other)
+{
+	size_t i, far = 0;
+
+	qsort(spans, n, sizeof(*spans), cmp_span);
+	for (i = 1; i < n; i++) {
+		if (spans[i].start < spans[far].end) {
+			*other = spans[far].site;
+			return spans[i].site;
+		}
+		if (spans[i].end > spans[far].end)
+			far = i;
+	}
+	return SIZE_MAX;
+}
+
+static uint64_t span_end(uint64_t start, unsigned int len)
+{
+	return start + len < start ? UINT64_MAX : start + len;
+}
+
+static int overlap_error(const struct afb_image *img, size_t i, size_t j,
+			 bool in_file, struct afb_error *err)
+{
+	const struct afb_site *s = &img->sites[i], *o = &img->sites[j];
+	char why[WHY_MAX];
+
+	if (in_file && (!img->relocatable || img->site_scn[i] != img->site_scn[j]))
+		snprintf(why, WHY_MAX,
+			 "its bytes at file offset 0x%llx overlap those of the %s site at 0x%llx (%u bytes) in section %s",
+			 (unsigned long long)s->file_offset, afb_kinds[o->kind].name,
+			 (unsigned long long)o->addr, o->len, o->section);
+	else
+		snprintf(why, WHY_MAX, "it overlaps the %s site at 0x%llx (%u bytes) in section %s",
+			 afb_kinds[o->kind].name, (unsigned long long)o->addr,
+			 o->len, o->section);
+	return site_error(img, s, why, err);
+}
+
+/*
+ * No two sites share a byte: in a linked image by address, whatever
+ * section each was found in (executable sections may overlap), and in
+ * every image by file offset (segments or sections may map the same file
+ * bytes twice, and the patched file can hold only one of them).
+ */
+static int check_overlaps(const struct afb_image *img, struct afb_error *err)
+{
+	size_t i, n = img->nr_sites, hit, other = 0;
+	struct span *spans;
+	int pass, ret = 0;
+
+	if (n < 2)
+		return 0;
+	spans = calloc(n, sizeof(*spans));
+	if (!spans)
+		return afb_error_set(err, -ENOMEM, "%s: out of memory", img->name);
+	for (pass = img->relocatable; pass < 2 && !ret; pass++) {
+		for (i = 0; i < n; i++) {
+			const struct afb_site *s = &img->sites[i];
+			uint64_t start = pass ? s->file_offset : s->addr;
+
+			spans[i] = (struct span){ start, span_end(start, s->len), i };
+		}
+		hit = first_overlap(spans, n, &other);
+		if (hit != SIZE_MAX)
+			ret = overlap_error(img, hit, other, pass, err);
+	}
+	free(spans);
+	return ret;
+}
+
+/* Pass 3: what the site holds. */
 static int check_contents(const struct afb_image *img, size_t i,
 			  struct afb_error *err)
 {
@@ -169,13 +311,16 @@ static int check_contents(const struct afb_image *img, size_t i,
  * @image: an open image
  * @err:   describes the first bad site: file, section, address, kind, why
  *
- * Each site must lie inside an executable section (and, in a linked image,
- * an executable PT_LOAD segment) with its bytes in the file, overlap no
- * other site, be at least as long as its kind needs, decode to its
- * recorded kind and instruction length, and be padded with nops only.
- * Placement and overlaps are checked for all sites before any site's bytes
- * are, so that two overlapping sites are reported as such.  Returns 0, or
- * -EINVAL at the first site that fails.
+ * Each site must lie inside an executable section and, in a linked image,
+ * inside exactly one PT_LOAD segment, executable, that holds its bytes in
+ * the file at the offset the section header gives (the section and
+ * segment views agree); it must be at least as long as its kind needs,
+ * share no byte with another site (by address across all sections, and
+ * by file offset), decode to its recorded kind and instruction length,
+ * and be padded with nops only.  Placement and overlaps are checked for
+ * all sites before any site's bytes are, so that two overlapping sites
+ * are reported as such.  Returns 0, -EINVAL at the first site that fails,
+ * or -ENOMEM.
  */
 AFB_EXPORT int afb_image_validate(const struct afb_image *image,
 				  struct afb_error *err)
@@ -191,6 +336,9 @@ AFB_EXPORT int afb_image_validate(const struct afb_image *image,
 		if (ret)
 			return ret;
 	}
+	ret = check_overlaps(image, err);
+	if (ret)
+		return ret;
 	for (i = 0; i < image->nr_sites; i++) {
 		ret = check_contents(image, i, err);
 		if (ret)

@@ -700,11 +700,11 @@ int main(int argc, char **argv)
 	refuse_same_file(&opt);
 	in.path = opt.in;
 	read_file(&in);
+	img = open_image(&in);	/* first: it names what a truncated file lacks */
 	read_headers(&in);
 	refuse_patched(&in);
 	if (opt.area.given)
 		check_area(&in, &opt.area);
-	img = open_image(&in);
 	load_memory(&in, &mem);
 	patch(&opt, img, &mem, &area, &stats);
 	build_out(&opt, &in, img, &mem, &area, &o);

@@ -134,8 +134,9 @@ struct afb_image;
 struct afb_site {
 	uint64_t addr;		/* virtual address; in a relocatable object,
 				   the offset in its section */
-	uint64_t file_offset;	/* where the site's bytes are in the file,
-				   UINT64_MAX if they are not */
+	uint64_t file_offset;	/* where the site's bytes are in the file
+				   (linked image: where its PT_LOAD maps
+				   them), UINT64_MAX if they are not */
 	const char *section;	/* name of the section holding the site */
 	unsigned int kind;	/* enum afb_kind */
 	uint8_t len;		/* site length: instruction plus padding */
@@ -153,7 +154,8 @@ struct afb_mode_switch {
  * afb_image_open - open an ELF file (relocatable object or linked image)
  * and read its site notes.  The file is mapped read-only; it is never
  * written.  Relocatable objects have their note relocations applied so
- * that each site names its section and offset.
+ * that each site names its section and offset.  A truncated file (a
+ * header table, segment or section past its end) is refused, -EINVAL.
  */
 int afb_image_open(const char *path, struct afb_image **image,
 		   struct afb_error *err);
@@ -183,11 +185,14 @@ const uint8_t *afb_image_site_bytes(const struct afb_image *image,
 				    const struct afb_site *site);
 
 /*
- * afb_image_validate - check every site: inside an executable section (and
- * segment, for a linked image), no two sites overlap, the original bytes
- * decode to the recorded kind with the recorded length, the site is long
- * enough for its kind, and the padding is nops.  Stops at the first bad
- * site and describes it in @err.  Returns 0 if all are good.
+ * afb_image_validate - check every site: inside an executable section
+ * and, for a linked image, inside one executable PT_LOAD segment that
+ * holds its bytes where the section header says (section and segment
+ * views agree); no two sites share a byte (by address across sections,
+ * and by file offset); the original bytes decode to the recorded kind
+ * with the recorded length, the site is long enough for its kind, and
+ * the padding is nops.  Stops at the first bad site and describes it in
+ * @err.  Returns 0 if all are good.
  */
 int afb_image_validate(const struct afb_image *image, struct afb_error *err);
 

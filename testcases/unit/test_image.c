@@ -5,12 +5,14 @@
  * linked with ld in the ways a kernel is linked, and on corrupt images:
  * each must give a clear error, never a crash.
  */
+#include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "craft.h"
 #include "util.h"
 
 /* A site as a test expects it. */
@@ -420,6 +422,237 @@ static void test_not_x86(void **state)
 	free(obj);
 }
 
+/* ---- Images that lie (crafted, craft.h) ---------------------------- */
+
+/* Open crafted image @v from memory; *@buf is its bytes (to free). */
+static int open_crafted(enum craft_variant v, uint8_t **buf,
+			struct afb_image **img, struct afb_error *err)
+{
+	size_t size;
+
+	*buf = craft_image(v, &size);
+	assert_non_null(*buf);
+	return afb_image_open_memory(*buf, size, craft_name(v), img, err);
+}
+
+/* Crafted image @v opens, and validation refuses it with @msg. */
+static void expect_crafted_invalid(enum craft_variant v, const char *msg)
+{
+	struct afb_image *img;
+	struct afb_error err;
+	uint8_t *buf;
+
+	assert_int_equal(open_crafted(v, &buf, &img, &err), 0);
+	if (afb_image_validate(img, &err) != -EINVAL || !strstr(err.message, msg))
+		fail_msg("%s: got \"%s\", want \"%s\"", craft_name(v), err.message, msg);
+	afb_image_close(img);
+	free(buf);
+}
+
+static void test_crafted_good(void **state)
+{
+	const struct afb_site *s;
+	struct afb_image *img;
+	struct afb_error err;
+	uint8_t *buf;
+
+	(void)state;
+	assert_int_equal(open_crafted(CRAFT_GOOD, &buf, &img, &err), 0);
+	assert_int_equal(afb_image_validate(img, &err), 0);
+	assert_int_equal(afb_image_sites(img, &s), 2);
+	assert_int_equal(s[0].addr, CRAFT_TEXT);
+	assert_int_equal(s[0].kind, AFB_KIND_CLI);
+	assert_int_equal(s[0].file_offset, CRAFT_TEXT_OFF);
+	assert_int_equal(s[1].addr, CRAFT_TEXT + 7);
+	assert_int_equal(s[1].kind, AFB_KIND_OUT);
+	afb_image_close(img);
+	free(buf);
+}
+
+/*
+ * .text's section header names a copy at the end of the file: the sites
+ * are read where the PT_LOAD maps them (what a loader runs), and the
+ * image is refused.
+ */
+static void test_split_views(void **state)
+{
+	const struct afb_site *s;
+	struct afb_image *img;
+	struct afb_error err;
+	uint8_t *buf;
+
+	(void)state;
+	assert_int_equal(open_crafted(CRAFT_SPLIT_HIDDEN, &buf, &img, &err), 0);
+	assert_int_equal(afb_image_sites(img, &s), 2);
+	assert_int_equal(s[0].file_offset, CRAFT_TEXT_OFF);
+	assert_ptr_equal(afb_image_site_bytes(img, &s[0]), buf + CRAFT_TEXT_OFF);
+	afb_image_close(img);
+	free(buf);
+	expect_crafted_invalid(CRAFT_SPLIT,
+		"split: section .text, address 0x400100, cli site: the section and segment views disagree: "
+		"section .text has its bytes at file offset 0x200, PT_LOAD segment 0 (what a loader maps) at 0x100");
+	expect_crafted_invalid(CRAFT_SPLIT_HIDDEN, "the section and segment views disagree");
+}
+
+/* Two overlapping executable sections, one site in each, sharing bytes. */
+static void test_overlap_across_sections(void **state)
+{
+	const struct afb_site *s;
+	struct afb_image *img;
+	struct afb_error err;
+	uint8_t *buf;
+	size_t i, n;
+	bool alt = false;
+
+	(void)state;
+	assert_int_equal(open_crafted(CRAFT_OVERLAP, &buf, &img, &err), 0);
+	n = afb_image_sites(img, &s);
+	for (i = 0; i < n; i++)
+		alt |= s[i].addr == CRAFT_TEXT + 0x11 && !strcmp(s[i].section, ".alt");
+	assert_true(alt);
+	afb_image_close(img);
+	free(buf);
+	expect_crafted_invalid(CRAFT_OVERLAP,
+		"overlap: section .alt, address 0x400111, cli site: it overlaps the out site at 0x400110 (7 bytes) in section .text");
+}
+
+/* Two PT_LOADs map the same file bytes, each with its own sites. */
+static void test_alias_segments(void **state)
+{
+	(void)state;
+	expect_crafted_invalid(CRAFT_ALIAS,
+		"alias: section .text2, address 0x600100, cli site: its bytes at file offset 0x100 overlap those of the cli site at 0x400100 (7 bytes) in section .text");
+}
+
+/* A relocatable object whose .init.text header names .text's bytes. */
+static void test_sections_share_bytes(void **state)
+{
+	char *obj = util_assemble_fixture("good64.s", "--64");
+	uint64_t text_off, init_off;
+	struct afb_image *img;
+	struct afb_error err;
+	Elf64_Shdr *sh;
+	Elf64_Ehdr *eh;
+	uint8_t *buf;
+	size_t size, i;
+
+	(void)state;
+	free(util_section(obj, ".text", &size, NULL, &text_off));
+	free(util_section(obj, ".init.text", &size, NULL, &init_off));
+	buf = util_read_file(obj, &size);
+	eh = (Elf64_Ehdr *)buf;
+	sh = (Elf64_Shdr *)(buf + eh->e_shoff);
+	for (i = 0; i < eh->e_shnum; i++)
+		if (sh[i].sh_offset == init_off && (sh[i].sh_flags & SHF_EXECINSTR))
+			sh[i].sh_offset = text_off;
+	assert_int_equal(afb_image_open_memory(buf, size, "share.o", &img, &err), 0);
+	assert_int_equal(afb_image_validate(img, &err), -EINVAL);
+	if (!strstr(err.message, "share.o: section .text, offset 0x2, cli site: its bytes at file offset") ||
+	    !strstr(err.message, "overlap those of the wrmsr site at 0x1 (5 bytes) in section .init.text"))
+		fail_msg("got \"%s\"", err.message);
+	afb_image_close(img);
+	free(buf);
+	free(obj);
+}
+
+/* Open @size bytes of @buf; expect -EINVAL and @msg. */
+static void expect_cut(const uint8_t *buf, size_t size, const char *name,
+		       const char *msg)
+{
+	struct afb_image *img = NULL;
+	struct afb_error err;
+	int ret = afb_image_open_memory(buf, size, name, &img, &err);
+
+	if (ret != -EINVAL || !strstr(err.message, msg) ||
+	    strncmp(err.message, name, strlen(name)))
+		fail_msg("%s: got %d \"%s\", want \"%s\"", name, ret,
+			 ret ? err.message : "", msg);
+	afb_image_close(img);
+}
+
+/* Open @buf (a crafted image, edited); validation must say @msg. */
+static void expect_edited_invalid(const uint8_t *buf, size_t size,
+				  const char *name, const char *msg)
+{
+	struct afb_image *img;
+	struct afb_error err;
+
+	assert_int_equal(afb_image_open_memory(buf, size, name, &img, &err), 0);
+	if (afb_image_validate(img, &err) != -EINVAL || !strstr(err.message, msg))
+		fail_msg("%s: got \"%s\", want \"%s\"", name, err.message, msg);
+	afb_image_close(img);
+}
+
+/* A linked image's site must be in one executable PT_LOAD, all in the file. */
+static void test_segment_checks(void **state)
+{
+	size_t size;
+	uint8_t *buf = craft_image(CRAFT_GOOD, &size);
+	Elf64_Phdr *ph = (Elf64_Phdr *)(buf + sizeof(Elf64_Ehdr));
+	Elf64_Phdr orig[2];
+
+	(void)state;
+	assert_non_null(buf);
+	memcpy(orig, ph, sizeof(orig));
+	/* the note segment made a second PT_LOAD over .text */
+	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
+			      .p_offset = CRAFT_TEXT_OFF, .p_vaddr = CRAFT_TEXT,
+			      .p_filesz = 4, .p_memsz = 4, .p_align = 1 };
+	expect_edited_invalid(buf, size, "twice",
+		"twice: section .text, address 0x400100, cli site: PT_LOAD segments 0 and 1 both map it");
+	memcpy(ph, orig, sizeof(orig));
+	ph[0].p_flags = PF_R;
+	expect_edited_invalid(buf, size, "noexec",
+		"noexec: section .text, address 0x400100, cli site: it is not inside an executable PT_LOAD segment (segment 0 is not executable)");
+	memcpy(ph, orig, sizeof(orig));
+	ph[0].p_filesz = CRAFT_TEXT_OFF + 3;	/* the rest zero-filled */
+	expect_edited_invalid(buf, size, "zerofill",
+		"zerofill: section .text, address 0x400100, cli site: PT_LOAD segment 0 has only part of it in the file");
+	memcpy(ph, orig, sizeof(orig));
+	ph[0].p_filesz = ph[0].p_memsz + 1;
+	expect_cut(buf, size, "filesz", "corrupt image: PT_LOAD segment 0 has 0x189 bytes in the file but 0x188 in memory");
+	free(buf);
+}
+
+/* Truncated images are refused with the reason, never read as less. */
+static void test_truncated(void **state)
+{
+	static const struct { enum craft_variant v; const char *msg; } cuts[] = {
+		{ CRAFT_CUT_PHDRS, "truncated or corrupt image: the program header table (2 entries of 56 bytes at offset 0x40) runs past the end of the file (84 bytes)" },
+		{ CRAFT_CUT_SEGMENT, "truncated or corrupt image: segment 0 (PT_LOAD, 0x188 bytes at file offset 0x0) runs past the end of the file (288 bytes)" },
+		{ CRAFT_CUT_SHDRS, "truncated or corrupt image: the section header table (4 entries of 64 bytes at offset 0x280) runs past the end of the file" },
+		{ CRAFT_CUT_SECTION, "truncated or corrupt image: section .comment (0x10 bytes at file offset 0x3c0) runs past the end of the file" },
+	};
+	char *obj = util_assemble_fixture("good64.s", "--64");
+	char *exe = util_link(obj, "cut64", "-Ttext=0x1000000");
+	uint64_t text_off;
+	Elf64_Ehdr eh;
+	uint8_t *buf;
+	size_t size, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		buf = craft_image(cuts[i].v, &size);
+		assert_non_null(buf);
+		expect_cut(buf, size, craft_name(cuts[i].v), cuts[i].msg);
+		free(buf);
+	}
+	/* what ld wrote: cut in the program headers, in .text, at the end */
+	free(util_section(exe, ".text", &size, NULL, &text_off));
+	buf = util_read_file(exe, &size);
+	memcpy(&eh, buf, sizeof(eh));
+	expect_cut(buf, eh.e_phoff + 10, "ld-phdrs", "the program header table");
+	expect_cut(buf, text_off + 4, "ld-text", "(PT_LOAD,");
+	expect_cut(buf, size - 1, "ld-shdrs", "the section header table");
+	expect_cut(buf, 60, "ld-ehdr", "the ELF header runs past the end of the file (60 bytes)");
+	free(buf);
+	buf = util_read_file(obj, &size);
+	expect_cut(buf, size - 1, "obj-shdrs", "the section header table");
+	free(buf);
+	free(exe);
+	free(obj);
+}
+
 /* Every truncation and many bit flips of good images: no crash. */
 static void mangle(const uint8_t *orig, size_t size)
 {
@@ -491,6 +724,13 @@ int main(void)
 		cmocka_unit_test(test_bad_padding),
 		cmocka_unit_test(test_bad_relocation),
 		cmocka_unit_test(test_not_x86),
+		cmocka_unit_test(test_crafted_good),
+		cmocka_unit_test(test_split_views),
+		cmocka_unit_test(test_overlap_across_sections),
+		cmocka_unit_test(test_alias_segments),
+		cmocka_unit_test(test_sections_share_bytes),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_segment_checks),
 		cmocka_unit_test(test_corrupt),
 	};
 

@@ -8,9 +8,11 @@
  * a relocatable object, a bad image.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "craft.h"
 #include "util.h"
 #include "image.h"
 
@@ -273,6 +275,54 @@ static void test_refuses_bad_images(void **state)
 	free(exe);
 }
 
+/* Crafted image @v written to a file, loaded from its PT_LOAD segments. */
+static void load_crafted(struct loaded *l, enum craft_variant v)
+{
+	char path[512];
+	size_t size;
+	uint8_t *buf = craft_image(v, &size);
+
+	assert_non_null(buf);
+	snprintf(path, sizeof(path), "%s/%s", util_tmpdir(), craft_name(v));
+	util_write_file(path, buf, size);
+	free(buf);
+	load(l, path);
+}
+
+/*
+ * Images that lie (craft.h) are refused before the wedge is asked about
+ * a site, and memory stays as the loader left it; the good image of the
+ * same shape patches the bytes the loader mapped.
+ */
+static void test_lying_images(void **state)
+{
+	static const struct { enum craft_variant v; const char *msg; } bad[] = {
+		{ CRAFT_SPLIT, "section .text, address 0x400100, cli site: the section and segment views disagree" },
+		{ CRAFT_SPLIT_HIDDEN, "the section and segment views disagree" },
+		{ CRAFT_OVERLAP, "section .alt, address 0x400111, cli site: it overlaps the out site at 0x400110" },
+		{ CRAFT_ALIAS, "section .text2, address 0x600100, cli site: its bytes at file offset 0x100 overlap" },
+	};
+	struct wedge w = new_wedge();
+	struct afb_error err;
+	struct loaded l;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		w = new_wedge();
+		load_crafted(&l, bad[i].v);
+		expect_untouched(&l, &w, -EINVAL, bad[i].msg);
+		assert_int_equal(w.calls, 0);
+		unload(&l);
+	}
+	w = new_wedge();
+	load_crafted(&l, CRAFT_GOOD);
+	assert_int_equal(afb_patch_apply(l.img, &l.mem, test_wedge, &w, NULL, &err), 0);
+	assert_int_equal(w.calls, 2);
+	assert_int_equal(l.mem.base[CRAFT_TEXT + 7 - l.mem.vaddr], 0xe8);
+	unload(&l);
+}
+
 /* i386 too: a 32-bit linked image patches with the same wedge. */
 static void test_patch_32(void **state)
 {
@@ -298,6 +348,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_patch),
 		cmocka_unit_test(test_wedge_refuses),
+		cmocka_unit_test(test_lying_images),
 		cmocka_unit_test(test_memory_mismatch),
 		cmocka_unit_test(test_patch_twice),
 		cmocka_unit_test(test_outside_memory),
