@@ -41,5 +41,22 @@ for mode in patched no-patch; do
 	grep -q '^  rip ' "$tmp/err" || bad "no register dump"
 	[ "$st" -eq 124 ] || bad "exit status $st, want 124 (guest stopped)"
 done
+# A hostile image: cut inside its code segment, it is refused with the
+# reason, before any of it runs.
+off=$(readelf -lW "$tmp/hostile.elf" | awk '$1 == "LOAD" { print $2; exit }')
+fsz=$(readelf -lW "$tmp/hostile.elf" | awk '$1 == "LOAD" { print $5; exit }')
+head -c $((off + fsz - 1)) "$tmp/hostile.elf" >"$tmp/cut.elf"
+for mode in patched no-patch; do
+	flags="--timeout=60"
+	[ $mode = no-patch ] && flags="$flags --no-patch"
+	# shellcheck disable=SC2086
+	"$kvm" $flags -kernel "$tmp/cut.elf" >"$tmp/out" 2>"$tmp/err" </dev/null
+	st=$?
+	echo "--- truncated image ($mode): exit status $st"; cat "$tmp/err"
+	grep -q 'truncated' "$tmp/err" ||
+		{ echo "FAIL: kvm hostile: a truncated image not reported as one ($mode)"; fail=1; }
+	[ "$st" -ne 0 ] && [ "$st" -ne 124 ] && [ ! -s "$tmp/out" ] ||
+		{ echo "FAIL: kvm hostile: a truncated image ran ($mode, status $st)"; fail=1; }
+done
 [ $fail -eq 0 ] && echo "PASS: kvm hostile: defined behaviour for every misdeed, both ways (KVM: $KVM_VM_WHICH)"
 exit $fail

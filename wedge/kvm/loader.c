@@ -114,10 +114,15 @@ static int loader_load_segments(struct kvm *kvm)
 			loader_scan_notes(kvm, ph);
 		if (ph->p_type != PT_LOAD || !ph->p_memsz)
 			continue;
+		if (ph->p_filesz > ph->p_memsz ||
+		    !in_file(kvm, ph->p_offset, ph->p_filesz)) {
+			pr_err("%s: segment %u (%#llx bytes at file offset %#llx) runs past the end of the file (%zu bytes): the image is truncated or corrupt",
+			       kvm->cfg.kernel, i, (unsigned long long)ph->p_filesz,
+			       (unsigned long long)ph->p_offset, kvm->image_size);
+			return -ENOEXEC;
+		}
 		dst = kvm__gpa(kvm, ph->p_paddr, ph->p_memsz);
-		if (!dst || ph->p_filesz > ph->p_memsz ||
-		    !in_file(kvm, ph->p_offset, ph->p_filesz) ||
-		    ph->p_paddr < BOOT_CMDLINE + BOOT_CMDLINE_MAX ||
+		if (!dst || ph->p_paddr < BOOT_CMDLINE + BOOT_CMDLINE_MAX ||
 		    ph->p_paddr + ph->p_memsz > kvm->wedge_phys) {
 			pr_err("%s: segment %u (paddr %#llx, %#llx bytes) does not fit in guest RAM (%llu MiB)",
 			       kvm->cfg.kernel, i, (unsigned long long)ph->p_paddr,
