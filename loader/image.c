@@ -46,7 +46,6 @@ struct note_ctx {
 	struct afb_image *img;
 	const char *section;		/* note section or segment, for messages */
 	uint64_t vaddr;			/* its address (linked images) */
-	bool alloc;			/* it is loaded (linked images) */
 	struct reloc *relocs;		/* its relocations (ET_REL), by offset */
 	size_t nr_relocs;
 };
@@ -116,6 +115,15 @@ static int add_switch(struct afb_image *img, const struct afb_mode_switch *sw,
 	return 0;
 }
 
+static int add_data(struct afb_image *img, const struct afb_data_range *d,
+		    struct afb_error *err)
+{
+	if (grow((void **)&img->data, &img->cap_data, img->nr_data, sizeof(*d)))
+		return afb_error_set(err, -ENOMEM, "%s: out of memory", img->name);
+	img->data[img->nr_data++] = *d;
+	return 0;
+}
+
 /* Where @len bytes at @addr are in a segment's file image, or AFB_NO_FILE. */
 static uint64_t segment_offset(const struct afb_image *img, uint64_t addr,
 			       unsigned int len)
@@ -168,6 +176,7 @@ static int place(struct afb_image *img, const struct afb_note_entry *e,
 	const char *name = scn ? scn_name(img, scn) :
 			   img->shnum ? "(none)" : "(no section headers)";
 	struct afb_mode_switch sw = { .addr = addr, .section = name };
+	struct afb_data_range data = { .addr = addr, .section = name };
 	struct afb_site site = {
 		.addr = addr, .section = name, .kind = e->site.kind,
 		.len = e->site.len, .insn_len = e->site.insn_len,
@@ -178,13 +187,22 @@ static int place(struct afb_image *img, const struct afb_note_entry *e,
 		sw.mode = e->mode.mode;
 		return add_switch(img, &sw, err);
 	}
+	if (e->type == AFB_NT_DATA) {
+		data.size = e->data.size;
+		return add_data(img, &data, err);
+	}
 	site.file_offset = file_offset(img, scn, addr, site.len);
 	return add_site(img, &site, scn, err);
 }
 
 static int32_t entry_value(const struct afb_note_entry *e)
 {
-	return e->type == AFB_NT_SITE ? e->site.site : e->mode.at;
+	switch (e->type) {
+	case AFB_NT_SITE: return e->site.site;
+	case AFB_NT_MODE: return e->mode.at;
+	case AFB_NT_DATA: return e->data.at;
+	}
+	return 0;
 }
 
 /* ---- Linked images ------------------------------------------------ */
@@ -215,10 +233,14 @@ static int linked_entry(void *arg, const struct afb_note_entry *e,
 	struct afb_image *img = c->img;
 	uint64_t addr = c->vaddr + e->field + (int64_t)entry_value(e);
 
-	if (!c->alloc)
-		return afb_error_set(err, -EINVAL,
-			"%s: section %s, offset 0x%zx: Afterburn note in a section that is not loaded, so its site has no address",
-			img->name, c->section, e->offset);
+	/*
+	 * A note section that is not loaded (afterburn-as
+	 * --afterburn-notes=unloaded) has address 0, and the linker resolved
+	 * its PC-relative fields from there: the same sum holds.
+	 */
+	img->nr_notes++;
+	if (e->type == AFB_NT_OBJECT)
+		return 0;
 	if (img->default_mode == 32)
 		addr &= 0xffffffffu;
 	return place(img, e, addr, img->shnum ? find_section(img, addr) : 0, err);
@@ -255,7 +277,6 @@ static int read_linked_sections(struct afb_image *img, struct afb_error *err)
 				"%s: note section %s lies outside the file",
 				img->name, c.section);
 		c.vaddr = sh.sh_addr;
-		c.alloc = sh.sh_flags & SHF_ALLOC;
 		ret = parse_linked(img, bytes, sh.sh_size,
 				   sh.sh_addralign == 8 ? 8 : 4, &c, err);
 		if (ret)
@@ -267,7 +288,7 @@ static int read_linked_sections(struct afb_image *img, struct afb_error *err)
 /* Every PT_NOTE segment of an image without section headers. */
 static int read_linked_segments(struct afb_image *img, struct afb_error *err)
 {
-	struct note_ctx c = { .img = img, .alloc = true };
+	struct note_ctx c = { .img = img };
 	char name[32];
 	size_t i, phnum;
 	GElf_Phdr ph;
@@ -427,6 +448,9 @@ static int rel_entry(void *arg, const struct afb_note_entry *e,
 	uint64_t offset = 0;
 	size_t scn = 0;
 
+	c->img->nr_notes++;
+	if (e->type == AFB_NT_OBJECT)
+		return 0;
 	if (r)
 		bad = resolve(c->img, r, entry_value(e), &scn, &offset);
 	if (bad)
@@ -572,9 +596,17 @@ static int open_elf(struct afb_image *img, struct afb_error *err)
 				     elf_errmsg(-1));
 	/* elf_memory() takes a char *; it only reads an image it did not map. */
 	img->elf = elf_memory((char *)img->buf, img->size);
-	if (!img->elf || elf_kind(img->elf) != ELF_K_ELF || !gelf_getehdr(img->elf, &eh))
-		return afb_error_set(err, -ENOEXEC, "%s: not an ELF file (%s)",
-				     img->name, elf_errmsg(-1));
+	if (!img->elf || elf_kind(img->elf) != ELF_K_ELF)
+		return afb_error_set(err, -ENOEXEC,
+			"%s: not an ELF file (no ELF magic number at its start)",
+			img->name);
+	if (!gelf_getehdr(img->elf, &eh)) {
+		const char *why = elf_errmsg(-1);
+
+		return afb_error_set(err, -ENOEXEC,
+			"%s: not an ELF file (bad ELF header: %s)", img->name,
+			why ? why : "truncated");
+	}
 	ret = check_class(img, &eh, err);
 	return ret ? ret : check_type(img, &eh, err);
 }
@@ -707,6 +739,7 @@ AFB_EXPORT void afb_image_close(struct afb_image *image)
 	free(image->sites);
 	free(image->site_scn);
 	free(image->switches);
+	free(image->data);
 	free(image->name);
 	free(image);
 }
@@ -739,6 +772,21 @@ AFB_EXPORT size_t afb_image_mode_switches(const struct afb_image *image,
 	if (switches)
 		*switches = image->switches;
 	return image->nr_switches;
+}
+
+AFB_EXPORT size_t afb_image_data_ranges(const struct afb_image *image,
+					const struct afb_data_range **ranges)
+{
+	if (!image)
+		return 0;
+	if (ranges)
+		*ranges = image->data;
+	return image->nr_data;
+}
+
+AFB_EXPORT size_t afb_image_note_count(const struct afb_image *image)
+{
+	return image ? image->nr_notes : 0;
 }
 
 /**

@@ -17,9 +17,13 @@
 #define NOTE_HEADER	12	/* n_namesz, n_descsz, n_type */
 #define SITE_DESC	12	/* sizeof(struct afb_note_site) */
 #define MODE_DESC	8	/* sizeof(struct afb_note_mode) */
+#define OBJECT_DESC	8	/* sizeof(struct afb_note_object) */
+#define DATA_DESC	12	/* sizeof(struct afb_note_data) */
 
 _Static_assert(sizeof(struct afb_note_site) == SITE_DESC, "note site size");
 _Static_assert(sizeof(struct afb_note_mode) == MODE_DESC, "note mode size");
+_Static_assert(sizeof(struct afb_note_object) == OBJECT_DESC, "note object size");
+_Static_assert(sizeof(struct afb_note_data) == DATA_DESC, "note data size");
 
 /* A note header as it is in the section. */
 struct note_header {
@@ -128,13 +132,34 @@ static void read_mode(const uint8_t *d, struct afb_note_mode *m)
 	m->reserved = get_le16(d + 6);
 }
 
+static void read_data(const uint8_t *d, struct afb_note_data *x)
+{
+	x->at = (int32_t)get_le32(d);
+	x->version = d[4];
+	x->reserved = d[5];
+	x->reserved2 = get_le16(d + 6);
+	x->size = get_le32(d + 8);
+}
+
+/* The descriptor size of note type @type, 0 if the type is unknown. */
+static size_t desc_size(uint32_t type)
+{
+	switch (type) {
+	case AFB_NT_SITE: return SITE_DESC;
+	case AFB_NT_MODE: return MODE_DESC;
+	case AFB_NT_OBJECT: return OBJECT_DESC;
+	case AFB_NT_DATA: return DATA_DESC;
+	}
+	return 0;
+}
+
 /* Decode and check one of our notes into @e; NULL or why it is bad. */
 static const char *check_entry(const uint8_t *buf, const struct note_header *h,
 			       struct afb_note_entry *e, char *why, size_t len)
 {
-	size_t want = h->type == AFB_NT_SITE ? SITE_DESC : MODE_DESC;
+	size_t want = desc_size(h->type);
 
-	if (h->type != AFB_NT_SITE && h->type != AFB_NT_MODE) {
+	if (!want) {
 		snprintf(why, len, "unknown note type %u", h->type);
 		return why;
 	}
@@ -150,6 +175,14 @@ static const char *check_entry(const uint8_t *buf, const struct note_header *h,
 	}
 	e->type = h->type;
 	e->field = h->desc;
+	if (h->type == AFB_NT_OBJECT) {
+		e->object.version = buf[h->desc + 4];
+		return NULL;
+	}
+	if (h->type == AFB_NT_DATA) {
+		read_data(buf + h->desc, &e->data);
+		return NULL;
+	}
 	if (h->type == AFB_NT_MODE) {
 		read_mode(buf + h->desc, &e->mode);
 		if (e->mode.mode == 16 || e->mode.mode == 32 || e->mode.mode == 64)

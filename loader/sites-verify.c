@@ -58,7 +58,8 @@ struct vsection {
 	char *name;
 	uint64_t addr, size;
 	bool exec;		/* SHF_EXECINSTR with contents: disassembled */
-	struct vrange *ranges;	/* mode ranges; NULL if all default mode */
+	struct vrange *ranges;	/* mode ranges (mode 0: data, skipped);
+				   NULL if all default mode */
 	size_t nr_ranges;
 	struct vsite *sites;	/* this section's sites, sorted by address */
 	size_t nr_sites;
@@ -102,6 +103,7 @@ struct verify {
 	size_t nr_problems;
 	size_t counts[3];	/* problems per enum problem_type */
 	size_t sensitive;	/* sensitive instructions objdump showed */
+	uint64_t data_bytes;	/* bytes of data in code, not disassembled */
 };
 
 /* What one objdump run covers. */
@@ -450,6 +452,87 @@ static void load_modes(struct verify *v)
 			s->nr_ranges = 0;
 		}
 	}
+}
+
+/*
+ * Mark [@start, @end) of @s as data (mode 0, never disassembled),
+ * splitting the mode range it falls in.
+ */
+static void range_cut_data(struct vsection *s, uint64_t start, uint64_t end)
+{
+	struct vrange *old = s->ranges;
+	size_t n = s->nr_ranges, i;
+
+	s->ranges = NULL;
+	s->nr_ranges = 0;
+	for (i = 0; i < n; i++) {
+		struct vrange r = old[i];
+
+		if (r.end <= start || r.start >= end) {
+			range_add(s, r.start, r.end, r.mode);
+			continue;
+		}
+		range_add(s, r.start, start > r.start ? start : r.start, r.mode);
+		range_add(s, start > r.start ? start : r.start,
+			  end < r.end ? end : r.end, 0);
+		range_add(s, end < r.end ? end : r.end, r.end, r.mode);
+	}
+	free(old);
+}
+
+/* Cut [@start, @end) of section @name out of the disassembly. */
+static void data_cut(struct verify *v, const char *name, uint64_t start,
+		     uint64_t end)
+{
+	size_t sec = section_find(v, name);
+	struct vsection *s;
+
+	if (sec == NO_SECTION || !v->secs[sec].exec || start >= end)
+		return;
+	s = &v->secs[sec];
+	if (!s->nr_ranges)
+		range_add(s, s->addr, s->addr + s->size, v->default_mode);
+	range_cut_data(s, start, end);
+	v->data_bytes += end - start;
+}
+
+static int data_cmp(const void *a, const void *b)
+{
+	const struct afb_data_range *x = a, *y = b;
+	int r = strcmp(x->section, y->section);
+
+	if (r)
+		return r;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/*
+ * The AFB_NT_DATA ranges: bytes of data directives inside code, cut out
+ * of the disassembly (adjacent ones merged: a table is one cut).
+ */
+static void load_data(struct verify *v)
+{
+	const struct afb_data_range *d;
+	struct afb_data_range *sorted;
+	size_t n = afb_image_data_ranges(v->image, &d), i, sec;
+	uint64_t start, end;
+
+	if (!n)
+		return;
+	sorted = xrealloc(NULL, n * sizeof(*sorted));
+	memcpy(sorted, d, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), data_cmp);
+	for (i = 0; i < n; i = sec) {
+		start = sorted[i].addr;
+		end = start + sorted[i].size;
+		for (sec = i + 1; sec < n && !strcmp(sorted[sec].section,
+						     sorted[i].section) &&
+		     sorted[sec].addr <= end; sec++)
+			if (sorted[sec].addr + sorted[sec].size > end)
+				end = sorted[sec].addr + sorted[sec].size;
+		data_cut(v, sorted[i].section, start, end);
+	}
+	free(sorted);
 }
 
 /* ---- Checking each site's bytes ------------------------------------ */
@@ -1005,6 +1088,8 @@ static int disassemble(struct verify *v)
 		return -1;
 	for (i = 0; i < v->nr_secs; i++) {
 		for (r = 0; r < v->secs[i].nr_ranges; r++) {
+			if (!v->secs[i].ranges[r].mode)
+				continue;	/* data */
 			run = (struct objdump_run){
 				.mode = v->secs[i].ranges[r].mode,
 				.sec = &v->secs[i],
@@ -1083,6 +1168,7 @@ int sites__verify(const char *path, struct afb_image *image,
 		goto out;
 	load_sites(&v);
 	load_modes(&v);
+	load_data(&v);
 	check_all_site_bytes(&v);
 	if (disassemble(&v))
 		goto out;
