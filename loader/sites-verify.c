@@ -13,8 +13,9 @@
  *            as another instruction, whose padding is not nops, or that
  *            is not in executable code;
  *  off       as missed, but for a kind that is not expected to be a site
- *            (off by default in sensitive.tbl, or --disable): shown, but
- *            not a problem.
+ *            (off by default in sensitive.tbl, or --disable): counted per
+ *            kind for the summary (a vmlinux has millions of linker-fill
+ *            int3), listed one by one only with --verbose; not a problem.
  *
  * The disassembly is streamed line by line: objdump runs once over the
  * whole file in its default mode, and once per address range that the
@@ -102,6 +103,7 @@ struct verify {
 	struct problem *problems;
 	size_t nr_problems;
 	size_t counts[3];	/* problems per enum problem_type */
+	size_t off[AFB_KIND_MAX + 1];	/* 'off' instructions per kind */
 	size_t sensitive;	/* sensitive instructions objdump showed */
 	uint64_t data_bytes;	/* bytes of data in code, not disassembled */
 };
@@ -236,20 +238,65 @@ static const char *plural(size_t n)
 	return n == 1 ? "" : "s";
 }
 
+/* In TSV: one "off-count" line per kind not expected to be a site. */
+static void print_off_tsv(const struct verify *v)
+{
+	unsigned int k;
+
+	for (k = 1; k <= AFB_KIND_MAX; k++) {
+		if (!v->off[k])
+			continue;
+		printf("off-count\t-\t-\t%s\t%zu", kind_name(k), v->off[k]);
+		if (v->opts->several)
+			printf("\t%s", v->path);
+		putchar('\n');
+	}
+}
+
+/* ", N not expected to be sites: int3 2945362, verw 3" */
+static void print_off_human(const struct verify *v)
+{
+	size_t total = 0;
+	unsigned int k;
+	const char *sep = ": ";
+
+	for (k = 1; k <= AFB_KIND_MAX; k++)
+		total += v->off[k];
+	if (!total)
+		return;
+	printf(", %zu not expected to be site%s", total, plural(total));
+	for (k = 1; k <= AFB_KIND_MAX; k++) {
+		if (!v->off[k])
+			continue;
+		printf("%s%s %zu", sep, kind_name(k), v->off[k]);
+		sep = ", ";
+	}
+}
+
+/*
+ * The summary: sites, sensitive instructions, problems, the sensitive
+ * instructions of kinds not expected to be sites counted per kind, data
+ * in code.  Not with --quiet.
+ */
 static void print_summary(const struct verify *v)
 {
 	size_t problems = v->counts[PROBLEM_MISSED] + v->counts[PROBLEM_MISMATCH];
 
-	if (v->opts->format == SITES_FORMAT_TSV || v->opts->quiet)
+	if (v->opts->quiet)
 		return;
+	if (v->opts->format == SITES_FORMAT_TSV) {
+		print_off_tsv(v);
+		return;
+	}
 	printf("%s: %zu site%s, %zu sensitive instruction%s, %zu problem%s "
 	       "(%zu missed, %zu mismatched)", v->path, v->nr_vsites,
 	       plural(v->nr_vsites), v->sensitive, plural(v->sensitive),
 	       problems, plural(problems), v->counts[PROBLEM_MISSED],
 	       v->counts[PROBLEM_MISMATCH]);
-	if (v->counts[PROBLEM_OFF])
-		printf(", %zu not expected to be site%s",
-		       v->counts[PROBLEM_OFF], plural(v->counts[PROBLEM_OFF]));
+	print_off_human(v);
+	if (v->data_bytes)
+		printf("; %" PRIu64 " byte%s of data in code not disassembled",
+		       v->data_bytes, plural(v->data_bytes));
 	putchar('\n');
 }
 
@@ -869,10 +916,15 @@ static void check_site_inside(struct verify *v, struct vsite *vs,
 static void report_unsited(struct verify *v, size_t sec,
 			   const struct insn_line *li)
 {
-	enum problem_type type = v->opts->expect[li->kind] ?
-				 PROBLEM_MISSED : PROBLEM_OFF;
-
-	problem_add(v, type, sec, li->addr, li->kind, "%s", li->text);
+	if (v->opts->expect[li->kind]) {
+		problem_add(v, PROBLEM_MISSED, sec, li->addr, li->kind, "%s",
+			    li->text);
+		return;
+	}
+	v->off[li->kind]++;
+	if (v->opts->verbose && !v->opts->quiet)
+		problem_add(v, PROBLEM_OFF, sec, li->addr, li->kind, "%s",
+			    li->text);
 }
 
 /*

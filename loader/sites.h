@@ -29,7 +29,8 @@ enum sites_format {
 struct sites_opts {
 	enum sites_format format;
 	bool several;		/* more than one FILE: name the file */
-	bool quiet;		/* --verify: no summary line */
+	bool quiet;		/* --verify: problems only, no summary */
+	bool verbose;		/* --verify: list each 'off' instruction */
 	const char *objdump;	/* objdump to run for --verify */
 	bool expect[AFB_KIND_MAX + 1];	/* kinds that must be sites */
 };
