@@ -106,6 +106,7 @@ struct verify {
 	size_t off[AFB_KIND_MAX + 1];	/* 'off' instructions per kind */
 	size_t sensitive;	/* sensitive instructions objdump showed */
 	uint64_t data_bytes;	/* bytes of data in code, not disassembled */
+	size_t warnings;	/* sites__check_layout() */
 };
 
 /* What one objdump run covers. */
@@ -294,6 +295,8 @@ static void print_summary(const struct verify *v)
 	       problems, plural(problems), v->counts[PROBLEM_MISSED],
 	       v->counts[PROBLEM_MISMATCH]);
 	print_off_human(v);
+	if (v->warnings)
+		printf("; %zu warning%s", v->warnings, plural(v->warnings));
 	if (v->data_bytes)
 		printf("; %" PRIu64 " byte%s of data in code not disassembled",
 		       v->data_bytes, plural(v->data_bytes));
@@ -1227,6 +1230,8 @@ int sites__verify(const char *path, struct afb_image *image,
 	check_unseen(&v);
 	check_library(&v);
 	print_problems(&v);
+	if (!v.relocatable && !opts->quiet)
+		v.warnings = sites__check_layout(path, opts);
 	print_summary(&v);
 	status = v.counts[PROBLEM_MISSED] || v.counts[PROBLEM_MISMATCH] ?
 		 SITES_PROBLEMS : SITES_OK;

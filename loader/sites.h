@@ -52,6 +52,9 @@ int sites__stats(const char *path, struct afb_image *image,
 int sites__verify(const char *path, struct afb_image *image,
 		  const struct sites_opts *opts);
 
+/* sites-layout.c: warn about notes far from their code; returns how many. */
+size_t sites__check_layout(const char *path, const struct sites_opts *opts);
+
 /* Print the original instruction bytes of @site as "0f 01 f8". */
 void sites__print_bytes(FILE *out, const struct afb_image *image,
 			const struct afb_site *site);
