@@ -124,6 +124,19 @@ static int add_data(struct afb_image *img, const struct afb_data_range *d,
 	return 0;
 }
 
+/* Record a declared area (AFB_NT_AREA): it names no place in the image. */
+static int add_area(struct afb_image *img, const struct afb_note_entry *e,
+		    struct afb_error *err)
+{
+	if (grow((void **)&img->areas, &img->cap_areas, img->nr_areas,
+		 sizeof(*img->areas)))
+		return afb_error_set(err, -ENOMEM, "%s: out of memory", img->name);
+	img->areas[img->nr_areas++] = (struct afb_area){
+		e->area.vaddr, e->area.paddr, e->area.size,
+	};
+	return 0;
+}
+
 /* Where @len bytes at @addr are in a segment's file image, or AFB_NO_FILE. */
 static uint64_t segment_offset(const struct afb_image *img, uint64_t addr,
 			       unsigned int len)
@@ -241,6 +254,8 @@ static int linked_entry(void *arg, const struct afb_note_entry *e,
 	img->nr_notes++;
 	if (e->type == AFB_NT_OBJECT)
 		return 0;
+	if (e->type == AFB_NT_AREA)
+		return add_area(img, e, err);
 	if (img->default_mode == 32)
 		addr &= 0xffffffffu;
 	return place(img, e, addr, img->shnum ? find_section(img, addr) : 0, err);
@@ -451,6 +466,8 @@ static int rel_entry(void *arg, const struct afb_note_entry *e,
 	c->img->nr_notes++;
 	if (e->type == AFB_NT_OBJECT)
 		return 0;
+	if (e->type == AFB_NT_AREA)
+		return add_area(c->img, e, err);
 	if (r)
 		bad = resolve(c->img, r, entry_value(e), &scn, &offset);
 	if (bad)
@@ -740,6 +757,7 @@ AFB_EXPORT void afb_image_close(struct afb_image *image)
 	free(image->site_scn);
 	free(image->switches);
 	free(image->data);
+	free(image->areas);
 	free(image->name);
 	free(image);
 }
@@ -782,6 +800,16 @@ AFB_EXPORT size_t afb_image_data_ranges(const struct afb_image *image,
 	if (ranges)
 		*ranges = image->data;
 	return image->nr_data;
+}
+
+AFB_EXPORT size_t afb_image_areas(const struct afb_image *image,
+				  const struct afb_area **areas)
+{
+	if (!image)
+		return 0;
+	if (areas)
+		*areas = image->areas;
+	return image->nr_areas;
 }
 
 AFB_EXPORT size_t afb_image_note_count(const struct afb_image *image)

@@ -39,6 +39,9 @@ struct afb_image {
 	struct afb_data_range *data;	/* in note order */
 	size_t nr_data;
 	size_t cap_data;
+	struct afb_area *areas;		/* AFB_NT_AREA, in note order */
+	size_t nr_areas;
+	size_t cap_areas;
 	size_t nr_notes;		/* Afterburn notes of every type */
 };
 

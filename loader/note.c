@@ -19,11 +19,13 @@
 #define MODE_DESC	8	/* sizeof(struct afb_note_mode) */
 #define OBJECT_DESC	8	/* sizeof(struct afb_note_object) */
 #define DATA_DESC	12	/* sizeof(struct afb_note_data) */
+#define AREA_DESC	32	/* sizeof(struct afb_note_area) */
 
 _Static_assert(sizeof(struct afb_note_site) == SITE_DESC, "note site size");
 _Static_assert(sizeof(struct afb_note_mode) == MODE_DESC, "note mode size");
 _Static_assert(sizeof(struct afb_note_object) == OBJECT_DESC, "note object size");
 _Static_assert(sizeof(struct afb_note_data) == DATA_DESC, "note data size");
+_Static_assert(sizeof(struct afb_note_area) == AREA_DESC, "note area size");
 
 /* A note header as it is in the section. */
 struct note_header {
@@ -38,6 +40,11 @@ struct note_header {
 static uint32_t get_le32(const uint8_t *p)
 {
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
 }
 
 static uint16_t get_le16(const uint8_t *p)
@@ -149,6 +156,7 @@ static size_t desc_size(uint32_t type)
 	case AFB_NT_MODE: return MODE_DESC;
 	case AFB_NT_OBJECT: return OBJECT_DESC;
 	case AFB_NT_DATA: return DATA_DESC;
+	case AFB_NT_AREA: return AREA_DESC;
 	}
 	return 0;
 }
@@ -182,6 +190,20 @@ static const char *check_entry(const uint8_t *buf, const struct note_header *h,
 	if (h->type == AFB_NT_DATA) {
 		read_data(buf + h->desc, &e->data);
 		return NULL;
+	}
+	if (h->type == AFB_NT_AREA) {
+		e->area.version = buf[h->desc + 4];
+		e->area.vaddr = get_le64(buf + h->desc + 8);
+		e->area.paddr = get_le64(buf + h->desc + 16);
+		e->area.size = get_le64(buf + h->desc + 24);
+		if (e->area.size && e->area.vaddr + e->area.size > e->area.vaddr &&
+		    e->area.paddr + e->area.size > e->area.paddr)
+			return NULL;
+		snprintf(why, len, "area of 0x%llx bytes at 0x%llx (physical 0x%llx) is empty or wraps",
+			 (unsigned long long)e->area.size,
+			 (unsigned long long)e->area.vaddr,
+			 (unsigned long long)e->area.paddr);
+		return why;
 	}
 	if (h->type == AFB_NT_MODE) {
 		read_mode(buf + h->desc, &e->mode);

@@ -22,6 +22,7 @@ struct afb_note_entry {
 		struct afb_note_mode mode;	/* type AFB_NT_MODE */
 		struct afb_note_object object;	/* type AFB_NT_OBJECT */
 		struct afb_note_data data;	/* type AFB_NT_DATA */
+		struct afb_note_area area;	/* type AFB_NT_AREA */
 	};
 };
 

@@ -122,8 +122,9 @@ static const char usage_text[] =
 "      --area=VADDR,PADDR,SIZE\n"
 "                       the wedge area for thunks: a new R+X PT_LOAD at\n"
 "                       guest virtual VADDR and physical PADDR (both page\n"
-"                       aligned), SIZE bytes; required when the wedge\n"
-"                       writes thunks (numbers in C syntax: 0x..)\n"
+"                       aligned), SIZE bytes (numbers in C syntax: 0x..);\n"
+"                       default: the area the image declares (an Afterburn\n"
+"                       area note); needed when the wedge writes thunks\n"
 "      --stats          print patched and native sites per kind\n"
 "  -h, --help           show this help and exit\n"
 "      --version        show the version and exit\n"
@@ -388,6 +389,70 @@ static void check_area(const struct elf_in *in, const struct area_opt *a)
 			    (unsigned long long)p->p_paddr,
 			    (unsigned long long)p->p_memsz);
 	}
+}
+
+#define TOP_2G		0xffffffff80000000ULL
+
+/* Is @a inside the declared area @d, with the same virtual-physical offset? */
+static bool area_within(const struct area_opt *a, const struct afb_area *d)
+{
+	return a->vaddr >= d->vaddr && a->size <= d->size &&
+	       a->vaddr - d->vaddr <= d->size - a->size &&
+	       a->paddr - a->vaddr == d->paddr - d->vaddr;
+}
+
+/* Does every executable PT_LOAD lie in the top 2 GiB (Linux's layout)? */
+static bool linked_top_2g(const struct elf_in *in)
+{
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < in->phnum; i++) {
+		if (!is_exec_load(&in->ph[i]))
+			continue;
+		if (in->ph[i].p_vaddr < TOP_2G)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * The area must be memory the image maps executable.  An image that
+ * declares its areas (AFB_NT_AREA notes, doc/guest-contract.md) gets its
+ * first one as the default, and a given --area must lie inside one of
+ * them.  A kernel linked in the top 2 GiB that declares none is Linux's
+ * layout: it maps executable only its own text, so no area can work.
+ */
+static void choose_area(const struct elf_in *in, const struct afb_image *img,
+			struct area_opt *a)
+{
+	const struct afb_area *d;
+	size_t n = afb_image_areas(img, &d), i;
+
+	if (!a->given && n) {
+		*a = (struct area_opt){ true, d[0].vaddr, d[0].paddr, d[0].size };
+		return;
+	}
+	if (!a->given)
+		return;
+	for (i = 0; i < n; i++)
+		if (area_within(a, &d[i]))
+			return;
+	if (n)
+		die("--area 0x%llx,0x%llx,0x%llx: %s does not map it executable: it maps 0x%llx-0x%llx (physical 0x%llx) for a wedge area (its Afterburn area note); leave --area out to use that",
+		    (unsigned long long)a->vaddr, (unsigned long long)a->paddr,
+		    (unsigned long long)a->size, in->path,
+		    (unsigned long long)d[0].vaddr,
+		    (unsigned long long)(d[0].vaddr + d[0].size),
+		    (unsigned long long)d[0].paddr);
+	if (linked_top_2g(in))
+		die("--area 0x%llx,0x%llx,0x%llx: %s is linked in the top 2 GiB and declares no wedge area: a kernel laid out like Linux maps executable only its own text, so the patched image would jump into unmapped memory; patch it at load time (afterburn-kvm) or have the kernel declare an area (doc/guest-contract.md)",
+		    (unsigned long long)a->vaddr, (unsigned long long)a->paddr,
+		    (unsigned long long)a->size, in->path);
+	pr_warning("%s declares no wedge area (no Afterburn area note): the kernel must map 0x%llx-0x%llx executable in every page table it uses, or the patched image will not run",
+		   in->path, (unsigned long long)a->vaddr,
+		   (unsigned long long)(a->vaddr + a->size));
 }
 
 /* Patch @mem for the wedge, thunks into @area; dies on failure. */
@@ -702,9 +767,10 @@ int main(int argc, char **argv)
 	read_file(&in);
 	read_headers(&in);
 	refuse_patched(&in);
+	img = open_image(&in);
+	choose_area(&in, img, &opt.area);
 	if (opt.area.given)
 		check_area(&in, &opt.area);
-	img = open_image(&in);
 	load_memory(&in, &mem);
 	patch(&opt, img, &mem, &area, &stats);
 	build_out(&opt, &in, img, &mem, &area, &o);

@@ -32,6 +32,7 @@ extern "C" {
 #define AFB_NT_MODE		2	/* desc: struct afb_note_mode */
 #define AFB_NT_OBJECT		3	/* desc: struct afb_note_object */
 #define AFB_NT_DATA		4	/* desc: struct afb_note_data */
+#define AFB_NT_AREA		5	/* desc: struct afb_note_area */
 
 /* Descriptor of an AFB_NT_SITE note: one sensitive instruction. */
 struct afb_note_site {
@@ -71,6 +72,21 @@ struct afb_note_data {
 	uint8_t reserved;	/* 0 */
 	uint16_t reserved2;	/* 0 */
 	uint32_t size;		/* bytes of data */
+} __attribute__((packed));
+
+/*
+ * Descriptor of an AFB_NT_AREA note, which a kernel writes itself (like
+ * its PVH note): memory it maps executable at @vaddr in every page table
+ * and never uses, where an offline patcher may put thunks
+ * (doc/guest-contract.md).
+ */
+struct afb_note_area {
+	uint32_t reserved0;	/* 0 */
+	uint8_t version;	/* AFB_NOTE_VERSION */
+	uint8_t reserved[3];	/* 0 */
+	uint64_t vaddr;		/* guest virtual address */
+	uint64_t paddr;		/* guest physical address */
+	uint64_t size;		/* bytes */
 } __attribute__((packed));
 
 /* ---- Errors ------------------------------------------------------- */
@@ -207,6 +223,15 @@ size_t afb_image_mode_switches(const struct afb_image *image,
 /* Data ranges in code, in note order; valid until afb_image_close. */
 size_t afb_image_data_ranges(const struct afb_image *image,
 			     const struct afb_data_range **ranges);
+
+/* An area the image declares with an AFB_NT_AREA note. */
+struct afb_area {
+	uint64_t vaddr, paddr, size;
+};
+
+/* The image's declared wedge areas; valid until afb_image_close. */
+size_t afb_image_areas(const struct afb_image *image,
+		       const struct afb_area **areas);
 
 /*
  * afb_image_note_count - how many Afterburn notes of any type the image
