@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * afterburn-sites --verify: check the sites of an ELF file against an
- * independent disassembly by GNU objdump (DESIGN.md decision 3, "nothing
+ * independent disassembly by GNU objdump (doc/design.md, decision 3, "nothing
  * is missed silently").
  *
  * Three kinds of problem are reported:

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * afb_image_validate(): checking every site against the image before
- * anything is patched (DESIGN.md decision 5, doc/notes.md "What a reader
+ * anything is patched (doc/design.md, decision 5; doc/notes.md "What a reader
  * checks").  The checks run in the order a reader would ask: where is the
  * site, does it collide with another, is it what the note says, is it
  * long enough, is the rest padding.

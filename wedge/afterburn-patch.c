@@ -18,6 +18,7 @@
  */
 #include <config.h>
 
+#include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -118,7 +119,9 @@ static const char usage_text[] =
 "write the patched image to OUT.  IMAGE is never modified.\n"
 "\n"
 "  -o, --output=OUT     where to write the patched image (required)\n"
-"      --wedge=NAME     the wedge that decides what each site becomes\n"
+"      --wedge=NAME     the wedge that decides what each site becomes:\n"
+"                       a built-in one, or a wedge built out of tree as a\n"
+"                       shared object, given as a path (./counter.so)\n"
 "      --area=VADDR,PADDR,SIZE\n"
 "                       the wedge area for thunks: a new R+X PT_LOAD at\n"
 "                       guest virtual VADDR and physical PADDR (both page\n"
@@ -171,13 +174,51 @@ static void parse_area(const char *arg, struct area_opt *a)
 	a->given = true;
 }
 
+/*
+ * A wedge built out of tree: a shared object that exports it with
+ * AFB_WEDGE_EXPORT() (include/afterburn/wedge.h).  It stays loaded until
+ * the program ends.
+ */
+static const struct afb_wedge *load_wedge(const char *path)
+{
+	const struct afb_wedge *const *w;
+	const unsigned int *abi;
+	void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+
+	if (!so) {
+		pr_err("--wedge=%s: cannot load it: %s", path, dlerror());
+		exit(EXIT_USAGE);
+	}
+	w = dlsym(so, AFB_WEDGE_SYMBOL);
+	abi = dlsym(so, AFB_WEDGE_ABI_SYMBOL);
+	if (!w || !abi || !*w) {
+		pr_err("--wedge=%s: no wedge in it: build it with AFB_WEDGE_EXPORT() from <afterburn/wedge.h>",
+		       path);
+		exit(EXIT_USAGE);
+	}
+	if (*abi != AFB_WEDGE_ABI) {
+		pr_err("--wedge=%s: built for wedge ABI %u, this afterburn-patch has %u: rebuild it against the installed headers",
+		       path, *abi, AFB_WEDGE_ABI);
+		exit(EXIT_USAGE);
+	}
+	if (!(*w)->name || !(*w)->plan) {
+		pr_err("--wedge=%s: its struct afb_wedge has no name or plan()", path);
+		exit(EXIT_USAGE);
+	}
+	return *w;
+}
+
 static const struct afb_wedge *find_wedge(const char *name)
 {
-	const struct afb_wedge *w = wedges_find(name);
+	const struct afb_wedge *w;
 
+	if (strchr(name, '/'))
+		return load_wedge(name);
+	w = wedges_find(name);
 	if (!w) {
 		pr_err("no wedge called '%s'; the wedges are:", name);
 		wedges_list(stderr);
+		fprintf(stderr, "  or a wedge built out of tree: --wedge=PATH.so (a path with a '/')\n");
 		exit(EXIT_USAGE);
 	}
 	return w;
@@ -603,7 +644,8 @@ static void put_shdrs(const struct elf_in *in, const Elf64_Phdr *area,
 	sh[in->shnum] = (Elf64_Shdr){
 		.sh_name = name_off,
 		.sh_type = SHT_PROGBITS,
-		.sh_flags = SHF_ALLOC | SHF_EXECINSTR,
+		.sh_flags = SHF_ALLOC | SHF_EXECINSTR |
+			    (area->p_flags & PF_W ? SHF_WRITE : 0),
 		.sh_addr = area->p_vaddr,
 		.sh_offset = area->p_offset,
 		.sh_size = area->p_filesz,
@@ -620,7 +662,7 @@ static Elf64_Phdr put_area(const struct opts *opt, const struct afb_wedge_area *
 {
 	Elf64_Phdr ph = {
 		.p_type = PT_LOAD,
-		.p_flags = PF_R | PF_X,
+		.p_flags = PF_R | PF_X | (a->data_size ? PF_W : 0),
 		.p_vaddr = a->vaddr,
 		.p_paddr = opt->area.paddr,
 		.p_filesz = a->used,
@@ -767,10 +809,12 @@ int main(int argc, char **argv)
 	read_file(&in);
 	read_headers(&in);
 	refuse_patched(&in);
+	if (opt.area.given)
+		check_area(&in, &opt.area);
 	img = open_image(&in);
 	choose_area(&in, img, &opt.area);
 	if (opt.area.given)
-		check_area(&in, &opt.area);
+		check_area(&in, &opt.area);	/* also the declared one */
 	load_memory(&in, &mem);
 	patch(&opt, img, &mem, &area, &stats);
 	build_out(&opt, &in, img, &mem, &area, &o);

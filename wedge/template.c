@@ -17,7 +17,7 @@
  *     and add it to wedges.c and wedges.h.  Add the file to
  *     afterburn_patch_SOURCES in Makefile.am.
  *  2. Decide which sites your host needs (patched_kind()).  Leave native
- *     what stays correct unpatched (DESIGN.md decision 6) and what your
+ *     what stays correct unpatched (doc/design.md, decision 6) and what your
  *     thunks cannot run: code that runs where the wedge area is not
  *     mapped (here: anything not 64-bit, like a 32-bit boot path).
  *  3. Write the thunk for each kind (build_thunk()).  A thunk is entered
