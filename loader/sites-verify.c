@@ -275,6 +275,22 @@ static void print_off_human(const struct verify *v)
 }
 
 /*
+ * " (1 site holds two: sti; hlt)": a fused site is one site, and objdump
+ * shows its two instructions (doc/notes.md).
+ */
+static void print_fused(const struct verify *v)
+{
+	size_t i, fused = 0;
+
+	for (i = 0; i < v->nr_vsites; i++)
+		fused += v->vsites[i].site->kind == AFB_KIND_STI_HLT ||
+			 v->vsites[i].site->kind == AFB_KIND_STI_MWAIT;
+	if (fused)
+		printf(" (%zu site%s hold%s two: sti; hlt or sti; mwait)",
+		       fused, plural(fused), fused == 1 ? "s" : "");
+}
+
+/*
  * The summary: sites, sensitive instructions, problems, the sensitive
  * instructions of kinds not expected to be sites counted per kind, data
  * in code.  Not with --quiet.
@@ -289,10 +305,12 @@ static void print_summary(const struct verify *v)
 		print_off_tsv(v);
 		return;
 	}
-	printf("%s: %zu site%s, %zu sensitive instruction%s, %zu problem%s "
-	       "(%zu missed, %zu mismatched)", v->path, v->nr_vsites,
-	       plural(v->nr_vsites), v->sensitive, plural(v->sensitive),
-	       problems, plural(problems), v->counts[PROBLEM_MISSED],
+	printf("%s: %zu site%s, %zu sensitive instruction%s", v->path,
+	       v->nr_vsites, plural(v->nr_vsites), v->sensitive,
+	       plural(v->sensitive));
+	print_fused(v);
+	printf(", %zu problem%s (%zu missed, %zu mismatched)", problems,
+	       plural(problems), v->counts[PROBLEM_MISSED],
 	       v->counts[PROBLEM_MISMATCH]);
 	print_off_human(v);
 	if (v->warnings)
