@@ -8,7 +8,7 @@
 	.globl start
 start:
 	cli
-	lgdt	gdtdesc
+	lgdt	(%eax)
 	ljmp	$8, $next
 next:
 	hlt
@@ -21,7 +21,7 @@ gdt:
 	.byte (gdtdesc - gdt) & 0xff, 0xcf, 0xfa, 0xfb
 gdtdesc:
 	.word	(gdtdesc - gdt - 1)
-	.long	gdt
+	.long	0x00cf9a00
 msg:	.asciz	"\xfa\xfb\x17\xcf"
 	.quad	0xfbfafbfafbfafbfa
 after:
