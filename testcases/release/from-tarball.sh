@@ -31,7 +31,9 @@ cd "$top" || exit 1
 echo "from-tarball: unpacked into $top"
 
 # Every file the README and the docs name is shipped.
-names=$(grep -ohE '(doc|scripts|testcases|bench|include|wedge|loader|util|afterburn)/[A-Za-z0-9_./-]*[A-Za-z0-9_]' \
+# (A path of the tree, as the docs write one: after a backtick, a blank,
+# "(" or POD's F<; not <afterburn/wedge.h>, which names an installed file.)
+names=$(grep -ohP '(?<=[`( ]|F<)(doc|scripts|testcases|bench|include/afterburn|wedge|loader|util|afterburn)/[A-Za-z0-9_./-]*[A-Za-z0-9_]' \
 	README.md doc/*.md doc/*.pod 2>/dev/null | sort -u)
 for name in $names; do
 	case $name in
