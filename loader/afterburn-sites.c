@@ -40,6 +40,7 @@ static const struct option long_options[] = {
 	{ "enable",	required_argument,	NULL, 'e' },
 	{ "disable",	required_argument,	NULL, 'd' },
 	{ "quiet",	no_argument,		NULL, 'q' },
+	{ "verbose",	no_argument,		NULL, 'v' },
 	{ "objdump",	required_argument,	NULL, OPT_OBJDUMP },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, OPT_VERSION },
@@ -60,6 +61,9 @@ static const char usage_text[] =
 "                       KINDS is a comma-separated list or 'all'\n"
 "  -d, --disable=KINDS  do not expect these kinds to be sites (--verify)\n"
 "  -q, --quiet          --verify: print problems only, no summary\n"
+"  -v, --verbose        --verify: also list each sensitive instruction of a\n"
+"                       kind not expected to be a site (by default they\n"
+"                       are counted per kind in the summary)\n"
 "      --objdump=PATH   the GNU objdump to run (default: $AFTERBURN_OBJDUMP,\n"
 "                       else " OBJDUMP_PATH ")\n"
 "  -h, --help           show this help and exit\n"
@@ -163,7 +167,7 @@ static const char *parse_options(int argc, char **argv,
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:se:d:qh", long_options,
+	while ((c = getopt_long(argc, argv, ":f:se:d:qvh", long_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'f': set_format(opts, optarg); break;
@@ -172,6 +176,7 @@ static const char *parse_options(int argc, char **argv,
 		case 'e': set_kinds(opts, optarg, true); break;
 		case 'd': set_kinds(opts, optarg, false); break;
 		case 'q': opts->quiet = true; break;
+		case 'v': opts->verbose = true; break;
 		case OPT_OBJDUMP: opts->objdump = optarg; break;
 		case 'h':
 			printf(usage_text, util__name());

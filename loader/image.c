@@ -46,7 +46,6 @@ struct note_ctx {
 	struct afb_image *img;
 	const char *section;		/* note section or segment, for messages */
 	uint64_t vaddr;			/* its address (linked images) */
-	bool alloc;			/* it is loaded (linked images) */
 	struct reloc *relocs;		/* its relocations (ET_REL), by offset */
 	size_t nr_relocs;
 };
@@ -116,6 +115,28 @@ static int add_switch(struct afb_image *img, const struct afb_mode_switch *sw,
 	return 0;
 }
 
+static int add_data(struct afb_image *img, const struct afb_data_range *d,
+		    struct afb_error *err)
+{
+	if (grow((void **)&img->data, &img->cap_data, img->nr_data, sizeof(*d)))
+		return afb_error_set(err, -ENOMEM, "%s: out of memory", img->name);
+	img->data[img->nr_data++] = *d;
+	return 0;
+}
+
+/* Record a declared area (AFB_NT_AREA): it names no place in the image. */
+static int add_area(struct afb_image *img, const struct afb_note_entry *e,
+		    struct afb_error *err)
+{
+	if (grow((void **)&img->areas, &img->cap_areas, img->nr_areas,
+		 sizeof(*img->areas)))
+		return afb_error_set(err, -ENOMEM, "%s: out of memory", img->name);
+	img->areas[img->nr_areas++] = (struct afb_area){
+		e->area.vaddr, e->area.paddr, e->area.size,
+	};
+	return 0;
+}
+
 /*
  * Where @len bytes at @addr are in the file image of the first PT_LOAD
  * segment that holds them all, or AFB_NO_FILE: what a loader maps there.
@@ -181,6 +202,7 @@ static int place(struct afb_image *img, const struct afb_note_entry *e,
 	const char *name = scn ? scn_name(img, scn) :
 			   img->shnum ? "(none)" : "(no section headers)";
 	struct afb_mode_switch sw = { .addr = addr, .section = name };
+	struct afb_data_range data = { .addr = addr, .section = name };
 	struct afb_site site = {
 		.addr = addr, .section = name, .kind = e->site.kind,
 		.len = e->site.len, .insn_len = e->site.insn_len,
@@ -191,13 +213,22 @@ static int place(struct afb_image *img, const struct afb_note_entry *e,
 		sw.mode = e->mode.mode;
 		return add_switch(img, &sw, err);
 	}
+	if (e->type == AFB_NT_DATA) {
+		data.size = e->data.size;
+		return add_data(img, &data, err);
+	}
 	site.file_offset = file_offset(img, scn, addr, site.len);
 	return add_site(img, &site, scn, err);
 }
 
 static int32_t entry_value(const struct afb_note_entry *e)
 {
-	return e->type == AFB_NT_SITE ? e->site.site : e->mode.at;
+	switch (e->type) {
+	case AFB_NT_SITE: return e->site.site;
+	case AFB_NT_MODE: return e->mode.at;
+	case AFB_NT_DATA: return e->data.at;
+	}
+	return 0;
 }
 
 /* ---- Linked images ------------------------------------------------ */
@@ -228,10 +259,16 @@ static int linked_entry(void *arg, const struct afb_note_entry *e,
 	struct afb_image *img = c->img;
 	uint64_t addr = c->vaddr + e->field + (int64_t)entry_value(e);
 
-	if (!c->alloc)
-		return afb_error_set(err, -EINVAL,
-			"%s: section %s, offset 0x%zx: Afterburn note in a section that is not loaded, so its site has no address",
-			img->name, c->section, e->offset);
+	/*
+	 * A note section that is not loaded (afterburn-as
+	 * --afterburn-notes=unloaded) has address 0, and the linker resolved
+	 * its PC-relative fields from there: the same sum holds.
+	 */
+	img->nr_notes++;
+	if (e->type == AFB_NT_OBJECT)
+		return 0;
+	if (e->type == AFB_NT_AREA)
+		return add_area(img, e, err);
 	if (img->default_mode == 32)
 		addr &= 0xffffffffu;
 	return place(img, e, addr, img->shnum ? find_section(img, addr) : 0, err);
@@ -268,7 +305,6 @@ static int read_linked_sections(struct afb_image *img, struct afb_error *err)
 				"%s: note section %s lies outside the file",
 				img->name, c.section);
 		c.vaddr = sh.sh_addr;
-		c.alloc = sh.sh_flags & SHF_ALLOC;
 		ret = parse_linked(img, bytes, sh.sh_size,
 				   sh.sh_addralign == 8 ? 8 : 4, &c, err);
 		if (ret)
@@ -280,7 +316,7 @@ static int read_linked_sections(struct afb_image *img, struct afb_error *err)
 /* Every PT_NOTE segment of an image without section headers. */
 static int read_linked_segments(struct afb_image *img, struct afb_error *err)
 {
-	struct note_ctx c = { .img = img, .alloc = true };
+	struct note_ctx c = { .img = img };
 	char name[32];
 	size_t i, phnum;
 	GElf_Phdr ph;
@@ -440,6 +476,11 @@ static int rel_entry(void *arg, const struct afb_note_entry *e,
 	uint64_t offset = 0;
 	size_t scn = 0;
 
+	c->img->nr_notes++;
+	if (e->type == AFB_NT_OBJECT)
+		return 0;
+	if (e->type == AFB_NT_AREA)
+		return add_area(c->img, e, err);
 	if (r)
 		bad = resolve(c->img, r, entry_value(e), &scn, &offset);
 	if (bad)
@@ -588,11 +629,16 @@ static int open_elf(struct afb_image *img, struct afb_error *err)
 			"%s: truncated image: the ELF header runs past the end of the file (%zu bytes)",
 			img->name, img->size);
 	if (!img->elf || elf_kind(img->elf) != ELF_K_ELF)
-		return afb_error_set(err, -ENOEXEC, "%s: not an ELF file",
-				     img->name);
-	if (!gelf_getehdr(img->elf, &eh))
-		return afb_error_set(err, -ENOEXEC, "%s: not an ELF file (%s)",
-				     img->name, elf_errmsg(-1));
+		return afb_error_set(err, -ENOEXEC,
+			"%s: not an ELF file (no ELF magic number at its start)",
+			img->name);
+	if (!gelf_getehdr(img->elf, &eh)) {
+		const char *why = elf_errmsg(-1);
+
+		return afb_error_set(err, -ENOEXEC,
+			"%s: not an ELF file (bad ELF header: %s)", img->name,
+			why ? why : "truncated");
+	}
 	ret = check_class(img, &eh, err);
 	return ret ? ret : check_type(img, &eh, err);
 }
@@ -731,6 +777,8 @@ AFB_EXPORT void afb_image_close(struct afb_image *image)
 	free(image->sites);
 	free(image->site_scn);
 	free(image->switches);
+	free(image->data);
+	free(image->areas);
 	free(image->name);
 	free(image);
 }
@@ -763,6 +811,31 @@ AFB_EXPORT size_t afb_image_mode_switches(const struct afb_image *image,
 	if (switches)
 		*switches = image->switches;
 	return image->nr_switches;
+}
+
+AFB_EXPORT size_t afb_image_data_ranges(const struct afb_image *image,
+					const struct afb_data_range **ranges)
+{
+	if (!image)
+		return 0;
+	if (ranges)
+		*ranges = image->data;
+	return image->nr_data;
+}
+
+AFB_EXPORT size_t afb_image_areas(const struct afb_image *image,
+				  const struct afb_area **areas)
+{
+	if (!image)
+		return 0;
+	if (areas)
+		*areas = image->areas;
+	return image->nr_areas;
+}
+
+AFB_EXPORT size_t afb_image_note_count(const struct afb_image *image)
+{
+	return image ? image->nr_notes : 0;
 }
 
 /**

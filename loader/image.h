@@ -36,6 +36,13 @@ struct afb_image {
 	struct afb_mode_switch *switches; /* in note order */
 	size_t nr_switches;
 	size_t cap_switches;
+	struct afb_data_range *data;	/* in note order */
+	size_t nr_data;
+	size_t cap_data;
+	struct afb_area *areas;		/* AFB_NT_AREA, in note order */
+	size_t nr_areas;
+	size_t cap_areas;
+	size_t nr_notes;		/* Afterburn notes of every type */
 };
 
 /* layout.c */

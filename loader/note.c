@@ -17,9 +17,15 @@
 #define NOTE_HEADER	12	/* n_namesz, n_descsz, n_type */
 #define SITE_DESC	12	/* sizeof(struct afb_note_site) */
 #define MODE_DESC	8	/* sizeof(struct afb_note_mode) */
+#define OBJECT_DESC	8	/* sizeof(struct afb_note_object) */
+#define DATA_DESC	12	/* sizeof(struct afb_note_data) */
+#define AREA_DESC	32	/* sizeof(struct afb_note_area) */
 
 _Static_assert(sizeof(struct afb_note_site) == SITE_DESC, "note site size");
 _Static_assert(sizeof(struct afb_note_mode) == MODE_DESC, "note mode size");
+_Static_assert(sizeof(struct afb_note_object) == OBJECT_DESC, "note object size");
+_Static_assert(sizeof(struct afb_note_data) == DATA_DESC, "note data size");
+_Static_assert(sizeof(struct afb_note_area) == AREA_DESC, "note area size");
 
 /* A note header as it is in the section. */
 struct note_header {
@@ -34,6 +40,11 @@ struct note_header {
 static uint32_t get_le32(const uint8_t *p)
 {
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
 }
 
 static uint16_t get_le16(const uint8_t *p)
@@ -128,13 +139,35 @@ static void read_mode(const uint8_t *d, struct afb_note_mode *m)
 	m->reserved = get_le16(d + 6);
 }
 
+static void read_data(const uint8_t *d, struct afb_note_data *x)
+{
+	x->at = (int32_t)get_le32(d);
+	x->version = d[4];
+	x->reserved = d[5];
+	x->reserved2 = get_le16(d + 6);
+	x->size = get_le32(d + 8);
+}
+
+/* The descriptor size of note type @type, 0 if the type is unknown. */
+static size_t desc_size(uint32_t type)
+{
+	switch (type) {
+	case AFB_NT_SITE: return SITE_DESC;
+	case AFB_NT_MODE: return MODE_DESC;
+	case AFB_NT_OBJECT: return OBJECT_DESC;
+	case AFB_NT_DATA: return DATA_DESC;
+	case AFB_NT_AREA: return AREA_DESC;
+	}
+	return 0;
+}
+
 /* Decode and check one of our notes into @e; NULL or why it is bad. */
 static const char *check_entry(const uint8_t *buf, const struct note_header *h,
 			       struct afb_note_entry *e, char *why, size_t len)
 {
-	size_t want = h->type == AFB_NT_SITE ? SITE_DESC : MODE_DESC;
+	size_t want = desc_size(h->type);
 
-	if (h->type != AFB_NT_SITE && h->type != AFB_NT_MODE) {
+	if (!want) {
 		snprintf(why, len, "unknown note type %u", h->type);
 		return why;
 	}
@@ -150,6 +183,28 @@ static const char *check_entry(const uint8_t *buf, const struct note_header *h,
 	}
 	e->type = h->type;
 	e->field = h->desc;
+	if (h->type == AFB_NT_OBJECT) {
+		e->object.version = buf[h->desc + 4];
+		return NULL;
+	}
+	if (h->type == AFB_NT_DATA) {
+		read_data(buf + h->desc, &e->data);
+		return NULL;
+	}
+	if (h->type == AFB_NT_AREA) {
+		e->area.version = buf[h->desc + 4];
+		e->area.vaddr = get_le64(buf + h->desc + 8);
+		e->area.paddr = get_le64(buf + h->desc + 16);
+		e->area.size = get_le64(buf + h->desc + 24);
+		if (e->area.size && e->area.vaddr + e->area.size > e->area.vaddr &&
+		    e->area.paddr + e->area.size > e->area.paddr)
+			return NULL;
+		snprintf(why, len, "area of 0x%llx bytes at 0x%llx (physical 0x%llx) is empty or wraps",
+			 (unsigned long long)e->area.size,
+			 (unsigned long long)e->area.vaddr,
+			 (unsigned long long)e->area.paddr);
+		return why;
+	}
 	if (h->type == AFB_NT_MODE) {
 		read_mode(buf + h->desc, &e->mode);
 		if (e->mode.mode == 16 || e->mode.mode == 32 || e->mode.mode == 64)

@@ -16,10 +16,13 @@
 struct afb_note_entry {
 	size_t offset;			/* of the note header in the section */
 	size_t field;			/* of desc (the PC-relative field) */
-	uint32_t type;			/* AFB_NT_SITE or AFB_NT_MODE */
+	uint32_t type;			/* AFB_NT_* */
 	union {
 		struct afb_note_site site;	/* type AFB_NT_SITE */
 		struct afb_note_mode mode;	/* type AFB_NT_MODE */
+		struct afb_note_object object;	/* type AFB_NT_OBJECT */
+		struct afb_note_data data;	/* type AFB_NT_DATA */
+		struct afb_note_area area;	/* type AFB_NT_AREA */
 	};
 };
 

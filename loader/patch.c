@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * afb_patch_apply(): patching every site of an image for a wedge, all or
- * nothing (DESIGN.md decision 5).
+ * nothing (doc/design.md, decision 5).
  *
  * The order is that of Linux's apply_alternatives(), in two passes so that
  * nothing is written before everything is known to be good:

@@ -69,6 +69,10 @@ static void list_table(const char *path, const struct afb_image *image,
 
 	if (opts->several)
 		printf("%s:\n", path);
+	if (!n && !afb_image_note_count(image)) {
+		printf("no sites (no Afterburn notes: not built with afterburn-as)\n");
+		return;
+	}
 	if (!n) {
 		printf("no sites\n");
 		return;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * afterburn-sites --verify: check the sites of an ELF file against an
- * independent disassembly by GNU objdump (DESIGN.md decision 3, "nothing
+ * independent disassembly by GNU objdump (doc/design.md, decision 3, "nothing
  * is missed silently").
  *
  * Three kinds of problem are reported:
@@ -13,8 +13,9 @@
  *            as another instruction, whose padding is not nops, or that
  *            is not in executable code;
  *  off       as missed, but for a kind that is not expected to be a site
- *            (off by default in sensitive.tbl, or --disable): shown, but
- *            not a problem.
+ *            (off by default in sensitive.tbl, or --disable): counted per
+ *            kind for the summary (a vmlinux has millions of linker-fill
+ *            int3), listed one by one only with --verbose; not a problem.
  *
  * The disassembly is streamed line by line: objdump runs once over the
  * whole file in its default mode, and once per address range that the
@@ -60,7 +61,8 @@ struct vsection {
 	uint64_t offset;	/* sh_offset: where objdump reads its bytes */
 	bool alloc;		/* SHF_ALLOC: a loader maps it */
 	bool exec;		/* SHF_EXECINSTR with contents: disassembled */
-	struct vrange *ranges;	/* mode ranges; NULL if all default mode */
+	struct vrange *ranges;	/* mode ranges (mode 0: data, skipped);
+				   NULL if all default mode */
 	size_t nr_ranges;
 	struct vsite *sites;	/* this section's sites, sorted by address */
 	size_t nr_sites;
@@ -110,7 +112,10 @@ struct verify {
 	struct problem *problems;
 	size_t nr_problems;
 	size_t counts[3];	/* problems per enum problem_type */
+	size_t off[AFB_KIND_MAX + 1];	/* 'off' instructions per kind */
 	size_t sensitive;	/* sensitive instructions objdump showed */
+	uint64_t data_bytes;	/* bytes of data in code, not disassembled */
+	size_t warnings;	/* sites__check_layout() */
 };
 
 /* What one objdump run covers. */
@@ -245,20 +250,85 @@ static const char *plural(size_t n)
 	return n == 1 ? "" : "s";
 }
 
+/* In TSV: one "off-count" line per kind not expected to be a site. */
+static void print_off_tsv(const struct verify *v)
+{
+	unsigned int k;
+
+	for (k = 1; k <= AFB_KIND_MAX; k++) {
+		if (!v->off[k])
+			continue;
+		printf("off-count\t-\t-\t%s\t%zu", kind_name(k), v->off[k]);
+		if (v->opts->several)
+			printf("\t%s", v->path);
+		putchar('\n');
+	}
+}
+
+/* ", N not expected to be sites: int3 2945362, verw 3" */
+static void print_off_human(const struct verify *v)
+{
+	size_t total = 0;
+	unsigned int k;
+	const char *sep = ": ";
+
+	for (k = 1; k <= AFB_KIND_MAX; k++)
+		total += v->off[k];
+	if (!total)
+		return;
+	printf(", %zu not expected to be site%s", total, plural(total));
+	for (k = 1; k <= AFB_KIND_MAX; k++) {
+		if (!v->off[k])
+			continue;
+		printf("%s%s %zu", sep, kind_name(k), v->off[k]);
+		sep = ", ";
+	}
+}
+
+/*
+ * " (1 site holds two: sti; hlt)": a fused site is one site, and objdump
+ * shows its two instructions (doc/notes.md).
+ */
+static void print_fused(const struct verify *v)
+{
+	size_t i, fused = 0;
+
+	for (i = 0; i < v->nr_vsites; i++)
+		fused += v->vsites[i].site->kind == AFB_KIND_STI_HLT ||
+			 v->vsites[i].site->kind == AFB_KIND_STI_MWAIT;
+	if (fused)
+		printf(" (%zu site%s hold%s two: sti; hlt or sti; mwait)",
+		       fused, plural(fused), fused == 1 ? "s" : "");
+}
+
+/*
+ * The summary: sites, sensitive instructions, problems, the sensitive
+ * instructions of kinds not expected to be sites counted per kind, data
+ * in code.  Not with --quiet.
+ */
 static void print_summary(const struct verify *v)
 {
 	size_t problems = v->counts[PROBLEM_MISSED] + v->counts[PROBLEM_MISMATCH];
 
-	if (v->opts->format == SITES_FORMAT_TSV || v->opts->quiet)
+	if (v->opts->quiet)
 		return;
-	printf("%s: %zu site%s, %zu sensitive instruction%s, %zu problem%s "
-	       "(%zu missed, %zu mismatched)", v->path, v->nr_vsites,
-	       plural(v->nr_vsites), v->sensitive, plural(v->sensitive),
-	       problems, plural(problems), v->counts[PROBLEM_MISSED],
+	if (v->opts->format == SITES_FORMAT_TSV) {
+		print_off_tsv(v);
+		return;
+	}
+	printf("%s: %zu site%s, %zu sensitive instruction%s", v->path,
+	       v->nr_vsites, plural(v->nr_vsites), v->sensitive,
+	       plural(v->sensitive));
+	print_fused(v);
+	printf(", %zu problem%s (%zu missed, %zu mismatched)", problems,
+	       plural(problems), v->counts[PROBLEM_MISSED],
 	       v->counts[PROBLEM_MISMATCH]);
-	if (v->counts[PROBLEM_OFF])
-		printf(", %zu not expected to be site%s",
-		       v->counts[PROBLEM_OFF], plural(v->counts[PROBLEM_OFF]));
+	print_off_human(v);
+	if (v->warnings)
+		printf("; %zu warning%s", v->warnings, plural(v->warnings));
+	if (v->data_bytes)
+		printf("; %" PRIu64 " byte%s of data in code not disassembled",
+		       v->data_bytes, plural(v->data_bytes));
 	putchar('\n');
 }
 
@@ -483,6 +553,87 @@ static void load_modes(struct verify *v)
 			s->nr_ranges = 0;
 		}
 	}
+}
+
+/*
+ * Mark [@start, @end) of @s as data (mode 0, never disassembled),
+ * splitting the mode range it falls in.
+ */
+static void range_cut_data(struct vsection *s, uint64_t start, uint64_t end)
+{
+	struct vrange *old = s->ranges;
+	size_t n = s->nr_ranges, i;
+
+	s->ranges = NULL;
+	s->nr_ranges = 0;
+	for (i = 0; i < n; i++) {
+		struct vrange r = old[i];
+
+		if (r.end <= start || r.start >= end) {
+			range_add(s, r.start, r.end, r.mode);
+			continue;
+		}
+		range_add(s, r.start, start > r.start ? start : r.start, r.mode);
+		range_add(s, start > r.start ? start : r.start,
+			  end < r.end ? end : r.end, 0);
+		range_add(s, end < r.end ? end : r.end, r.end, r.mode);
+	}
+	free(old);
+}
+
+/* Cut [@start, @end) of section @name out of the disassembly. */
+static void data_cut(struct verify *v, const char *name, uint64_t start,
+		     uint64_t end)
+{
+	size_t sec = section_find(v, name);
+	struct vsection *s;
+
+	if (sec == NO_SECTION || !v->secs[sec].exec || start >= end)
+		return;
+	s = &v->secs[sec];
+	if (!s->nr_ranges)
+		range_add(s, s->addr, s->addr + s->size, v->default_mode);
+	range_cut_data(s, start, end);
+	v->data_bytes += end - start;
+}
+
+static int data_cmp(const void *a, const void *b)
+{
+	const struct afb_data_range *x = a, *y = b;
+	int r = strcmp(x->section, y->section);
+
+	if (r)
+		return r;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/*
+ * The AFB_NT_DATA ranges: bytes of data directives inside code, cut out
+ * of the disassembly (adjacent ones merged: a table is one cut).
+ */
+static void load_data(struct verify *v)
+{
+	const struct afb_data_range *d;
+	struct afb_data_range *sorted;
+	size_t n = afb_image_data_ranges(v->image, &d), i, sec;
+	uint64_t start, end;
+
+	if (!n)
+		return;
+	sorted = xrealloc(NULL, n * sizeof(*sorted));
+	memcpy(sorted, d, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), data_cmp);
+	for (i = 0; i < n; i = sec) {
+		start = sorted[i].addr;
+		end = start + sorted[i].size;
+		for (sec = i + 1; sec < n && !strcmp(sorted[sec].section,
+						     sorted[i].section) &&
+		     sorted[sec].addr <= end; sec++)
+			if (sorted[sec].addr + sorted[sec].size > end)
+				end = sorted[sec].addr + sorted[sec].size;
+		data_cut(v, sorted[i].section, start, end);
+	}
+	free(sorted);
 }
 
 /* ---- Checking each site's bytes ------------------------------------ */
@@ -914,10 +1065,15 @@ static void check_site_inside(struct verify *v, struct vsite *vs,
 static void report_unsited(struct verify *v, size_t sec,
 			   const struct insn_line *li)
 {
-	enum problem_type type = v->opts->expect[li->kind] ?
-				 PROBLEM_MISSED : PROBLEM_OFF;
-
-	problem_add(v, type, sec, li->addr, li->kind, "%s", li->text);
+	if (v->opts->expect[li->kind]) {
+		problem_add(v, PROBLEM_MISSED, sec, li->addr, li->kind, "%s",
+			    li->text);
+		return;
+	}
+	v->off[li->kind]++;
+	if (v->opts->verbose && !v->opts->quiet)
+		problem_add(v, PROBLEM_OFF, sec, li->addr, li->kind, "%s",
+			    li->text);
 }
 
 /*
@@ -1133,6 +1289,8 @@ static int disassemble(struct verify *v)
 		return -1;
 	for (i = 0; i < v->nr_secs; i++) {
 		for (r = 0; r < v->secs[i].nr_ranges; r++) {
+			if (!v->secs[i].ranges[r].mode)
+				continue;	/* data */
 			run = (struct objdump_run){
 				.mode = v->secs[i].ranges[r].mode,
 				.sec = &v->secs[i],
@@ -1213,12 +1371,15 @@ int sites__verify(const char *path, struct afb_image *image,
 	load_sites(&v);
 	load_modes(&v);
 	check_views(&v);
+	load_data(&v);
 	check_all_site_bytes(&v);
 	if (disassemble(&v))
 		goto out;
 	check_unseen(&v);
 	check_library(&v);
 	print_problems(&v);
+	if (!v.relocatable && !opts->quiet)
+		v.warnings = sites__check_layout(path, opts);
 	print_summary(&v);
 	status = v.counts[PROBLEM_MISSED] || v.counts[PROBLEM_MISMATCH] ?
 		 SITES_PROBLEMS : SITES_OK;

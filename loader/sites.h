@@ -29,7 +29,8 @@ enum sites_format {
 struct sites_opts {
 	enum sites_format format;
 	bool several;		/* more than one FILE: name the file */
-	bool quiet;		/* --verify: no summary line */
+	bool quiet;		/* --verify: problems only, no summary */
+	bool verbose;		/* --verify: list each 'off' instruction */
 	const char *objdump;	/* objdump to run for --verify */
 	bool expect[AFB_KIND_MAX + 1];	/* kinds that must be sites */
 };
@@ -50,6 +51,9 @@ int sites__stats(const char *path, struct afb_image *image,
 		 const struct sites_opts *opts);
 int sites__verify(const char *path, struct afb_image *image,
 		  const struct sites_opts *opts);
+
+/* sites-layout.c: warn about notes far from their code; returns how many. */
+size_t sites__check_layout(const char *path, const struct sites_opts *opts);
 
 /* Print the original instruction bytes of @site as "0f 01 f8". */
 void sites__print_bytes(FILE *out, const struct afb_image *image,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * afb_image_validate(): checking every site against the image before
- * anything is patched (DESIGN.md decision 5, doc/notes.md "What a reader
+ * anything is patched (doc/design.md, decision 5; doc/notes.md "What a reader
  * checks").  The checks run in the order a reader would ask: where is the
  * site (in a linked image, where a loader maps it: its PT_LOAD segment,
  * which must agree with its section header), is it long enough, does it

@@ -106,6 +106,33 @@ static int check_area(const struct afb_wedge *wedge,
 }
 
 /**
+ * afb_wedge_data - the wedge's data in its area (see wedge.h)
+ * @area: the area
+ * @size: bytes wanted; the same (or fewer) on every call
+ *
+ * Returns the guest address of the zeroed, 64-byte aligned data (the
+ * area's bytes are zero until written), or 0 if it does not fit.
+ */
+AFB_EXPORT uint64_t afb_wedge_data(struct afb_wedge_area *area, size_t size)
+{
+	size_t at;
+
+	if (!area || !size)
+		return 0;
+	if (area->data_vaddr)
+		return size <= area->data_size ? area->data_vaddr : 0;
+	at = (area->used + 63) & ~(size_t)63;
+	if (at > area->size || size > area->size - at)
+		return 0;
+	if (area->base)
+		memset(area->base + area->used, 0, at + size - area->used);
+	area->used = at + size;
+	area->data_vaddr = area->vaddr + at;
+	area->data_size = size;
+	return area->data_vaddr;
+}
+
+/**
  * afb_wedge_apply - patch every site of an image for a wedge, all or nothing
  * @image: a linked image
  * @mem:   the loaded image (see afb_patch_apply())
@@ -134,7 +161,8 @@ AFB_EXPORT int afb_wedge_apply(const struct afb_image *image,
 			       struct afb_error *err)
 {
 	struct apply_ctx c = { .image = image, .wedge = wedge, .area = area };
-	size_t used;
+	size_t used, data_size;
+	uint64_t data_vaddr;
 	int ret;
 
 	ret = check_area(wedge, area, mem, err);
@@ -144,9 +172,13 @@ AFB_EXPORT int afb_wedge_apply(const struct afb_image *image,
 		return ret;
 	}
 	used = area->used;
+	data_vaddr = area->data_vaddr;
+	data_size = area->data_size;
 	ret = afb_patch_apply(image, mem, plan_site, &c, stats, err);
 	if (ret) {
 		area->used = used;
+		area->data_vaddr = data_vaddr;
+		area->data_size = data_size;
 		if (c.plan_err)
 			apply_error(&c, err);
 	}

@@ -18,6 +18,7 @@
  */
 #include <config.h>
 
+#include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -118,12 +119,15 @@ static const char usage_text[] =
 "write the patched image to OUT.  IMAGE is never modified.\n"
 "\n"
 "  -o, --output=OUT     where to write the patched image (required)\n"
-"      --wedge=NAME     the wedge that decides what each site becomes\n"
+"      --wedge=NAME     the wedge that decides what each site becomes:\n"
+"                       a built-in one, or a wedge built out of tree as a\n"
+"                       shared object, given as a path (./counter.so)\n"
 "      --area=VADDR,PADDR,SIZE\n"
 "                       the wedge area for thunks: a new R+X PT_LOAD at\n"
 "                       guest virtual VADDR and physical PADDR (both page\n"
-"                       aligned), SIZE bytes; required when the wedge\n"
-"                       writes thunks (numbers in C syntax: 0x..)\n"
+"                       aligned), SIZE bytes (numbers in C syntax: 0x..);\n"
+"                       default: the area the image declares (an Afterburn\n"
+"                       area note); needed when the wedge writes thunks\n"
 "      --stats          print patched and native sites per kind\n"
 "  -h, --help           show this help and exit\n"
 "      --version        show the version and exit\n"
@@ -170,13 +174,51 @@ static void parse_area(const char *arg, struct area_opt *a)
 	a->given = true;
 }
 
+/*
+ * A wedge built out of tree: a shared object that exports it with
+ * AFB_WEDGE_EXPORT() (include/afterburn/wedge.h).  It stays loaded until
+ * the program ends.
+ */
+static const struct afb_wedge *load_wedge(const char *path)
+{
+	const struct afb_wedge *const *w;
+	const unsigned int *abi;
+	void *so = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+
+	if (!so) {
+		pr_err("--wedge=%s: cannot load it: %s", path, dlerror());
+		exit(EXIT_USAGE);
+	}
+	w = dlsym(so, AFB_WEDGE_SYMBOL);
+	abi = dlsym(so, AFB_WEDGE_ABI_SYMBOL);
+	if (!w || !abi || !*w) {
+		pr_err("--wedge=%s: no wedge in it: build it with AFB_WEDGE_EXPORT() from <afterburn/wedge.h>",
+		       path);
+		exit(EXIT_USAGE);
+	}
+	if (*abi != AFB_WEDGE_ABI) {
+		pr_err("--wedge=%s: built for wedge ABI %u, this afterburn-patch has %u: rebuild it against the installed headers",
+		       path, *abi, AFB_WEDGE_ABI);
+		exit(EXIT_USAGE);
+	}
+	if (!(*w)->name || !(*w)->plan) {
+		pr_err("--wedge=%s: its struct afb_wedge has no name or plan()", path);
+		exit(EXIT_USAGE);
+	}
+	return *w;
+}
+
 static const struct afb_wedge *find_wedge(const char *name)
 {
-	const struct afb_wedge *w = wedges_find(name);
+	const struct afb_wedge *w;
 
+	if (strchr(name, '/'))
+		return load_wedge(name);
+	w = wedges_find(name);
 	if (!w) {
 		pr_err("no wedge called '%s'; the wedges are:", name);
 		wedges_list(stderr);
+		fprintf(stderr, "  or a wedge built out of tree: --wedge=PATH.so (a path with a '/')\n");
 		exit(EXIT_USAGE);
 	}
 	return w;
@@ -390,6 +432,70 @@ static void check_area(const struct elf_in *in, const struct area_opt *a)
 	}
 }
 
+#define TOP_2G		0xffffffff80000000ULL
+
+/* Is @a inside the declared area @d, with the same virtual-physical offset? */
+static bool area_within(const struct area_opt *a, const struct afb_area *d)
+{
+	return a->vaddr >= d->vaddr && a->size <= d->size &&
+	       a->vaddr - d->vaddr <= d->size - a->size &&
+	       a->paddr - a->vaddr == d->paddr - d->vaddr;
+}
+
+/* Does every executable PT_LOAD lie in the top 2 GiB (Linux's layout)? */
+static bool linked_top_2g(const struct elf_in *in)
+{
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < in->phnum; i++) {
+		if (!is_exec_load(&in->ph[i]))
+			continue;
+		if (in->ph[i].p_vaddr < TOP_2G)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * The area must be memory the image maps executable.  An image that
+ * declares its areas (AFB_NT_AREA notes, doc/guest-contract.md) gets its
+ * first one as the default, and a given --area must lie inside one of
+ * them.  A kernel linked in the top 2 GiB that declares none is Linux's
+ * layout: it maps executable only its own text, so no area can work.
+ */
+static void choose_area(const struct elf_in *in, const struct afb_image *img,
+			struct area_opt *a)
+{
+	const struct afb_area *d;
+	size_t n = afb_image_areas(img, &d), i;
+
+	if (!a->given && n) {
+		*a = (struct area_opt){ true, d[0].vaddr, d[0].paddr, d[0].size };
+		return;
+	}
+	if (!a->given)
+		return;
+	for (i = 0; i < n; i++)
+		if (area_within(a, &d[i]))
+			return;
+	if (n)
+		die("--area 0x%llx,0x%llx,0x%llx: %s does not map it executable: it maps 0x%llx-0x%llx (physical 0x%llx) for a wedge area (its Afterburn area note); leave --area out to use that",
+		    (unsigned long long)a->vaddr, (unsigned long long)a->paddr,
+		    (unsigned long long)a->size, in->path,
+		    (unsigned long long)d[0].vaddr,
+		    (unsigned long long)(d[0].vaddr + d[0].size),
+		    (unsigned long long)d[0].paddr);
+	if (linked_top_2g(in))
+		die("--area 0x%llx,0x%llx,0x%llx: %s is linked in the top 2 GiB and declares no wedge area: a kernel laid out like Linux maps executable only its own text, so the patched image would jump into unmapped memory; patch it at load time (afterburn-kvm) or have the kernel declare an area (doc/guest-contract.md)",
+		    (unsigned long long)a->vaddr, (unsigned long long)a->paddr,
+		    (unsigned long long)a->size, in->path);
+	pr_warning("%s declares no wedge area (no Afterburn area note): the kernel must map 0x%llx-0x%llx executable in every page table it uses, or the patched image will not run",
+		   in->path, (unsigned long long)a->vaddr,
+		   (unsigned long long)(a->vaddr + a->size));
+}
+
 /* Patch @mem for the wedge, thunks into @area; dies on failure. */
 static void patch(const struct opts *o, struct afb_image *img,
 		  struct afb_memory *mem, struct afb_wedge_area *area,
@@ -538,7 +644,8 @@ static void put_shdrs(const struct elf_in *in, const Elf64_Phdr *area,
 	sh[in->shnum] = (Elf64_Shdr){
 		.sh_name = name_off,
 		.sh_type = SHT_PROGBITS,
-		.sh_flags = SHF_ALLOC | SHF_EXECINSTR,
+		.sh_flags = SHF_ALLOC | SHF_EXECINSTR |
+			    (area->p_flags & PF_W ? SHF_WRITE : 0),
 		.sh_addr = area->p_vaddr,
 		.sh_offset = area->p_offset,
 		.sh_size = area->p_filesz,
@@ -555,7 +662,7 @@ static Elf64_Phdr put_area(const struct opts *opt, const struct afb_wedge_area *
 {
 	Elf64_Phdr ph = {
 		.p_type = PT_LOAD,
-		.p_flags = PF_R | PF_X,
+		.p_flags = PF_R | PF_X | (a->data_size ? PF_W : 0),
 		.p_vaddr = a->vaddr,
 		.p_paddr = opt->area.paddr,
 		.p_filesz = a->used,
@@ -703,8 +810,9 @@ int main(int argc, char **argv)
 	img = open_image(&in);	/* first: it names what a truncated file lacks */
 	read_headers(&in);
 	refuse_patched(&in);
+	choose_area(&in, img, &opt.area);
 	if (opt.area.given)
-		check_area(&in, &opt.area);
+		check_area(&in, &opt.area);	/* also the declared one */
 	load_memory(&in, &mem);
 	patch(&opt, img, &mem, &area, &stats);
 	build_out(&opt, &in, img, &mem, &area, &o);

@@ -15,12 +15,16 @@
  *
  *  1. Copy this file to wedge/<host>.c, rename the struct and its .name,
  *     and add it to wedges.c and wedges.h.  Add the file to
- *     afterburn_patch_SOURCES in Makefile.am.
+ *     afterburn_patch_SOURCES in Makefile.am.  (Out of tree, the file is
+ *     all: end it with AFB_WEDGE_EXPORT(), build it as a shared object
+ *     against the installed headers and load it with afterburn-patch
+ *     --wedge=PATH.so; testcases/wedge-ext/counter.c, doc/porting.md.)
  *  2. Decide which sites your host needs (patched_kind()).  Leave native
- *     what stays correct unpatched (DESIGN.md decision 6) and what your
+ *     what stays correct unpatched (doc/design.md, decision 6) and what your
  *     thunks cannot run: code that runs where the wedge area is not
  *     mapped (here: anything not 64-bit, like a 32-bit boot path).
- *  3. Write the thunk for each kind (build_thunk()).  A thunk is entered
+ *  3. Write the thunk for each kind (build_thunk(), or struct afb_thunk
+ *     from <afterburn/wedge.h>, which also counts flag- and stack-safely).  A thunk is entered
  *     by the site's 'jmp rel32' and leaves with a jmp to the site's end:
  *     a per-site thunk knows where it returns, so it never touches the
  *     guest's stack (which may be a user's, or none at an entry point).
@@ -106,6 +110,6 @@ static int template_plan(const struct afb_wedge *wedge,
 
 const struct afb_wedge afb_wedge_template = {
 	.name = "template",
-	.summary = "porting template: cpuid sites call a thunk, all others stay native",
+	.summary = "porting template: cpuid sites jump to a thunk, all others stay native",
 	.plan = template_plan,
 };

@@ -30,6 +30,9 @@ extern "C" {
 
 #define AFB_NT_SITE		1	/* desc: struct afb_note_site */
 #define AFB_NT_MODE		2	/* desc: struct afb_note_mode */
+#define AFB_NT_OBJECT		3	/* desc: struct afb_note_object */
+#define AFB_NT_DATA		4	/* desc: struct afb_note_data */
+#define AFB_NT_AREA		5	/* desc: struct afb_note_area */
 
 /* Descriptor of an AFB_NT_SITE note: one sensitive instruction. */
 struct afb_note_site {
@@ -49,6 +52,41 @@ struct afb_note_mode {
 	uint8_t version;	/* AFB_NOTE_VERSION */
 	uint8_t mode;		/* 16, 32 or 64 */
 	uint16_t reserved;	/* 0 */
+} __attribute__((packed));
+
+/*
+ * Descriptor of an AFB_NT_OBJECT note: "assembled by afterburn-as".  One
+ * per object (a COMDAT group keeps one per linked image), so that an
+ * image without sites can be told from one never built with afterburn-as.
+ */
+struct afb_note_object {
+	uint32_t reserved0;	/* 0 */
+	uint8_t version;	/* AFB_NOTE_VERSION */
+	uint8_t reserved[3];	/* 0 */
+} __attribute__((packed));
+
+/* Descriptor of an AFB_NT_DATA note: bytes of a data directive in code. */
+struct afb_note_data {
+	int32_t at;		/* first data byte minus this field */
+	uint8_t version;	/* AFB_NOTE_VERSION */
+	uint8_t reserved;	/* 0 */
+	uint16_t reserved2;	/* 0 */
+	uint32_t size;		/* bytes of data */
+} __attribute__((packed));
+
+/*
+ * Descriptor of an AFB_NT_AREA note, which a kernel writes itself (like
+ * its PVH note): memory it maps executable at @vaddr in every page table
+ * and never uses, where an offline patcher may put thunks
+ * (doc/guest-contract.md).
+ */
+struct afb_note_area {
+	uint32_t reserved0;	/* 0 */
+	uint8_t version;	/* AFB_NOTE_VERSION */
+	uint8_t reserved[3];	/* 0 */
+	uint64_t vaddr;		/* guest virtual address */
+	uint64_t paddr;		/* guest physical address */
+	uint64_t size;		/* bytes */
 } __attribute__((packed));
 
 /* ---- Errors ------------------------------------------------------- */
@@ -150,6 +188,13 @@ struct afb_mode_switch {
 	uint8_t mode;		/* 16, 32 or 64 from here on */
 };
 
+/* Data written by a data directive inside code (AFB_NT_DATA). */
+struct afb_data_range {
+	uint64_t addr;		/* as afb_site.addr */
+	uint64_t size;		/* bytes */
+	const char *section;
+};
+
 /*
  * afb_image_open - open an ELF file (relocatable object or linked image)
  * and read its site notes.  The file is mapped read-only; it is never
@@ -176,6 +221,27 @@ size_t afb_image_sites(const struct afb_image *image,
 		       const struct afb_site **sites);
 size_t afb_image_mode_switches(const struct afb_image *image,
 			       const struct afb_mode_switch **switches);
+
+/* Data ranges in code, in note order; valid until afb_image_close. */
+size_t afb_image_data_ranges(const struct afb_image *image,
+			     const struct afb_data_range **ranges);
+
+/* An area the image declares with an AFB_NT_AREA note. */
+struct afb_area {
+	uint64_t vaddr, paddr, size;
+};
+
+/* The image's declared wedge areas; valid until afb_image_close. */
+size_t afb_image_areas(const struct afb_image *image,
+		       const struct afb_area **areas);
+
+/*
+ * afb_image_note_count - how many Afterburn notes of any type the image
+ * holds.  0: it was not built with afterburn-as (or the link dropped the
+ * notes); more than 0 with no sites: built with afterburn-as, nothing
+ * sensitive in it.
+ */
+size_t afb_image_note_count(const struct afb_image *image);
 
 /*
  * afb_image_site_bytes - the file bytes of @site (site->len of them), or

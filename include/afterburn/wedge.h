@@ -4,10 +4,11 @@
  * of an afterburnt guest call.  It has two halves:
  *
  *  1. At load time, a struct afb_wedge decides, site by site, what the
- *     site becomes: left native, an inline replacement, or a call into a
- *     thunk that the wedge writes into its own code area (the "wedge
- *     window" of doc/guest-contract.md, or wherever the host maps it).
- *     afb_wedge_apply() drives that for every site, all or nothing.
+ *     site becomes: left native, an inline replacement, or a jmp to a
+ *     thunk of its own that the wedge writes into its code area (the
+ *     "wedge window" of doc/guest-contract.md, or wherever the host maps
+ *     it) and that jumps back to the site's end.  afb_wedge_apply()
+ *     drives that for every site, all or nothing.
  *
  *  2. At run time, a hosted wedge (one whose guest kernel runs
  *     deprivileged, like the ptrace host) emulates each site's instruction
@@ -15,8 +16,12 @@
  *     wedge/core/.  The host supplies the few services the core cannot
  *     provide itself through struct afb_host_ops.
  *
- * A new port is one file: a struct afb_wedge and, for a hosted wedge, a
- * struct afb_host_ops.  See doc/porting.md and wedge/template.c.
+ * A wedge built out of tree is one file: it defines a struct afb_wedge,
+ * exports it with AFB_WEDGE_EXPORT(), is compiled against the installed
+ * headers into a shared object, and afterburn-patch --wedge=PATH.so
+ * loads it.  In tree it is that file plus its line in wedge/wedges.c,
+ * wedge/wedges.h and Makefile.am.  See doc/porting.md and
+ * wedge/template.c.
  */
 #ifndef AFTERBURN_WEDGE_H
 #define AFTERBURN_WEDGE_H
@@ -39,6 +44,8 @@ struct afb_wedge_area {
 	uint64_t vaddr;		/* where the guest sees them */
 	size_t size;		/* bytes available */
 	size_t used;		/* bytes taken by thunks so far */
+	uint64_t data_vaddr;	/* afb_wedge_data(): the wedge's data, 0 if none */
+	size_t data_size;	/* its bytes */
 };
 
 /* One site's plan: what afb_wedge_apply() writes. */
@@ -82,6 +89,17 @@ uint64_t afb_wedge_emit_thunk(struct afb_wedge_area *area, const void *code,
 			      size_t len);
 
 /*
+ * afb_wedge_data - the wedge's data: @size zeroed bytes in the area,
+ * 64-byte aligned, that every thunk of the wedge may read and write
+ * (counters, a console buffer, a virtual interrupt flag).  The first call
+ * reserves them; later calls return the same address and may not ask for
+ * more.  The host must map the area writable as well as executable
+ * (afterburn-patch then makes its PT_LOAD RWX).  Returns the guest
+ * address, or 0 if the area is full or @size grew.
+ */
+uint64_t afb_wedge_data(struct afb_wedge_area *area, size_t size);
+
+/*
  * Make @patch a 'call rel32' (pushes a return address on the guest's
  * stack) or a 'jmp rel32' (touches no stack: for a per-site thunk that
  * jumps back to the site's end) from @site to @target; -ERANGE if too far.
@@ -100,6 +118,84 @@ int afb_wedge_copy_insn(const struct afb_image *image,
 			const struct afb_site *site,
 			const struct afb_insn *insn, uint64_t to_vaddr,
 			uint8_t *out);
+
+/* ---- Writing thunks ------------------------------------------------ */
+
+#define AFB_THUNK_MAX	256
+
+/*
+ * A thunk being written: code for guest address @at.  Every afb_thunk_*
+ * call appends; the first error (-ENOSPC: more than AFB_THUNK_MAX bytes,
+ * -ERANGE: a target out of rel32 reach) sticks in @error and
+ * afb_thunk_finish() returns it.
+ */
+struct afb_thunk {
+	uint8_t code[AFB_THUNK_MAX];
+	size_t len;
+	uint64_t at;
+	int error;
+};
+
+/* Start a thunk at the next free byte of @area. */
+void afb_thunk_begin(struct afb_thunk *t, const struct afb_wedge_area *area);
+
+/* Append raw bytes (an instruction of the wedge's own). */
+void afb_thunk_bytes(struct afb_thunk *t, const void *bytes, size_t len);
+
+/*
+ * Append an instruction whose last bytes are a RIP-relative disp32:
+ * @opcode (prefixes, opcode, a ModRM with mod 00 and r/m 101), then the
+ * displacement that makes it address @target.  For example
+ * { 0xc6, 0x05 } with an imm8 after it is "movb $imm8, target(%rip)":
+ * give the immediate with afb_thunk_bytes() right after.
+ */
+void afb_thunk_rip(struct afb_thunk *t, const void *opcode, size_t len,
+		   uint64_t target, size_t imm_len);
+
+/* Append the site's original instruction (afb_wedge_copy_insn()). */
+void afb_thunk_original(struct afb_thunk *t, const struct afb_image *image,
+			const struct afb_site *site,
+			const struct afb_insn *insn);
+
+/*
+ * Add 1 to the 64-bit counter at @counter without touching the flags or
+ * the stack: %rax is saved at @scratch (8 bytes of afb_wedge_data()),
+ * incremented with lea, and restored.  Not atomic: use it where nothing
+ * else runs the same sequence meanwhile (interrupts off, one CPU).
+ */
+void afb_thunk_count(struct afb_thunk *t, uint64_t counter, uint64_t scratch);
+
+/*
+ * Add 1 to the counter at @counter with "lock incq": atomic, but it
+ * changes OF, SF, ZF, AF and PF.  Only where the flags are dead, or
+ * restored next (before the site's popf).
+ */
+void afb_thunk_count_locked(struct afb_thunk *t, uint64_t counter);
+
+/* Append "jmp rel32" to @target; afb_thunk_return() jumps to @site's end. */
+void afb_thunk_jmp(struct afb_thunk *t, uint64_t target);
+void afb_thunk_return(struct afb_thunk *t, const struct afb_site *site);
+
+/*
+ * afb_thunk_finish - write the thunk into @area at the address it was
+ * begun for, and make @patch a jmp from @site to it.  Returns 0 or the
+ * first error (-ENOSPC also when the area is full).
+ */
+int afb_thunk_finish(struct afb_thunk *t, struct afb_wedge_area *area,
+		     const struct afb_site *site, struct afb_site_patch *patch);
+
+/* ---- Wedges in shared objects (afterburn-patch --wedge=PATH.so) ---- */
+
+#define AFB_WEDGE_ABI		1	/* bumped when struct afb_wedge changes */
+#define AFB_WEDGE_SYMBOL	"afterburn_wedge"
+#define AFB_WEDGE_ABI_SYMBOL	"afterburn_wedge_abi"
+
+/* In the wedge's one file: AFB_WEDGE_EXPORT(my_wedge); */
+#define AFB_WEDGE_EXPORT(w)						\
+	__attribute__((visibility("default")))				\
+	const struct afb_wedge *const afterburn_wedge = &(w);		\
+	__attribute__((visibility("default")))				\
+	const unsigned int afterburn_wedge_abi = AFB_WEDGE_ABI
 
 #ifdef __cplusplus
 }

@@ -35,7 +35,7 @@ for input in $cases; do
 	elif ! diff -u "$dir/expected-sites" "$work/$name.sites" >&2; then
 		fail "$name: sites differ from expected-sites"
 	fi
-	"$AFTERBURN_SITES" --verify --format=tsv "$obj" | grep -v -e '^#' -e '^off	' >"$work/$name.audit"
+	"$AFTERBURN_SITES" --verify --format=tsv "$obj" | grep -v -e '^#' -e '^off' >"$work/$name.audit"
 	if [ -f "$dir/expect-audit" ]; then
 		diff -u "$dir/expect-audit" "$work/$name.audit" >&2 ||
 			fail "$name: audit differs from expect-audit"

@@ -28,6 +28,20 @@
 4:	.balign 4
 	.popsection
 
+// The wedge area for offline patching (doc/guest-contract.md, "Offline
+// patching"): physical 0x90000-0x9efff, which this kernel maps executable
+// at KERNEL_BASE + 0x90000 in every page table and never uses.  A
+// declaration, like the PVH note: afterburn-patch takes it as its --area.
+	.pushsection .note.afterburn-area, "a", @note
+	.balign 4
+	.long 10, 32, 5                 // n_namesz, n_descsz, AFB_NT_AREA
+	.asciz "Afterburn"
+	.balign 4
+	.long 0                         // reserved
+	.byte 1, 0, 0, 0                // version
+	.quad KERNEL_BASE + 0x90000, 0x90000, 0xf000
+	.popsection
+
 	.section .text.boot, "ax"
 	.code32
 	.globl pvh_start32

@@ -44,16 +44,16 @@ expect_error "unknown wedge" "no wedge called 'nosuch'" \
 	"$kernel" -o "$tmp/err.elf" --wedge=nosuch --area=$area
 expect_error "no wedge" "no wedge: give --wedge" \
 	"$kernel" -o "$tmp/err.elf" --area=$area
-expect_error "no area" "give it a wedge area with --area" \
-	"$kernel" -o "$tmp/err.elf" --wedge=native
+expect_error "area the kernel does not map" "does not map it executable" \
+	"$kernel" -o "$tmp/err.elf" --wedge=native --area=0x100000080000,0x80000,0x1000
+expect_error "area at another offset" "does not map it executable" \
+	"$kernel" -o "$tmp/err.elf" --wedge=native --area=0x200000090000,0x90000,0xf000
 expect_error "area too small" "is full, make it larger" \
 	"$kernel" -o "$tmp/err.elf" --wedge=native --area=0x100000090000,0x90000,0x40
 expect_error "corrupt area" "bad --area" \
 	"$kernel" -o "$tmp/err.elf" --wedge=native --area=0x100000090000,0x90000
 expect_error "area over the kernel" "overlaps PT_LOAD" \
 	"$kernel" -o "$tmp/err.elf" --wedge=native --area=0x100000100000,0x100000,0x1000
-expect_error "area out of reach" "out of rel32 reach" \
-	"$kernel" -o "$tmp/err.elf" --wedge=native --area=0x7f0000000000,0x90000,0xf000
 expect_error "unaligned area" "not page" \
 	"$kernel" -o "$tmp/err.elf" --wedge=native --area=0x100000090010,0x90010,0xf000
 head -c 4096 "$kernel" >"$tmp/short.elf"
@@ -65,6 +65,11 @@ cp "$kernel" "$tmp/before.elf"
 	fail "afterburn-patch failed"
 cat "$tmp/stats"
 cmp -s "$kernel" "$tmp/before.elf" || fail "afterburn-patch changed its input"
+# No --area: the area the kernel declares (its Afterburn area note).
+"$patch" "$kernel" -o "$tmp/default.elf" --wedge=native ||
+	fail "afterburn-patch without --area failed"
+cmp -s "$out" "$tmp/default.elf" || fail "the default area is not the declared one"
+echo "ok: the default area is the one the kernel declares"
 expect_error "patching twice" "patched already" \
 	"$out" -o "$tmp/err.elf" --wedge=native --area=$area
 

@@ -65,7 +65,10 @@ run 0 "table, two files" "$tmp/clean.o" "$tmp/sections.o"
 expect "$tmp/out" "table, two files" "^$tmp/sections\\.o:\$"
 
 # No notes: no sites, no error.
-run 0 "no notes" "$tmp/plain.o" && expect "$tmp/out" "no notes" '^no sites$'
+run 0 "no notes" "$tmp/plain.o" &&
+	expect "$tmp/out" "no notes" '^no sites \(no Afterburn notes: not built with afterburn-as\)$'
+assemble marker
+run 0 "notes, no sites" "$tmp/marker.o" && expect "$tmp/out" "notes, no sites" '^no sites$'
 
 # --stats.
 run 0 "stats" --stats "$tmp/sections.o"

@@ -25,21 +25,37 @@ run 1 "missed" --verify "$tmp/missed.o"
 expect "$tmp/out" "missed: cli" 'missed\.o: \.text\+0x8: missed: cli: cli$'
 expect "$tmp/out" "missed: .byte swapgs" '\.text\+0x9: missed: swapgs: swapgs$'
 expect "$tmp/out" "missed: after a prefix" '\.text\+0xc: missed: ins: rep insb'
-expect "$tmp/out" "missed: verw is off" '\.text\+0xe: off: verw: verw \(%rax\)$'
+reject "$tmp/out" "missed: verw is off, counted, not listed" ': off:'
+expect "$tmp/out" "missed: verw counted" '1 not expected to be site: verw 1$'
 expect "$tmp/out" "missed: summary" '1 site, 5 sensitive instructions, 3 problems'
 reject "$tmp/out" "missed: the site is fine" '\.text\+0x0:'
 run 1 "missed, tsv" --verify --format=tsv "$tmp/missed.o"
 expect "$tmp/out" "missed, tsv: header" "^#type${tab}section${tab}offset${tab}kind${tab}detail\$"
 expect "$tmp/out" "missed, tsv: cli" "^missed${tab}\\.text${tab}0x8${tab}cli${tab}cli\$"
-expect "$tmp/out" "missed, tsv: off" "^off${tab}\\.text${tab}0xe${tab}verw${tab}verw \\(%rax\\)\$"
+expect "$tmp/out" "missed, tsv: off counted" "^off-count${tab}-${tab}-${tab}verw${tab}1\$"
 reject "$tmp/out" "missed, tsv: no summary" 'problems'
+run 1 "missed, --verbose" --verify --verbose "$tmp/missed.o" &&
+	expect "$tmp/out" "--verbose lists off" '\.text\+0xe: off: verw: verw \(%rax\)$'
 run 1 "--enable=verw" --verify --enable=verw "$tmp/missed.o" &&
 	expect "$tmp/out" "--enable=verw" 'missed: verw: verw'
 run 1 "--disable=cli" --verify -d cli "$tmp/missed.o" &&
-	expect "$tmp/out" "--disable=cli" '\+0x8: off: cli: cli$'
+	expect "$tmp/out" "--disable=cli" 'not expected to be sites: cli 1, verw 1$'
 run 0 "--disable=all" --verify --disable=all "$tmp/missed.o"
 run 1 "--quiet" --verify -q "$tmp/missed.o" &&
-	reject "$tmp/out" "--quiet" 'problems'
+	reject "$tmp/out" "--quiet" 'problems|not expected|off'
+run 1 "--quiet, tsv" --verify -q -f tsv "$tmp/missed.o" &&
+	reject "$tmp/out" "--quiet, tsv" '^off'
+
+# Many sensitive instructions of a kind that is off (a kernel's linker
+# fill is int3): counted in one summary line, never one line each.
+printf '\t.text\n\t.fill 5000, 1, 0xcc\n\tret\n' > "$tmp/fill.s"
+"$AS" -o "$tmp/fill.o" "$tmp/fill.s" || fail "as fill.s"
+run 0 "int3 fill" --verify "$tmp/fill.o" &&
+	expect "$tmp/out" "int3 fill: counted" 'not expected to be sites: int3 5000$'
+test "$(wc -l < "$tmp/out")" -eq 1 || fail "int3 fill: one line, not $(wc -l < "$tmp/out")"
+run 0 "int3 fill, -q" --verify -q "$tmp/fill.o" &&
+	test ! -s "$tmp/out" || fail "int3 fill, -q: prints nothing"
+
 run 1 "missed in another section" --verify "$tmp/sections.o" &&
 	expect "$tmp/out" "missed in another section" '\.noinstr\.text\+0x2: missed: rdmsr: rdmsr$'
 

@@ -175,7 +175,7 @@ static void test_linked_32(void **state)
 }
 
 /*
- * A kernel-style link (DESIGN.md decision 1): .note.* gathered into .notes
+ * A kernel-style link (doc/design.md, decision 1): .note.* gathered into .notes
  * with the kernel's own notes, .exit.text discarded with its sites, and
  * --gc-sections dropping an unused section's notes with it.
  */

@@ -224,8 +224,14 @@ static void test_bad_fields(void **state)
 	put_note(&s, AFB_NOTE_NAME, AFB_NT_MODE, d, 12, 4);
 	expect_bad(&s, 0, "descriptor of type 2 is 12 bytes, not 8");
 	s.len = 0;
-	put_note(&s, AFB_NOTE_NAME, 3, d, 12, 4);
-	expect_bad(&s, 0, "unknown note type 3");
+	put_note(&s, AFB_NOTE_NAME, 9, d, 12, 4);
+	expect_bad(&s, 0, "unknown note type 9");
+	s.len = 0;
+	put_note(&s, AFB_NOTE_NAME, AFB_NT_OBJECT, d, 12, 4);
+	expect_bad(&s, 0, "descriptor of type 3 is 12 bytes, not 8");
+	s.len = 0;
+	put_note(&s, AFB_NOTE_NAME, AFB_NT_AREA, d, 12, 4);
+	expect_bad(&s, 0, "descriptor of type 5 is 12 bytes, not 32");
 	s.len = 0;
 	m[5] = 48;
 	put_note(&s, AFB_NOTE_NAME, AFB_NT_MODE, m, 8, 4);

@@ -50,6 +50,9 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* Bad usage: the exit status every Afterburner program gives it. */
+#define EXIT_USAGE	2
+
 static void usage(FILE *f)
 {
 	fputs("Usage: afterburn-kvm [OPTION]... [-kernel] IMAGE\n"
@@ -84,7 +87,8 @@ static void usage(FILE *f)
 	      "is a terminal (raw mode; Ctrl-C ends the VMM), a pipe or a socket.\n"
 	      "Exit status: the byte the guest wrote to port 0xf4; 0 after a reset\n"
 	      "through port 0xcf9; 124 if the guest stopped otherwise (triple\n"
-	      "fault, KVM error, --timeout); 125 if the VMM failed.\n",
+	      "fault, KVM error, --timeout); 125 if the VMM failed; 2 for a\n"
+	      "usage error.\n",
 	      f);
 }
 
@@ -116,7 +120,8 @@ static int parse_options(int argc, char **argv, struct kvm_config *cfg)
 	int c;
 
 	cfg->ram_size = 128ULL << 20;
-	while ((c = getopt_long_only(argc, argv, "", options, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long_only(argc, argv, ":", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_KERNEL: cfg->kernel = optarg; break;
 		case OPT_INITRD: cfg->initrd = optarg; break;
@@ -164,8 +169,11 @@ static int parse_options(int argc, char **argv, struct kvm_config *cfg)
 		case OPT_VERSION:
 			printf("afterburn-kvm (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			exit(0);
+		case ':':
+			pr_err("option '%s' needs an argument", argv[optind - 1]);
+			return -EINVAL;
 		default:
-			fputs("Try 'afterburn-kvm --help'.\n", stderr);
+			pr_err("unknown option '%s'", argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
@@ -210,8 +218,10 @@ int main(int argc, char **argv)
 
 	util__init(&kvm_program);
 	kvm->sys_fd = kvm->vm_fd = -1;
-	if (parse_options(argc, argv, &kvm->cfg) < 0)
-		return KVM_EXIT_STATUS_VMM;
+	if (parse_options(argc, argv, &kvm->cfg) < 0) {
+		fputs("Try 'afterburn-kvm --help' for more information.\n", stderr);
+		return EXIT_USAGE;
+	}
 	if (kvm__init(kvm) < 0)
 		return KVM_EXIT_STATUS_VMM;
 	r = kvm__devices_init(kvm);

@@ -19,6 +19,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ptrace.h"
 
 #ifndef HWCAP2_FSGSBASE
@@ -27,6 +28,12 @@
 
 struct host the_host;
 
+/* Bad usage: the exit status every Afterburner program gives it. */
+#define EXIT_USAGE		2
+
+/* The guest has started: statistics mean something from here on. */
+static bool booted;
+
 static void flush_console(void)
 {
 	uart__flush(&the_host.uart);
@@ -34,7 +41,7 @@ static void flush_console(void)
 
 static void stats_on_exit(void)
 {
-	if (the_host.stats)
+	if (the_host.stats && booted)
 		host_print_stats();
 }
 
@@ -63,8 +70,7 @@ void guest_crash(const char *fmt, ...)
 void host_exit(int status)
 {
 	uart__flush(&the_host.uart);
-	if (the_host.stats)
-		host_print_stats();
+	stats_on_exit();
 	exit(status);
 }
 
@@ -182,9 +188,23 @@ static void usage(FILE *f)
 		"                         fast paths)\n"
 		"  -s, --stats            print statistics on exit (stderr)\n"
 		"  -v, --verbose          report guest exceptions (stderr)\n"
-		"  -h, --help             this help\n\n"
+		"  -h, --help             show this help and exit\n"
+		"      --version          show the version and exit\n\n"
 		"Exit status: the guest's power-off status; %d for a guest crash,\n"
-		"%d for a host error.\n", EXIT_GUEST_CRASH, EXIT_HOST_ERROR);
+		"%d for a host error, %d for a usage error.\n", EXIT_GUEST_CRASH,
+		EXIT_HOST_ERROR, EXIT_USAGE);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pr_vmessage("", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'afterburn-ptrace --help' for more information.\n");
+	exit(EXIT_USAGE);
 }
 
 static uint64_t parse_size(const char *s)
@@ -215,6 +235,7 @@ static void parse_options(struct host *h, int argc, char **argv)
 		{ "stats", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -223,16 +244,15 @@ static void parse_options(struct host *h, int argc, char **argv)
 	h->cmdline = "";
 	h->patch = true;
 	h->fast = true;
-	while ((c = getopt_long(argc, argv, "m:a:svh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:a:svh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			h->mem_size = parse_size(optarg);
 			if (h->mem_size < (4ULL << 20) || h->mem_size > (3ULL << 30) ||
-			    h->mem_size & 0xfff) {
-				fprintf(stderr, "afterburn-ptrace: bad memory size '%s' "
-					"(4M to 3G, whole pages)\n", optarg);
-				exit(EXIT_HOST_ERROR);
-			}
+			    h->mem_size & 0xfff)
+				usage_error("bad memory size '%s' (4M to 3G, whole pages)",
+					    optarg);
 			break;
 		case 'a':
 			h->cmdline = optarg;
@@ -242,9 +262,7 @@ static void parse_options(struct host *h, int argc, char **argv)
 			if (optarg && strcmp(optarg, "pure") == 0) {
 				h->pure_trap = true;
 			} else if (optarg) {
-				fprintf(stderr, "afterburn-ptrace: --no-patch takes no "
-					"value but 'pure'\n");
-				exit(EXIT_HOST_ERROR);
+				usage_error("--no-patch takes no value but 'pure'");
 			}
 			break;
 		case 'F':
@@ -259,15 +277,23 @@ static void parse_options(struct host *h, int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case 'V':
+			printf("afterburn-ptrace (%s) %s\n", PACKAGE_NAME,
+			       PACKAGE_VERSION);
+			exit(0);
+		case ':':
+			usage_error("option '%s' needs an argument",
+				    argv[optind - 1]);
 		default:
-			usage(stderr);
-			exit(EXIT_HOST_ERROR);
+			if (optopt)
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		exit(EXIT_HOST_ERROR);
-	}
+	if (optind >= argc)
+		usage_error("no IMAGE given");
+	if (optind != argc - 1)
+		usage_error("one IMAGE at a time ('%s' is extra)", argv[optind + 1]);
 	h->image_path = argv[optind];
 }
 
@@ -318,5 +344,6 @@ int main(int argc, char **argv)
 	start.rip = h->entry;
 	start.rflags = 0x202;
 	h->state = RUN_HOST;
+	booted = true;
 	ptrace_resume(&start);
 }
