@@ -810,6 +810,8 @@ int main(int argc, char **argv)
 	img = open_image(&in);	/* first: it names what a truncated file lacks */
 	read_headers(&in);
 	refuse_patched(&in);
+	if (opt.area.given)
+		check_area(&in, &opt.area);
 	choose_area(&in, img, &opt.area);
 	if (opt.area.given)
 		check_area(&in, &opt.area);	/* also the declared one */
