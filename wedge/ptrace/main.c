@@ -87,7 +87,7 @@ void host_print_stats(void)
 		"irq_in_guest=%lu\n"
 		"  syscalls=%lu user_runs=%lu user_exceptions=%lu user_pagefaults=%lu "
 		"user_irqs=%lu\n"
-		"  stubs_created=%lu stubs_killed=%lu injections=%lu injected_ops=%lu\n"
+		"  stubs_created=%lu stubs_reused=%lu injections=%lu injected_ops=%lu\n"
 		"  cr3_loads=%lu kernel_walks=%lu idles=%lu stub_syncs=%lu stub_stops=%lu\n",
 		(unsigned long)s->thunk_calls, (unsigned long)s->fast_faults,
 		(unsigned long)s->traps,
@@ -95,7 +95,7 @@ void host_print_stats(void)
 		(unsigned long)s->irq_in_guest, (unsigned long)s->syscalls,
 		(unsigned long)s->user_runs, (unsigned long)s->user_faults,
 		(unsigned long)s->user_pagefaults, (unsigned long)s->user_irqs,
-		(unsigned long)s->stubs_created, (unsigned long)s->stubs_killed,
+		(unsigned long)s->stubs_created, (unsigned long)s->stubs_reused,
 		(unsigned long)s->injections, (unsigned long)s->injected_ops,
 		(unsigned long)s->cr3_loads, (unsigned long)s->kernel_walks,
 		(unsigned long)s->idles, (unsigned long)s->syncs,
@@ -123,7 +123,7 @@ static const char *const stat_names[] = {
 	"slow_thunks", "fast_faults", "traps", "kernel_exceptions", "irq_in_guest",
 	"timer_signals", "syscalls", "user_exceptions", "user_pagefaults",
 	"user_irqs", "user_runs", "stub_batches", "stub_batch_ops",
-	"stubs_created", "stubs_killed", "cr3_loads", "kernel_walks", "idles",
+	"stubs_created", "stubs_reused", "cr3_loads", "kernel_walks", "idles",
 	"stub_syncs", "stub_stops",
 };
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
@@ -192,17 +192,20 @@ static uint64_t parse_size(const char *s)
 	char *end;
 	unsigned long long v;
 
+	unsigned int shift = 20;	/* plain numbers are MiB */
+
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || end == s)
 		return 0;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	case '\0': v <<= 20; break;	/* plain numbers are MiB */
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
 	}
-	return *end ? 0 : v;
+	if (*end || v > (~0ULL >> shift))
+		return 0;	/* junk, or too big to be a size at all */
+	return v << shift;
 }
 
 static void parse_options(struct host *h, int argc, char **argv)
@@ -235,7 +238,7 @@ static void parse_options(struct host *h, int argc, char **argv)
 			}
 			break;
 		case 'a':
-			h->cmdline = optarg;
+			h->cmdline = xstrdup(optarg);
 			break;
 		case 'N':
 			h->patch = false;
@@ -268,7 +271,7 @@ static void parse_options(struct host *h, int argc, char **argv)
 		usage(stderr);
 		exit(EXIT_HOST_ERROR);
 	}
-	h->image_path = argv[optind];
+	h->image_path = xstrdup(argv[optind]);
 }
 
 /* Tracer and stubs on one CPU: a ptrace stop across CPUs costs ~10x. */
@@ -305,11 +308,16 @@ int main(int argc, char **argv)
 	check(wedge__apply(h), "patching the image");
 	check(memory__boot_info(h), "writing the boot information");
 
+	h->vcpu = &h->vcpu_mem;
 	afb_vcpu_init(h->vcpu, &ptrace_host_ops, h);
 	h->vcpu->cr3 = BOOT_PML4;
 	check(memory__mirror_kernel(h, BOOT_PML4, true), "mapping the kernel");
 	check(trap__init(h), "installing signal handlers");
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	check(stub__init(h), "starting the stubs");
+	/* From here on, only the system calls of seccomp.c. */
+	check(seccomp__install(h), "installing the seccomp filter");
+	wedge__push(h);
 
 	/* entry64: %rdi = the start info, any stack, interrupts off. */
 	memset(&start, 0, sizeof(start));

@@ -222,8 +222,15 @@ int memory__load_image(struct host *h)
 	fd = open(h->image_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		die("%s: %s", h->image_path, strerror(errno));
-	if (fstat(fd, &sb) < 0 || sb.st_size < (off_t)sizeof(*eh))
-		die("%s: not an ELF image", h->image_path);
+	if (fstat(fd, &sb) < 0)
+		die("%s: %s", h->image_path, strerror(errno));
+	if (S_ISDIR(sb.st_mode))
+		die("%s: is a directory, not a kernel image", h->image_path);
+	if (!S_ISREG(sb.st_mode))
+		die("%s: not a regular file", h->image_path);
+	if (sb.st_size < (off_t)sizeof(*eh))
+		die("%s: not an ELF image (%lld bytes)", h->image_path,
+		    (long long)sb.st_size);
 	file = mmap(NULL, sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (file == MAP_FAILED)
@@ -231,10 +238,14 @@ int memory__load_image(struct host *h)
 	eh = (const Elf64_Ehdr *)file;
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64 ||
-	    eh->e_type != ET_EXEC || eh->e_phentsize != sizeof(Elf64_Phdr) ||
-	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) >
-	    (uint64_t)sb.st_size)
+	    eh->e_type != ET_EXEC || eh->e_phentsize != sizeof(Elf64_Phdr))
 		die("%s: not a linked x86-64 ELF image", h->image_path);
+	if (eh->e_phoff > (uint64_t)sb.st_size ||
+	    (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) >
+	    (uint64_t)sb.st_size - eh->e_phoff)
+		die("%s: truncated: its %u program headers at offset %lu end "
+		    "beyond the file's %lld bytes", h->image_path, eh->e_phnum,
+		    (unsigned long)eh->e_phoff, (long long)sb.st_size);
 	for (i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = (const Elf64_Phdr *)(file + eh->e_phoff) + i;
 
@@ -244,9 +255,19 @@ int memory__load_image(struct host *h)
 			die("%s: segment at 0x%lx is not at KERNEL_BASE + p_paddr "
 				 "(see doc/guest-contract.md)", h->image_path,
 				 (unsigned long)ph->p_vaddr);
-		if (ph->p_filesz > ph->p_memsz ||
-		    ph->p_offset + ph->p_filesz > (uint64_t)sb.st_size ||
-		    ph->p_paddr < 0x100000 ||
+		if (ph->p_offset > (uint64_t)sb.st_size ||
+		    ph->p_filesz > (uint64_t)sb.st_size - ph->p_offset)
+			die("%s: truncated: segment at physical 0x%lx has %lu bytes "
+			    "at file offset %lu, but the file ends at %lld",
+			    h->image_path, (unsigned long)ph->p_paddr,
+			    (unsigned long)ph->p_filesz, (unsigned long)ph->p_offset,
+			    (long long)sb.st_size);
+		if (ph->p_filesz > ph->p_memsz)
+			die("%s: segment at physical 0x%lx has more bytes in the file "
+			    "(%lu) than in memory (%lu)", h->image_path,
+			    (unsigned long)ph->p_paddr, (unsigned long)ph->p_filesz,
+			    (unsigned long)ph->p_memsz);
+		if (ph->p_paddr < 0x100000 ||
 		    ph->p_paddr + ph->p_memsz > h->mem_size ||
 		    ph->p_paddr + ph->p_memsz < ph->p_paddr)
 			die("%s: segment at physical 0x%lx-0x%lx does not fit in "

@@ -13,6 +13,8 @@
  *   run.c       what happens at a site or a trap: emulate, deliver,
  *               run user mode, idle
  *   trap.c      signal handlers: ucontext <-> afb_frame, the timer
+ *   syscall.c   the guest kernel's own syscall, sysenter, int $0x80
+ *   seccomp.c   the host's system-call allow-list, installed after setup
  *   stub.c      guest address spaces as stub processes under ptrace
  *   devices.c   the 8250 UART, the 8259 PICs, the 8254 PIT, power-off
  *   ops.c       struct afb_host_ops
@@ -57,12 +59,15 @@
 
 /*
  * The wedge window in this process: struct wedge_data (read-write), then
- * the thunks (read and execute).  Both within rel32 reach of the guest
- * kernel, so that thunks address the data, and the vCPU in it, RIP-relative.
+ * the thunks (read and execute), which start with the address of
+ * ptrace_thunk_common that every slow thunk jumps through.  Both within
+ * rel32 reach of the guest kernel, so that thunks address the data
+ * RIP-relative.
  */
 #define WEDGE_SIZE		0x200000ULL
 #define WEDGE_DATA_SIZE		0x2000ULL
-#define WEDGE_THUNKS		WEDGE_DATA_SIZE	/* first thunk */
+#define WEDGE_THUNKS		WEDGE_DATA_SIZE	/* the entry literal */
+#define WEDGE_FIRST_THUNK	(WEDGE_THUNKS + 16)
 
 /*
  * The stub: two pages at a fixed address in every stub process, shared
@@ -106,21 +111,35 @@ struct site_info {
 
 /*
  * The data at the start of the wedge window, shared by the thunks
- * (thunk.c writes them) and the host.  One vCPU, one thread: a slow
- * thunk fills guest_rsp and index and jumps through common; a fast path
+ * (thunk.c writes them) and the host.  The guest kernel runs in this
+ * process and can read and write this page as freely as the thunks do,
+ * so it holds no host pointer and nothing the host trusts: a slow thunk
+ * fills guest_rsp and index (checked before use) and jumps through the
+ * entry literal at the start of the thunks (read-only); a fast path
  * keeps the registers it borrows in rax/rcx while it runs (a fault at
  * its one guest-memory access restores rax from there, see trap.c).
- * The vCPU lives here too, so that the fast paths reach its rflags and
- * pending bitmap RIP-relative (the contract is in vcpu.h, "Fast paths").
+ *
+ * The vCPU itself (with the core's host pointers) lives in struct host.
+ * The fields the fast paths use (vcpu.h, "Fast paths") are mirrored in
+ * struct wedge_fast: thunk.c pushes the vCPU's into it before the guest
+ * kernel runs and pulls back what a fast path may change (the virtual
+ * IF, IOPL, NT, AC and the interrupt shadow) whenever the guest kernel
+ * enters the host, keeping the vCPU's own copy for everything else.
  */
+struct wedge_fast {
+	uint64_t rflags;		/* the vCPU's AFB_RFLAGS_VIRT bits */
+	uint64_t pending[4];		/* a copy: non-zero sends sti/popf slow */
+	uint64_t shadow;		/* byte 0: vcpu->shadow */
+	uint64_t shadow_rip;
+};
+
 struct wedge_data {
-	uint64_t common;		/* &ptrace_thunk_common */
 	uint64_t guest_rsp;		/* slow thunk: the guest's rsp */
 	uint32_t index;			/* slow thunk: the site index */
 	uint32_t pad;
 	uint64_t rax, rcx;		/* fast paths' scratch */
 	uint64_t fast[AFB_KIND_MAX + 1];	/* fast-path completions by kind */
-	struct afb_vcpu vcpu __attribute__((aligned(64)));
+	struct wedge_fast vf __attribute__((aligned(64)));
 };
 
 /* ---- Devices -------------------------------------------------------- */
@@ -183,7 +202,7 @@ struct host_stats {
 	uint64_t user_runs;
 	uint64_t injections;		/* batches run in a stub */
 	uint64_t injected_ops;
-	uint64_t stubs_created, stubs_killed;
+	uint64_t stubs_created, stubs_reused;
 	uint64_t cr3_loads, kernel_walks;
 	uint64_t idles;
 	uint64_t syncs;			/* stub mappings validated (stub_sync) */
@@ -228,8 +247,9 @@ struct host {
 	size_t nsites, sites_cap;
 	struct afb_patch_stats patch_stats;
 
-	/* the virtual CPU: &wd->vcpu (the fast paths reach it there) */
+	/* the virtual CPU (&vcpu_mem; its fast-path fields mirrored in wd->vf) */
 	struct afb_vcpu *vcpu;
+	struct afb_vcpu vcpu_mem;
 	volatile sig_atomic_t state;	/* enum run_state */
 
 	/* devices */
@@ -274,6 +294,9 @@ bool memory__kernel_mapped(struct host *h, uint64_t gva, size_t len,
 /* thunk.c */
 int wedge__init(struct host *h);
 int wedge__apply(struct host *h);
+void wedge__pull(struct host *h);
+void wedge__push(struct host *h);
+void wedge__push_pending(struct host *h);
 const struct site_info *wedge__find_site(struct host *h, uint64_t addr);
 const struct site_info *wedge__find_thunk(struct host *h, uint64_t rip);
 
@@ -285,11 +308,19 @@ void run__check(int ret, const char *what);
 
 /* trap.c */
 struct afb_frame *ptrace_trap_continue(void);		/* from entry.S */
+bool trap__from_outside(int sig, const siginfo_t *si, const char *to);
 int trap__init(struct host *h);
 void trap__frame_from_uc(struct afb_frame *f, const void *uc);
 void trap__frame_to_uc(const struct afb_frame *f, void *uc);
 
+/* syscall.c */
+void syscall__guest(struct host *h, struct afb_frame *f, uint64_t call_addr);
+
+/* seccomp.c */
+int seccomp__install(struct host *h);
+
 /* stub.c */
+int stub__init(struct host *h);
 void stub__run_user(struct host *h, struct afb_frame *frame);
 void stub__invlpg(struct host *h, uint64_t gva);
 void stub__flush(struct host *h, bool global);

@@ -34,8 +34,17 @@
  * user pages (and the stub pages).
  *
  * Stubs are caches: the guest's user state lives in the guest kernel and
- * in the frame we pass in, so a stub can be killed and recreated at any
- * time.  At most MAX_STUBS live; the least recently used goes first.
+ * in the frame we pass in, so a stub can be emptied and given to another
+ * address space at any time.  All MAX_STUBS are forked and seized during
+ * setup (stub__init), before the host's seccomp filter goes on: after
+ * it, the host can neither fork nor attach to a process (it may only
+ * ptrace the stubs it already traces).  When every stub is in use, the
+ * least recently used one is emptied (every user mapping unmapped) and
+ * reused.
+ *
+ * Nothing a stub reports is trusted blindly: a signal that some process
+ * sent it (kill(1): si_code SI_USER, SI_TKILL, SI_QUEUE) is logged and
+ * dropped, never delivered to the guest.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -198,6 +207,18 @@ static int stub_wait(struct host *h, pid_t pid)
 	return status;
 }
 
+/* Did someone else send the signal @pid stopped with?  Then log it. */
+static bool stub_signal_from_outside(pid_t pid, int sig)
+{
+	siginfo_t si;
+	char who[48];
+
+	if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) < 0)
+		die("PTRACE_GETSIGINFO(stub %d): %s", pid, strerror(errno));
+	snprintf(who, sizeof(who), "stub %d", pid);
+	return trap__from_outside(sig, &si, who);
+}
+
 /*
  * Run the queued batch in @pid: until its int3 comes back.  The data
  * page is writable by the guest's user code in every stub, so nothing in
@@ -224,7 +245,8 @@ static void stub_batch(struct host *h, pid_t pid)
 		if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
 			die("PTRACE_CONT(stub %d): %s", pid, strerror(errno));
 		status = stub_wait(h, pid);
-		if (WSTOPSIG(status) != SIGTRAP || (status >> 16))
+		if (WSTOPSIG(status) != SIGTRAP || (status >> 16) ||
+		    stub_signal_from_outside(pid, SIGTRAP))
 			continue;	/* an interrupt, or a stray signal */
 		if (ptrace(PTRACE_GETREGS, pid, 0, &r) < 0)
 			die("PTRACE_GETREGS(stub %d): %s", pid, strerror(errno));
@@ -260,8 +282,6 @@ static pid_t stub_spawn(struct host *h)
 	int go[2];
 	pid_t pid;
 
-	memcpy(h->phys + h->mem_size, ptrace_stub_code,
-	       (size_t)(ptrace_stub_code_end - ptrace_stub_code));
 	/* The first batch: unmap everything but the stub pages.  The child
 	   runs it on its own (it is not traced yet when it starts). */
 	h->nops = 0;
@@ -305,6 +325,18 @@ static pid_t stub_spawn(struct host *h)
 
 /* ---- The stubs ------------------------------------------------------ */
 
+/* Fork and seize every stub: setup only (see the top of this file). */
+int stub__init(struct host *h)
+{
+	unsigned int i;
+
+	memcpy(h->phys + h->mem_size, ptrace_stub_code,
+	       (size_t)(ptrace_stub_code_end - ptrace_stub_code));
+	for (i = 0; i < MAX_STUBS; i++)
+		h->stubs[i].pid = stub_spawn(h);
+	return 0;
+}
+
 static struct stub *stub_find(struct host *h, uint64_t cr3)
 {
 	unsigned int i;
@@ -316,15 +348,15 @@ static struct stub *stub_find(struct host *h, uint64_t cr3)
 	return NULL;
 }
 
-static void stub_kill(struct host *h, struct stub *s)
+/* Unmap every user page of @s, for another address space. */
+static void stub_empty(struct host *h, struct stub *s)
 {
-	int status;
-
-	kill(s->pid, SIGKILL);
-	while (waitpid(s->pid, &status, __WALL) < 0 && errno == EINTR)
-		;
+	stub_queue(h, s->pid, SYS_munmap, 0, STUB_CODE_ADDR, 0, 0, 0, 0);
+	stub_queue(h, s->pid, SYS_munmap, STUB_CODE_ADDR + STUB_SIZE,
+		   TASK_TOP - STUB_CODE_ADDR - STUB_SIZE, 0, 0, 0, 0);
+	stub_batch(h, s->pid);
 	s->npages = 0;
-	h->st.stubs_killed++;
+	h->st.stubs_reused++;
 }
 
 static struct stub *stub_get(struct host *h, uint64_t cr3)
@@ -340,10 +372,9 @@ static struct stub *stub_get(struct host *h, uint64_t cr3)
 			for (i = 1; i < h->nstubs; i++)
 				if (h->stubs[i].last_used < s->last_used)
 					s = &h->stubs[i];
-			stub_kill(h, s);
+			stub_empty(h, s);
 		}
 		s->cr3 = cr3 & PT_ADDR;
-		s->pid = stub_spawn(h);
 		s->validate = false;
 		s->npages = 0;
 	}
@@ -643,6 +674,13 @@ static int user_syscall(struct host *h, struct stub *s, struct afb_frame *f,
 	return afb_vcpu_exception(v, f, AFB_EXC_UD, 0);
 }
 
+static const char *who_of(const struct stub *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "the stub of guest root 0x%lx (pid %d)",
+		 (unsigned long)s->cr3, s->pid);
+	return buf;
+}
+
 /*
  * A signal stopped the stub.  Returns 1 to retry the user code, or the
  * result of delivering an exception to the guest kernel (0 and cpl 0).
@@ -653,12 +691,13 @@ static int user_signal(struct host *h, struct stub *s, struct afb_frame *f,
 	struct afb_vcpu *v = h->vcpu;
 	struct afb_insn insn;
 	uint32_t err = 0;
+	char who[64];
 	uint8_t vec;
 	siginfo_t si;
 
 	if (ptrace(PTRACE_GETSIGINFO, s->pid, 0, &si) < 0)
 		die("PTRACE_GETSIGINFO(stub %d): %s", s->pid, strerror(errno));
-	if (si.si_code <= 0 && sig != SIGSYS)
+	if (trap__from_outside(sig, &si, who_of(s, who, sizeof(who))))
 		return 1;	/* sent by someone (kill, tty): not the guest's */
 	switch (sig) {
 	case SIGSEGV:
@@ -682,9 +721,16 @@ static int user_signal(struct host *h, struct stub *s, struct afb_frame *f,
 		vec = AFB_EXC_UD;
 		break;
 	case SIGTRAP:
+		/* int3 (cc) and int $3 (cd 03) report the address after them */
 		if (user_decode(h, s, f->rip - 1, &insn) &&
 		    insn.kind == AFB_KIND_INT3) {
 			f->rip--;
+			return user_emulate(v, f, &insn);
+		}
+		if (si.si_code == SI_KERNEL &&
+		    user_decode(h, s, f->rip - 2, &insn) &&
+		    insn.kind == AFB_KIND_INT && insn.imm == 3) {
+			f->rip -= 2;
 			return user_emulate(v, f, &insn);
 		}
 		vec = AFB_EXC_DB;
