@@ -293,15 +293,15 @@ static void check(int ret, const char *what)
 		die("%s: %s", what, strerror(-ret));
 }
 
-int main(int argc, char **argv)
+/* Everything after the options, on the wedge stack: the main thread's
+   stack is in ASan's way (asan.c), and the guest runs from there anyway. */
+__attribute__((noreturn))
+static void setup_and_run(void *arg)
 {
-	struct host *h = &the_host;
+	struct host *h = arg;
 	struct afb_frame start;
 
-	util__init(&ptrace_program);
-	parse_options(h, argc, argv);
-	h->fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
-	pin_cpu();
+	asan__on_wedge_stack();
 	check(memory__init(h), "setting up guest memory");
 	check(memory__load_image(h), "loading the image");
 	check(wedge__init(h), "mapping the wedge window");
@@ -327,4 +327,16 @@ int main(int argc, char **argv)
 	start.rflags = 0x202;
 	h->state = RUN_HOST;
 	ptrace_resume(&start);
+}
+
+int main(int argc, char **argv)
+{
+	struct host *h = &the_host;
+
+	util__init(&ptrace_program);
+	parse_options(h, argc, argv);
+	h->fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+	pin_cpu();
+	asan__leave_stack();
+	ptrace_run_on_wedge_stack(setup_and_run, h);
 }

@@ -3,8 +3,10 @@
  * The guest's memory.
  *
  * Guest-physical memory is a memfd: RAM from 0 to mem_size, then the two
- * stub pages (ptrace.h).  The host keeps one view of all of it (phys) for
- * the page-table walker, the loader and the core's memory ops.
+ * stub pages and the wedge window (ptrace.h).  The host keeps one view of
+ * all of it (phys) for the page-table walker, the loader, the core's
+ * memory ops and the wedge, and reads and writes guest memory only
+ * through it.
  *
  * The guest kernel runs in this process at its own virtual addresses, so
  * the kernel half of its address space (PML4 slot 32, KERNEL_BASE..+512
@@ -48,7 +50,7 @@ struct hvm_memmap_entry {
 
 int memory__init(struct host *h)
 {
-	uint64_t total = h->mem_size + STUB_SIZE;
+	uint64_t total = h->mem_size + STUB_SIZE + WEDGE_SIZE, start;
 	void *p;
 
 	h->memfd = memfd_create("afterburn-ptrace-ram", MFD_CLOEXEC);
@@ -63,10 +65,13 @@ int memory__init(struct host *h)
 	h->pt.base = h->phys;
 	h->pt.size = h->mem_size;
 	h->stub_data = (struct stub_data *)(h->phys + h->mem_size + 0x1000);
+	h->wedge = h->phys + h->mem_size + STUB_SIZE;
 
 	/* Reserve the wedge window and the guest kernel's window, so that
-	   nothing of ours lands there; the kernel half is mapped into it. */
-	p = mmap((void *)GUEST_WEDGE_BASE, GUEST_KERNEL_END - GUEST_WEDGE_BASE,
+	   nothing of ours lands there; the kernel half is mapped into it.
+	   Under ASan, its shadow holds the first part already (asan.c). */
+	start = asan__window_start();
+	p = mmap((void *)(uintptr_t)start, GUEST_KERNEL_END - start,
 		 PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
 		 MAP_FIXED_NOREPLACE, -1, 0);
 	if (p == MAP_FAILED)
@@ -136,9 +141,14 @@ int memory__mirror_kernel(struct host *h, uint64_t root, bool force)
 	return 0;
 }
 
-/* Is [gva, gva + len) mirrored here (and writable, for @write)? */
-bool memory__kernel_mapped(struct host *h, uint64_t gva, size_t len,
-			   bool write)
+/*
+ * Where the host reads and writes [gva, gva + len) of the mirrored kernel
+ * half (writable, for @write): through its own view of the memfd, never
+ * at the guest's addresses (ASan forbids those, asan.c).  NULL if it is
+ * not mirrored so.
+ */
+uint8_t *memory__kernel_view(struct host *h, uint64_t gva, size_t len,
+			     bool write)
 {
 	unsigned int i;
 
@@ -146,9 +156,17 @@ bool memory__kernel_mapped(struct host *h, uint64_t gva, size_t len,
 		const struct pt_extent *e = &h->kext[i];
 
 		if (gva >= e->va && gva + len <= e->va + e->len && gva + len >= gva)
-			return !write || (e->flags & PT_W);
+			return !write || (e->flags & PT_W) ?
+			       h->phys + e->pa + (gva - e->va) : NULL;
 	}
-	return false;
+	return NULL;
+}
+
+/* Is [gva, gva + len) mirrored here (and writable, for @write)? */
+bool memory__kernel_mapped(struct host *h, uint64_t gva, size_t len,
+			   bool write)
+{
+	return memory__kernel_view(h, gva, len, write) != NULL;
 }
 
 /* ---- Guest-virtual access for the core ---------------------------------- */
@@ -161,14 +179,12 @@ static int translate(struct host *h, uint64_t root, uint64_t gva, size_t len,
 	struct pt_map map;
 	int ret;
 
-	/* Supervisor accesses to the mirrored kernel half: straight through
-	   our own mapping of it, which follows the guest's tables. */
+	/* Supervisor accesses to the mirrored kernel half: as our mirror of
+	   it maps them, which follows the guest's tables. */
 	if (!(access & AFB_ACCESS_USER) && gva >= GUEST_KERNEL_BASE &&
 	    gva < GUEST_KERNEL_END &&
-	    memory__kernel_mapped(h, gva, len, access & AFB_ACCESS_WRITE)) {
-		*hva = (uint8_t *)gva;
+	    (*hva = memory__kernel_view(h, gva, len, access & AFB_ACCESS_WRITE)))
 		return 0;
-	}
 	ret = pt_translate(&h->pt, root, gva, &map);
 	if (ret == -EINVAL)
 		ret = -EFAULT;

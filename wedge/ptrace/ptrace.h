@@ -18,6 +18,7 @@
  *   stub.c      guest address spaces as stub processes under ptrace
  *   devices.c   the 8250 UART, the 8259 PICs, the 8254 PIT, power-off
  *   ops.c       struct afb_host_ops
+ *   asan.c      AddressSanitizer's shadow next to the guest's window
  *   entry.S     thunk entry, resume, trap trampoline, the stub's code
  *
  * One virtual CPU, one host thread: the whole host state is one global,
@@ -230,7 +231,7 @@ struct host {
 
 	/* memory */
 	int memfd;
-	uint8_t *phys;		/* host view: RAM, then the stub pages */
+	uint8_t *phys;		/* host view: RAM, stub pages, wedge window */
 	struct pt_phys pt;	/* RAM for the walker */
 	uint64_t kernel_pml4e;	/* the slot-32 entry last mirrored */
 	struct pt_extent kext[64];	/* kernel half as mirrored */
@@ -241,7 +242,7 @@ struct host {
 	uint64_t entry;
 
 	/* wedge */
-	uint8_t *wedge;
+	uint8_t *wedge;			/* our view of the window (in phys) */
 	struct wedge_data *wd;		/* at the start of the wedge window */
 	struct site_info *sites;	/* patch: by thunk index; trap: sorted */
 	size_t nsites, sites_cap;
@@ -290,6 +291,8 @@ int memory__write(struct host *h, uint64_t root, uint64_t gva,
 		  const void *buf, size_t len, unsigned int access);
 bool memory__kernel_mapped(struct host *h, uint64_t gva, size_t len,
 			   bool write);
+uint8_t *memory__kernel_view(struct host *h, uint64_t gva, size_t len,
+			     bool write);
 
 /* thunk.c */
 int wedge__init(struct host *h);
@@ -335,6 +338,11 @@ int devices__out(struct host *h, uint16_t port, unsigned int size,
 void devices__timer_tick(struct host *h);
 void uart__flush(struct uart *u);
 
+/* asan.c: ASan's shadow next to the guest's window (no-ops without it) */
+uint64_t asan__window_start(void);
+void asan__leave_stack(void);
+void asan__on_wedge_stack(void);
+
 /* ops.c */
 extern const struct afb_host_ops ptrace_host_ops;
 void ops__set_gs(struct host *h, uint64_t base);
@@ -351,7 +359,9 @@ void ptrace_on_fault(int sig, siginfo_t *si, void *uc);
 void ptrace_on_alarm(int sig, siginfo_t *si, void *uc);
 extern const uint8_t ptrace_stub_code[], ptrace_stub_syscall[],
 	ptrace_stub_int3[], ptrace_stub_code_end[];
-extern uint8_t ptrace_wedge_stack_top[];
+extern uint8_t ptrace_wedge_stack_bottom[], ptrace_wedge_stack_top[];
+__attribute__((noreturn))
+void ptrace_run_on_wedge_stack(void (*fn)(void *), void *arg);
 
 _Static_assert(sizeof(struct wedge_data) <= WEDGE_DATA_SIZE,
 	       "struct wedge_data does not fit its pages");

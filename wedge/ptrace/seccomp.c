@@ -19,6 +19,7 @@
  *    fstat of an open file and the TCGETS ioctl (stdio's buffering);
  *  - arch_prctl ARCH_SET_FS and ARCH_SET_GS (the guest's GS base, the
  *    host's FS base after native guest code);
+ *  - sigaltstack(NULL, ...), a query (ASan asks before noreturn calls);
  *  - exit, exit_group.
  *
  * Anything else (open, exec, socket, fork, kill, ...) is refused with
@@ -51,6 +52,7 @@ static const uint32_t output_fds[] = { 1, 2 };
 static const uint32_t arch_prctl_codes[] = { ARCH_SET_FS, ARCH_SET_GS };
 static const uint32_t ioctl_requests[] = { TCGETS };
 static const uint32_t fstatat_flags[] = { AT_EMPTY_PATH };
+static const uint32_t null_only[] = { 0 };
 
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -70,6 +72,7 @@ int seccomp__install(struct host *h)
 		      N(arch_prctl_codes));
 	sc_allow_args(&f, SYS_ioctl, 1, ioctl_requests, N(ioctl_requests));
 	sc_allow_args(&f, SYS_newfstatat, 3, fstatat_flags, N(fstatat_flags));
+	sc_allow_args(&f, SYS_sigaltstack, 0, null_only, N(null_only));
 	sc_finish(&f, SECCOMP_RET_TRAP);
 	return sc_install(&f, 0);
 }

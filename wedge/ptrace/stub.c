@@ -145,11 +145,13 @@ static void stub_child(struct host *h, int go)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (read(go, &c, 1) != 1)
 		_exit(1);
+	/* MAP_FIXED: what this copy of the host had there (ASan's shadow
+	   does) goes with the rest at the first batch anyway. */
 	if (mmap((void *)STUB_CODE_ADDR, 0x1000, PROT_READ | PROT_EXEC,
-		 MAP_SHARED | MAP_FIXED_NOREPLACE, h->memfd,
+		 MAP_SHARED | MAP_FIXED, h->memfd,
 		 (off_t)h->mem_size) == MAP_FAILED ||
 	    mmap((void *)STUB_DATA_ADDR, 0x1000, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED_NOREPLACE, h->memfd,
+		 MAP_SHARED | MAP_FIXED, h->memfd,
 		 (off_t)h->mem_size + 0x1000) == MAP_FAILED)
 		_exit(2);
 	/* glibc registered this thread's rseq area in its TLS, which the

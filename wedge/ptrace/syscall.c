@@ -24,9 +24,11 @@
 
 static bool read_code(struct host *h, uint64_t gva, uint8_t *b, size_t n)
 {
-	if (!memory__kernel_mapped(h, gva, n, false))
+	const uint8_t *p = memory__kernel_view(h, gva, n, false);
+
+	if (!p)
 		return false;
-	memcpy(b, (const void *)(uintptr_t)gva, n);
+	memcpy(b, p, n);
 	return true;
 }
 

@@ -475,17 +475,19 @@ static const struct afb_wedge ptrace_trap_wedge = {
 	.plan = trap_plan,
 };
 
-/* Map the wedge window: wedge_data (with the vCPU), then the thunks. */
+/*
+ * Map the wedge window (memfd pages after the stub's): wedge_data, then
+ * the thunks.  The host writes both through its own view (h->wedge).
+ */
 int wedge__init(struct host *h)
 {
 	void *p = mmap((void *)GUEST_WEDGE_BASE, WEDGE_SIZE,
-		       PROT_READ | PROT_WRITE | PROT_EXEC,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, h->memfd,
+		       (off_t)(h->mem_size + STUB_SIZE));
 
 	if (p == MAP_FAILED)
 		return -errno;
-	h->wedge = p;
-	h->wd = p;
+	h->wd = (struct wedge_data *)h->wedge;	/* our view of it */
 	*(uint64_t *)(h->wedge + WEDGE_THUNKS) =
 		(uint64_t)(uintptr_t)ptrace_thunk_common;
 	return 0;
@@ -564,9 +566,8 @@ int wedge__apply(struct host *h)
 			      &area, &h->patch_stats, &err);
 	if (ret)
 		die("patching %s: %s", h->image_path, err.message);
-	if (mprotect(h->wedge, WEDGE_DATA_SIZE, PROT_READ | PROT_WRITE) < 0 ||
-	    mprotect(h->wedge + WEDGE_THUNKS, WEDGE_SIZE - WEDGE_THUNKS,
-		     PROT_READ | PROT_EXEC) < 0)
+	if (mprotect((void *)(GUEST_WEDGE_BASE + WEDGE_THUNKS),
+		     WEDGE_SIZE - WEDGE_THUNKS, PROT_READ | PROT_EXEC) < 0)
 		return -errno;
 	if (!h->patch)
 		qsort(h->sites, h->nsites, sizeof(*h->sites), site_cmp);

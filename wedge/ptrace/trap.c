@@ -269,14 +269,14 @@ static uint8_t exception_of(int sig, int code, uint64_t err, uint32_t *ec)
 /* Decode the sensitive instruction at the guest kernel's @rip. */
 static bool decode_at(struct host *h, uint64_t rip, struct afb_insn *insn)
 {
-	uint8_t bytes[15];
+	uint8_t bytes[15], *p = NULL;
 	size_t n = 15;
 
-	while (n && !memory__kernel_mapped(h, rip, n, false))
+	while (n && !(p = memory__kernel_view(h, rip, n, false)))
 		n--;
 	if (!n)
 		return false;
-	memcpy(bytes, (void *)rip, n);
+	memcpy(bytes, p, n);
 	return afb_decode(bytes, n, 64, insn) > 0;
 }
 
