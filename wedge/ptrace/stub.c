@@ -48,9 +48,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -66,6 +63,7 @@
 #include <unistd.h>
 
 #include "ptrace.h"
+#include "seccomp.h"
 
 #define USER_CS		0x33	/* the host's 64-bit user selectors */
 #define USER_SS		0x2b
@@ -84,30 +82,16 @@ static uint64_t stub_trap_ip(void)
 
 /* ---- The child side ------------------------------------------------- */
 
+/* Only the stub page's own syscall instruction; the rest is SIGSYS. */
 static int install_seccomp(void)
 {
+	static struct sc_filter f;
 	uint64_t ip = stub_syscall_ip();
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, instruction_pointer)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, instruction_pointer) + 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ip >> 32), 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-	};
-	struct sock_fprog prog = {
-		.len = sizeof(filter) / sizeof(filter[0]),
-		.filter = filter,
-	};
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -1;
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+	sc_init(&f);
+	sc_ip_range(&f, ip, ip + 1, SECCOMP_RET_ALLOW);
+	sc_finish(&f, SECCOMP_RET_TRAP);
+	return sc_install(&f, 0);
 }
 
 /*
