@@ -185,7 +185,7 @@ struct stub {
 	size_t npages, cap;
 };
 
-#define MAX_STUBS		64
+#define MAX_STUBS		32
 
 /* ---- Statistics (--stats) --------------------------------------------- */
 

@@ -149,7 +149,7 @@ static void stub_child(struct host *h, int go)
 	syscall(SYS_close_range, h->memfd + 1, ~0U, 0);
 	if (install_seccomp() < 0)
 		_exit(3);
-	/* The first batch (stub_spawn) unmaps everything else, our stack
+	/* The first batch (stub__init) unmaps everything else, our stack
 	   included: never come back. */
 	((void (*)(void))STUB_CODE_ADDR)();
 	_exit(4);
@@ -263,13 +263,38 @@ static void stub_queue(struct host *h, pid_t pid, uint64_t nr, uint64_t a0,
 	};
 }
 
-static pid_t stub_spawn(struct host *h)
+/* Wait until stub @pid stops at its int3, after its first batch. */
+static void stub_wait_started(struct host *h, pid_t pid)
 {
-	int go[2];
-	pid_t pid;
+	for (;;) {
+		struct user_regs_struct r;
+		int status = stub_wait(h, pid);
 
-	/* The first batch: unmap everything but the stub pages.  The child
-	   runs it on its own (it is not traced yet when it starts). */
+		if (WSTOPSIG(status) == SIGTRAP && !(status >> 16) &&
+		    ptrace(PTRACE_GETREGS, pid, 0, &r) == 0 &&
+		    r.rip == stub_trap_ip())
+			return;
+		if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
+			die("PTRACE_CONT(stub %d): %s", pid, strerror(errno));
+	}
+}
+
+/* ---- The stubs ------------------------------------------------------ */
+
+/*
+ * Fork and seize every stub: setup only (see the top of this file).  All
+ * are forked first and started together, so that their setup (and the
+ * first batch, which unmaps everything but the stub pages and which
+ * they run on their own, untraced when they start) overlaps.
+ */
+int stub__init(struct host *h)
+{
+	char go_bytes[MAX_STUBS];
+	unsigned int i;
+	int go[2];
+
+	memcpy(h->phys + h->mem_size, ptrace_stub_code,
+	       (size_t)(ptrace_stub_code_end - ptrace_stub_code));
 	h->nops = 0;
 	stub_queue(h, 0, SYS_munmap, 0, STUB_CODE_ADDR, 0, 0, 0, 0);
 	stub_queue(h, 0, SYS_munmap, STUB_CODE_ADDR + STUB_SIZE,
@@ -278,48 +303,30 @@ static pid_t stub_spawn(struct host *h)
 	if (pipe2(go, O_CLOEXEC) < 0)
 		die("pipe: %s", strerror(errno));
 	uart__flush(&h->uart);
-	pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0)
-		stub_child(h, go[0]);
-	close(go[0]);
-	if (ptrace(PTRACE_SEIZE, pid, 0,
-		   PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0)
-		die("PTRACE_SEIZE(stub %d): %s", pid, strerror(errno));
-	if (write(go[1], "g", 1) != 1)
-		die("starting stub %d: %s", pid, strerror(errno));
-	close(go[1]);
-	for (;;) {
-		struct user_regs_struct r;
-		int status = stub_wait(h, pid);
+	for (i = 0; i < MAX_STUBS; i++) {
+		pid_t pid = fork();
 
-		if (WSTOPSIG(status) == SIGTRAP && !(status >> 16) &&
-		    ptrace(PTRACE_GETREGS, pid, 0, &r) == 0 &&
-		    r.rip == stub_trap_ip())
-			break;
-		if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
-			die("PTRACE_CONT(stub %d): %s", pid, strerror(errno));
+		if (pid < 0)
+			die("fork: %s", strerror(errno));
+		if (pid == 0)
+			stub_child(h, go[0]);
+		if (ptrace(PTRACE_SEIZE, pid, 0,
+			   PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0)
+			die("PTRACE_SEIZE(stub %d): %s", pid, strerror(errno));
+		h->stubs[i].pid = pid;
 	}
+	close(go[0]);
+	memset(go_bytes, 'g', sizeof(go_bytes));
+	if (write(go[1], go_bytes, sizeof(go_bytes)) != (ssize_t)sizeof(go_bytes))
+		die("starting the stubs: %s", strerror(errno));
+	close(go[1]);
+	for (i = 0; i < MAX_STUBS; i++)
+		stub_wait_started(h, h->stubs[i].pid);
 	if (h->stub_data->op[0].ret || h->stub_data->op[1].ret)
-		die("stub %d could not unmap the host", pid);
+		die("a stub could not unmap the host");
 	memset(h->stub_data, 0, sizeof(*h->stub_data));
 	h->nops = 0;
-	h->st.stubs_created++;
-	return pid;
-}
-
-/* ---- The stubs ------------------------------------------------------ */
-
-/* Fork and seize every stub: setup only (see the top of this file). */
-int stub__init(struct host *h)
-{
-	unsigned int i;
-
-	memcpy(h->phys + h->mem_size, ptrace_stub_code,
-	       (size_t)(ptrace_stub_code_end - ptrace_stub_code));
-	for (i = 0; i < MAX_STUBS; i++)
-		h->stubs[i].pid = stub_spawn(h);
+	h->st.stubs_created += MAX_STUBS;
 	return 0;
 }
 
