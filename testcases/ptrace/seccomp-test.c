@@ -133,7 +133,8 @@ static void do_from_window(void)
 		0x31, 0xff,			/* xor %edi, %edi */
 		0x0f, 0x05,			/* syscall */
 	};
-	void *p = mmap((void *)GUEST_KERNEL_BASE, 4096,
+	/* The window's last page: below it, ASan keeps its shadow. */
+	void *p = mmap((void *)(GUEST_KERNEL_END - 4096), 4096,
 		       PROT_READ | PROT_WRITE | PROT_EXEC,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 
