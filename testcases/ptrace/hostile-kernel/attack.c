@@ -17,7 +17,8 @@
 //    (which must fault).  On metal nothing is mapped there: every access
 //    is a #PF, which the attack counts as "nothing to find".
 //
-// With "attack=cr3" on the command line it then loads a CR3 beyond RAM;
+// It then makes the #BP gate DPL 3, for the user-mode int3 checks of
+// uattack.c.  With "attack=cr3" on the command line it then loads a CR3 beyond RAM;
 // with "attack=extents" it maps its kernel half in 512 extents and
 // flushes the TLB.  A host must stop such a guest as crashed.
 //
@@ -315,6 +316,8 @@ void __wrap_scheduler(void)
 		attack_cr3();
 	if (has_word("attack=extents"))
 		attack_extents();
+	// For uattack.c: #BP reachable from user mode, as Linux has it.
+	gate_of(T_BP)->type = 0xee;	// present, DPL 3, interrupt gate
 	kprintf("ATTACK summary failures=%d\n", failures);
 	intr_restore(fl);
 	__real_scheduler();
