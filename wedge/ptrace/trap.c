@@ -115,7 +115,7 @@ static bool guest_kernel_rip(uint64_t rip)
 	_exit(status);							\
 } while (0)
 
-/* Last words from a signal handler: write(2) and _exit(). */
+/* A message from a signal handler (or anywhere): write(2), no stdio. */
 #define SAY_IN_HANDLER(...) do {					\
 	char sbuf_[256];						\
 	int sn_ = snprintf(sbuf_, sizeof(sbuf_), __VA_ARGS__);		\
@@ -172,7 +172,12 @@ void ptrace_on_fault(int sig, siginfo_t *si, void *ucv)
 
 	if (trap__from_outside(sig, si, "the host"))
 		return;
-	if (sig == SIGSYS && (si->si_code != SYS_SECCOMP || seccomp_refused(si, rip)))
+	if (sig == SIGSYS && si->si_code != SYS_SECCOMP) {
+		SAY_IN_HANDLER("afterburn-ptrace: ignored SIGSYS with si_code %d: "
+			       "not from the seccomp filter\n", si->si_code);
+		return;
+	}
+	if (sig == SIGSYS && seccomp_refused(si, rip))
 		return;
 
 	/* A fast path's guest-memory access (thunk.c): all but rax is as
