@@ -189,10 +189,9 @@ static void usage(FILE *f)
 
 static uint64_t parse_size(const char *s)
 {
-	char *end;
-	unsigned long long v;
-
 	unsigned int shift = 20;	/* plain numbers are MiB */
+	unsigned long long v;
+	char *end;
 
 	errno = 0;
 	v = strtoull(s, &end, 0);
