@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * afterburn-ptrace's seccomp allow-list (wedge/ptrace/seccomp.c, built
+ * afterburn-ptrace's seccomp allow-lists (wedge/ptrace/seccomp.c, built
  * with util/seccomp.c), installed in a child as the host installs it:
  * what the host needs passes, and everything a compromised host would
  * want (open, exec, socket, fork, kill, attaching to a process, writing
  * to another file, i386 and x32 calls) is refused with SIGSYS before it
  * runs; a call made from the guest's window traps even when its number
- * is allowed.  The boot tests prove the list is complete (every guest
- * runs under it); this proves it is short.
+ * is allowed.  A stub's list lets only mmap and munmap through, and only
+ * from the stub's one syscall instruction.  The boot tests prove the
+ * lists are complete (every guest runs under them); this proves they are
+ * short.
  *
  * Exit status: 0 pass, 1 fail.
  */
@@ -144,6 +146,122 @@ static void do_from_window(void)
 	((void (*)(void))p)();
 }
 
+/* ---- A stub's list: mmap and munmap from its one syscall only -------- */
+
+static uint8_t *stub_code;	/* syscall; ret */
+static volatile int *batch_done;	/* shared with the children */
+
+static long stub_syscall(long nr, long a0, long a1, long a2, long a3,
+			 long a4, long a5)
+{
+	register long r10 __asm__("r10") = a3;
+	register long r8 __asm__("r8") = a4;
+	register long r9 __asm__("r9") = a5;
+	long ret;
+
+	__asm__ volatile("call *%[fn]"
+			 : "=a"(ret), "+r"(r10), "+r"(r8), "+r"(r9)
+			 : [fn] "r"(stub_code), "a"(nr), "D"(a0), "S"(a1),
+			   "d"(a2)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* Run @fn in a child under a stub's filter: its wait status. */
+static int under_stub_filter(void (*fn)(void))
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0) {
+		perror("fork");
+		exit(1);
+	}
+	if (pid == 0) {
+		int ret = seccomp__install_stub((uint64_t)(uintptr_t)stub_code + 2);
+
+		if (ret) {
+			fprintf(stderr, "seccomp__install_stub: %s\n", strerror(-ret));
+			_exit(99);
+		}
+		fn();
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid) {
+		perror("waitpid");
+		exit(1);
+	}
+	return status;
+}
+
+static void expect_stub(const char *what, void (*fn)(void), bool refused)
+{
+	int st = under_stub_filter(fn);
+	bool killed = WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS;
+	bool ok = refused ? killed : WIFEXITED(st) && WEXITSTATUS(st) == 0;
+
+	printf("%s stub: %s: %s (wait status 0x%x)\n", ok ? "ok" : "FAIL", what,
+	       killed ? "refused with SIGSYS" : "allowed", st);
+	failures += !ok;
+}
+
+static void stub_batch_calls(void)
+{
+	long p = stub_syscall(SYS_mmap, 0, 4096, PROT_READ,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p < 0 && p > -4096)
+		_exit(2);
+	if (stub_syscall(SYS_munmap, p, 4096, 0, 0, 0, 0))
+		_exit(3);
+	*batch_done = 1;
+	syscall(SYS_exit_group, 0);	/* refused: a stub never exits */
+}
+
+static void stub_getpid(void)	{ stub_syscall(SYS_getpid, 0, 0, 0, 0, 0, 0); }
+static void stub_openat(void)
+{
+	stub_syscall(SYS_openat, AT_FDCWD, (long)"/etc/passwd", O_RDONLY, 0, 0, 0);
+}
+static void stub_execve(void)
+{
+	static char *const argv[] = { "/bin/true", NULL };
+
+	stub_syscall(SYS_execve, (long)argv[0], (long)argv, 0, 0, 0, 0);
+}
+static void stub_mmap_elsewhere(void)
+{
+	mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+}
+
+static void stub_checks(void)
+{
+	stub_code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (stub_code == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	memcpy(stub_code, (const uint8_t[]){ 0x0f, 0x05, 0xc3 }, 3);
+	batch_done = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (batch_done == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	/* The batch child dies by SIGSYS at its exit_group, after its mmap
+	   and munmap went through. */
+	expect_stub("exit_group after mmap and munmap", stub_batch_calls, true);
+	printf("%s stub: mmap and munmap from its syscall: %s\n",
+	       *batch_done ? "ok" : "FAIL", *batch_done ? "allowed" : "refused");
+	failures += !*batch_done;
+	expect_stub("getpid from its syscall", stub_getpid, true);
+	expect_stub("openat from its syscall", stub_openat, true);
+	expect_stub("execve from its syscall", stub_execve, true);
+	expect_stub("mmap from another syscall instruction", stub_mmap_elsewhere,
+		    true);
+}
+
 struct host the_host;
 
 int main(void)
@@ -163,6 +281,7 @@ int main(void)
 	expect_either("i386 int $0x80", do_i386, true, true);
 	expect("x32 getpid", do_x32, true);
 	expect("exit_group from the guest's window", do_from_window, true);
+	stub_checks();
 	if (access("/tmp/afterburn-seccomp-test", F_OK) == 0) {
 		rmdir("/tmp/afterburn-seccomp-test");
 		printf("FAIL mkdir: the directory was created\n");

@@ -321,6 +321,7 @@ void syscall__guest(struct host *h, struct afb_frame *f, uint64_t call_addr);
 
 /* seccomp.c */
 int seccomp__install(struct host *h);
+int seccomp__install_stub(uint64_t syscall_ip);
 
 /* stub.c */
 int stub__init(struct host *h);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The host's system-call allow-list (defence in depth, see
- * doc/threat-model.md).  The guest kernel runs natively in this process:
+ * The system-call allow-lists of the host and of its stubs (defence in
+ * depth, see doc/threat-model.md).
+ *
+ * The host's.  The guest kernel runs natively in this process:
  * a hostile one can run this process's own code, so once setup is done
  * (image loaded, wedge patched, signal handlers and every stub in
  * place), only what the host needs from then on stays reachable:
@@ -26,6 +28,14 @@
  * SIGSYS, and trap.c stops the host with a message naming the call.
  * Every i386 (int $0x80) or x32 call is refused the same way, unless it
  * comes from the guest's window.
+ *
+ * A stub's (stub.c), from its start on: mmap and munmap from the stub
+ * page's own syscall instruction (the batches the host has it run), and
+ * nothing else: a host taken over by the guest kernel, which may set a
+ * stub's registers and write its data page, gets no more from a stub
+ * than from itself.  Guest user code, stopped by PTRACE_SYSEMU before
+ * any of its system calls runs, meets the filter only at the vsyscall
+ * page.
  */
 #include <asm/prctl.h>
 #include <fcntl.h>
@@ -73,6 +83,19 @@ int seccomp__install(struct host *h)
 	sc_allow_args(&f, SYS_ioctl, 1, ioctl_requests, N(ioctl_requests));
 	sc_allow_args(&f, SYS_newfstatat, 3, fstatat_flags, N(fstatat_flags));
 	sc_allow_args(&f, SYS_sigaltstack, 0, null_only, N(null_only));
+	sc_finish(&f, SECCOMP_RET_TRAP);
+	return sc_install(&f, 0);
+}
+
+int seccomp__install_stub(uint64_t syscall_ip)
+{
+	static struct sc_filter f;
+
+	sc_init(&f);
+	sc_ip_range(&f, 0, syscall_ip, SECCOMP_RET_TRAP);
+	sc_ip_range(&f, syscall_ip + 1, ~0ULL, SECCOMP_RET_TRAP);
+	sc_allow(&f, SYS_mmap);
+	sc_allow(&f, SYS_munmap);
 	sc_finish(&f, SECCOMP_RET_TRAP);
 	return sc_install(&f, 0);
 }

@@ -4,9 +4,9 @@
  * as UML's skas mode does it.
  *
  * A stub is a fork of the host that unmapped everything but the two stub
- * pages (ptrace.h) and can make no system call except from the stub
- * page's own syscall instruction (a seccomp filter; anything else is
- * SIGSYS).  The host traces it (PTRACE_SEIZE) and:
+ * pages (ptrace.h) and can make no system call but mmap and munmap, and
+ * those only from the stub page's own syscall instruction (a seccomp
+ * filter, seccomp.c; anything else is SIGSYS).  The host traces it (PTRACE_SEIZE) and:
  *
  *  - mirrors the guest's user page tables into it by mmap()ing memfd
  *    pages at the user addresses: lazily, on the stub's page faults
@@ -63,7 +63,6 @@
 #include <unistd.h>
 
 #include "ptrace.h"
-#include "seccomp.h"
 
 #define USER_CS		0x33	/* the host's 64-bit user selectors */
 #define USER_SS		0x2b
@@ -81,18 +80,6 @@ static uint64_t stub_trap_ip(void)
 }
 
 /* ---- The child side ------------------------------------------------- */
-
-/* Only the stub page's own syscall instruction; the rest is SIGSYS. */
-static int install_seccomp(void)
-{
-	static struct sc_filter f;
-	uint64_t ip = stub_syscall_ip();
-
-	sc_init(&f);
-	sc_ip_range(&f, ip, ip + 1, SECCOMP_RET_ALLOW);
-	sc_finish(&f, SECCOMP_RET_TRAP);
-	return sc_install(&f, 0);
-}
 
 /*
  * glibc registered this thread's rseq area in its TLS, which the stub is
@@ -147,7 +134,7 @@ static void stub_child(struct host *h, int go)
 	if (h->memfd > 0)
 		syscall(SYS_close_range, 0, h->memfd - 1, 0);
 	syscall(SYS_close_range, h->memfd + 1, ~0U, 0);
-	if (install_seccomp() < 0)
+	if (seccomp__install_stub(stub_syscall_ip()) < 0)
 		_exit(3);
 	/* The first batch (stub__init) unmaps everything else, our stack
 	   included: never come back. */
