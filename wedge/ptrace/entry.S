@@ -168,6 +168,21 @@ ptrace_stub_int3:
 	jmp ptrace_stub_code
 ptrace_stub_code_end:
 
+/*
+ * ptrace_run_on_wedge_stack(fn, arg): call fn(arg) on the wedge stack,
+ * never to return.  main() runs the setup there (see asan.c).
+ */
+	.text
+	.globl ptrace_run_on_wedge_stack
+	.type ptrace_run_on_wedge_stack, @function
+ptrace_run_on_wedge_stack:
+	leaq ptrace_wedge_stack_top(%rip), %rsp
+	movq %rdi, %rax
+	movq %rsi, %rdi
+	call *%rax
+	ud2
+	.size ptrace_run_on_wedge_stack, .-ptrace_run_on_wedge_stack
+
 	.bss
 	.balign 16
 resume_rip:
@@ -180,6 +195,8 @@ ptrace_host_fs_base:
 ptrace_have_fsgsbase:
 	.skip 8
 	.balign 4096
+	.globl ptrace_wedge_stack_bottom
+ptrace_wedge_stack_bottom:
 	.skip 0x40000				/* the wedge stack */
 	.globl ptrace_wedge_stack_top
 ptrace_wedge_stack_top:

@@ -93,7 +93,7 @@ void host_print_stats(void)
 		"irq_in_guest=%lu\n"
 		"  syscalls=%lu user_runs=%lu user_exceptions=%lu user_pagefaults=%lu "
 		"user_irqs=%lu\n"
-		"  stubs_created=%lu stubs_killed=%lu injections=%lu injected_ops=%lu\n"
+		"  stubs_created=%lu stubs_reused=%lu injections=%lu injected_ops=%lu\n"
 		"  cr3_loads=%lu kernel_walks=%lu idles=%lu stub_syncs=%lu stub_stops=%lu\n",
 		(unsigned long)s->thunk_calls, (unsigned long)s->fast_faults,
 		(unsigned long)s->traps,
@@ -101,7 +101,7 @@ void host_print_stats(void)
 		(unsigned long)s->irq_in_guest, (unsigned long)s->syscalls,
 		(unsigned long)s->user_runs, (unsigned long)s->user_faults,
 		(unsigned long)s->user_pagefaults, (unsigned long)s->user_irqs,
-		(unsigned long)s->stubs_created, (unsigned long)s->stubs_killed,
+		(unsigned long)s->stubs_created, (unsigned long)s->stubs_reused,
 		(unsigned long)s->injections, (unsigned long)s->injected_ops,
 		(unsigned long)s->cr3_loads, (unsigned long)s->kernel_walks,
 		(unsigned long)s->idles, (unsigned long)s->syncs,
@@ -129,7 +129,7 @@ static const char *const stat_names[] = {
 	"slow_thunks", "fast_faults", "traps", "kernel_exceptions", "irq_in_guest",
 	"timer_signals", "syscalls", "user_exceptions", "user_pagefaults",
 	"user_irqs", "user_runs", "stub_batches", "stub_batch_ops",
-	"stubs_created", "stubs_killed", "cr3_loads", "kernel_walks", "idles",
+	"stubs_created", "stubs_reused", "cr3_loads", "kernel_walks", "idles",
 	"stub_syncs", "stub_stops",
 };
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
@@ -209,20 +209,22 @@ usage_error(const char *fmt, ...)
 
 static uint64_t parse_size(const char *s)
 {
-	char *end;
+	unsigned int shift = 20;	/* plain numbers are MiB */
 	unsigned long long v;
+	char *end;
 
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || end == s)
 		return 0;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	case '\0': v <<= 20; break;	/* plain numbers are MiB */
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
 	}
-	return *end ? 0 : v;
+	if (*end || v > (~0ULL >> shift))
+		return 0;	/* junk, or too big to be a size at all */
+	return v << shift;
 }
 
 static void parse_options(struct host *h, int argc, char **argv)
@@ -255,7 +257,7 @@ static void parse_options(struct host *h, int argc, char **argv)
 					    optarg);
 			break;
 		case 'a':
-			h->cmdline = optarg;
+			h->cmdline = xstrdup(optarg);
 			break;
 		case 'N':
 			h->patch = false;
@@ -294,7 +296,7 @@ static void parse_options(struct host *h, int argc, char **argv)
 		usage_error("no IMAGE given");
 	if (optind != argc - 1)
 		usage_error("one IMAGE at a time ('%s' is extra)", argv[optind + 1]);
-	h->image_path = argv[optind];
+	h->image_path = xstrdup(argv[optind]);
 }
 
 /* Tracer and stubs on one CPU: a ptrace stop across CPUs costs ~10x. */
@@ -316,26 +318,31 @@ static void check(int ret, const char *what)
 		die("%s: %s", what, strerror(-ret));
 }
 
-int main(int argc, char **argv)
+/* Everything after the options, on the wedge stack: the main thread's
+   stack is in ASan's way (asan.c), and the guest runs from there anyway. */
+__attribute__((noreturn))
+static void setup_and_run(void *arg)
 {
-	struct host *h = &the_host;
+	struct host *h = arg;
 	struct afb_frame start;
 
-	util__init(&ptrace_program);
-	parse_options(h, argc, argv);
-	h->fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
-	pin_cpu();
+	asan__on_wedge_stack();
 	check(memory__init(h), "setting up guest memory");
 	check(memory__load_image(h), "loading the image");
 	check(wedge__init(h), "mapping the wedge window");
 	check(wedge__apply(h), "patching the image");
 	check(memory__boot_info(h), "writing the boot information");
 
+	h->vcpu = &h->vcpu_mem;
 	afb_vcpu_init(h->vcpu, &ptrace_host_ops, h);
 	h->vcpu->cr3 = BOOT_PML4;
 	check(memory__mirror_kernel(h, BOOT_PML4, true), "mapping the kernel");
 	check(trap__init(h), "installing signal handlers");
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	check(stub__init(h), "starting the stubs");
+	/* From here on, only the system calls of seccomp.c. */
+	check(seccomp__install(h), "installing the seccomp filter");
+	wedge__push(h);
 
 	/* entry64: %rdi = the start info, any stack, interrupts off. */
 	memset(&start, 0, sizeof(start));
@@ -346,4 +353,16 @@ int main(int argc, char **argv)
 	h->state = RUN_HOST;
 	booted = true;
 	ptrace_resume(&start);
+}
+
+int main(int argc, char **argv)
+{
+	struct host *h = &the_host;
+
+	util__init(&ptrace_program);
+	parse_options(h, argc, argv);
+	h->fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+	pin_cpu();
+	asan__leave_stack();
+	ptrace_run_on_wedge_stack(setup_and_run, h);
 }

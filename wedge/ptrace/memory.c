@@ -3,8 +3,10 @@
  * The guest's memory.
  *
  * Guest-physical memory is a memfd: RAM from 0 to mem_size, then the two
- * stub pages (ptrace.h).  The host keeps one view of all of it (phys) for
- * the page-table walker, the loader and the core's memory ops.
+ * stub pages and the wedge window (ptrace.h).  The host keeps one view of
+ * all of it (phys) for the page-table walker, the loader, the core's
+ * memory ops and the wedge, and reads and writes guest memory only
+ * through it.
  *
  * The guest kernel runs in this process at its own virtual addresses, so
  * the kernel half of its address space (PML4 slot 32, KERNEL_BASE..+512
@@ -48,7 +50,7 @@ struct hvm_memmap_entry {
 
 int memory__init(struct host *h)
 {
-	uint64_t total = h->mem_size + STUB_SIZE;
+	uint64_t total = h->mem_size + STUB_SIZE + WEDGE_SIZE, start;
 	void *p;
 
 	h->memfd = memfd_create("afterburn-ptrace-ram", MFD_CLOEXEC);
@@ -63,10 +65,13 @@ int memory__init(struct host *h)
 	h->pt.base = h->phys;
 	h->pt.size = h->mem_size;
 	h->stub_data = (struct stub_data *)(h->phys + h->mem_size + 0x1000);
+	h->wedge = h->phys + h->mem_size + STUB_SIZE;
 
 	/* Reserve the wedge window and the guest kernel's window, so that
-	   nothing of ours lands there; the kernel half is mapped into it. */
-	p = mmap((void *)GUEST_WEDGE_BASE, GUEST_KERNEL_END - GUEST_WEDGE_BASE,
+	   nothing of ours lands there; the kernel half is mapped into it.
+	   Under ASan, its shadow holds the first part already (asan.c). */
+	start = asan__window_start();
+	p = mmap((void *)(uintptr_t)start, GUEST_KERNEL_END - start,
 		 PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
 		 MAP_FIXED_NOREPLACE, -1, 0);
 	if (p == MAP_FAILED)
@@ -136,9 +141,14 @@ int memory__mirror_kernel(struct host *h, uint64_t root, bool force)
 	return 0;
 }
 
-/* Is [gva, gva + len) mirrored here (and writable, for @write)? */
-bool memory__kernel_mapped(struct host *h, uint64_t gva, size_t len,
-			   bool write)
+/*
+ * Where the host reads and writes [gva, gva + len) of the mirrored kernel
+ * half (writable, for @write): through its own view of the memfd, never
+ * at the guest's addresses (ASan forbids those, asan.c).  NULL if it is
+ * not mirrored so.
+ */
+uint8_t *memory__kernel_view(struct host *h, uint64_t gva, size_t len,
+			     bool write)
 {
 	unsigned int i;
 
@@ -146,9 +156,17 @@ bool memory__kernel_mapped(struct host *h, uint64_t gva, size_t len,
 		const struct pt_extent *e = &h->kext[i];
 
 		if (gva >= e->va && gva + len <= e->va + e->len && gva + len >= gva)
-			return !write || (e->flags & PT_W);
+			return !write || (e->flags & PT_W) ?
+			       h->phys + e->pa + (gva - e->va) : NULL;
 	}
-	return false;
+	return NULL;
+}
+
+/* Is [gva, gva + len) mirrored here (and writable, for @write)? */
+bool memory__kernel_mapped(struct host *h, uint64_t gva, size_t len,
+			   bool write)
+{
+	return memory__kernel_view(h, gva, len, write) != NULL;
 }
 
 /* ---- Guest-virtual access for the core ---------------------------------- */
@@ -161,14 +179,12 @@ static int translate(struct host *h, uint64_t root, uint64_t gva, size_t len,
 	struct pt_map map;
 	int ret;
 
-	/* Supervisor accesses to the mirrored kernel half: straight through
-	   our own mapping of it, which follows the guest's tables. */
+	/* Supervisor accesses to the mirrored kernel half: as our mirror of
+	   it maps them, which follows the guest's tables. */
 	if (!(access & AFB_ACCESS_USER) && gva >= GUEST_KERNEL_BASE &&
 	    gva < GUEST_KERNEL_END &&
-	    memory__kernel_mapped(h, gva, len, access & AFB_ACCESS_WRITE)) {
-		*hva = (uint8_t *)gva;
+	    (*hva = memory__kernel_view(h, gva, len, access & AFB_ACCESS_WRITE)))
 		return 0;
-	}
 	ret = pt_translate(&h->pt, root, gva, &map);
 	if (ret == -EINVAL)
 		ret = -EFAULT;
@@ -222,8 +238,15 @@ int memory__load_image(struct host *h)
 	fd = open(h->image_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		die("%s: %s", h->image_path, strerror(errno));
-	if (fstat(fd, &sb) < 0 || sb.st_size < (off_t)sizeof(*eh))
-		die("%s: not an ELF image", h->image_path);
+	if (fstat(fd, &sb) < 0)
+		die("%s: %s", h->image_path, strerror(errno));
+	if (S_ISDIR(sb.st_mode))
+		die("%s: is a directory, not a kernel image", h->image_path);
+	if (!S_ISREG(sb.st_mode))
+		die("%s: not a regular file", h->image_path);
+	if (sb.st_size < (off_t)sizeof(*eh))
+		die("%s: not an ELF image (%lld bytes)", h->image_path,
+		    (long long)sb.st_size);
 	file = mmap(NULL, sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (file == MAP_FAILED)
@@ -231,10 +254,14 @@ int memory__load_image(struct host *h)
 	eh = (const Elf64_Ehdr *)file;
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64 ||
-	    eh->e_type != ET_EXEC || eh->e_phentsize != sizeof(Elf64_Phdr) ||
-	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) >
-	    (uint64_t)sb.st_size)
+	    eh->e_type != ET_EXEC || eh->e_phentsize != sizeof(Elf64_Phdr))
 		die("%s: not a linked x86-64 ELF image", h->image_path);
+	if (eh->e_phoff > (uint64_t)sb.st_size ||
+	    (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) >
+	    (uint64_t)sb.st_size - eh->e_phoff)
+		die("%s: truncated: its %u program headers at offset %lu end "
+		    "beyond the file's %lld bytes", h->image_path, eh->e_phnum,
+		    (unsigned long)eh->e_phoff, (long long)sb.st_size);
 	for (i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = (const Elf64_Phdr *)(file + eh->e_phoff) + i;
 
@@ -244,9 +271,19 @@ int memory__load_image(struct host *h)
 			die("%s: segment at 0x%lx is not at KERNEL_BASE + p_paddr "
 				 "(see doc/guest-contract.md)", h->image_path,
 				 (unsigned long)ph->p_vaddr);
-		if (ph->p_filesz > ph->p_memsz ||
-		    ph->p_offset + ph->p_filesz > (uint64_t)sb.st_size ||
-		    ph->p_paddr < 0x100000 ||
+		if (ph->p_offset > (uint64_t)sb.st_size ||
+		    ph->p_filesz > (uint64_t)sb.st_size - ph->p_offset)
+			die("%s: truncated: segment at physical 0x%lx has %lu bytes "
+			    "at file offset %lu, but the file ends at %lld",
+			    h->image_path, (unsigned long)ph->p_paddr,
+			    (unsigned long)ph->p_filesz, (unsigned long)ph->p_offset,
+			    (long long)sb.st_size);
+		if (ph->p_filesz > ph->p_memsz)
+			die("%s: segment at physical 0x%lx has more bytes in the file "
+			    "(%lu) than in memory (%lu)", h->image_path,
+			    (unsigned long)ph->p_paddr, (unsigned long)ph->p_filesz,
+			    (unsigned long)ph->p_memsz);
+		if (ph->p_paddr < 0x100000 ||
 		    ph->p_paddr + ph->p_memsz > h->mem_size ||
 		    ph->p_paddr + ph->p_memsz < ph->p_paddr)
 			die("%s: segment at physical 0x%lx-0x%lx does not fit in "

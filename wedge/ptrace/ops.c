@@ -73,13 +73,33 @@ static uint64_t op_rdtsc(struct afb_vcpu *v)
 	return __rdtsc();
 }
 
+/*
+ * Mirror the kernel half of @cr3.  A root outside the guest's RAM or a
+ * kernel half this host cannot mirror stops the guest (a CPU would walk
+ * tables of nothing and shut down); only a failing mmap is our error.
+ */
+static void mirror(struct host *h, uint64_t cr3, bool force)
+{
+	int ret = memory__mirror_kernel(h, cr3, force);
+
+	if (ret == -EFAULT)
+		guest_crash("cr3 0x%lx: its page-table root lies beyond the guest's "
+			    "%lu MiB of RAM", (unsigned long)cr3,
+			    (unsigned long)(h->mem_size >> 20));
+	if (ret == -E2BIG)
+		guest_crash("cr3 0x%lx maps its kernel half in more than %zu "
+			    "extents, more than this host mirrors",
+			    (unsigned long)cr3, sizeof(h->kext) / sizeof(h->kext[0]));
+	if (ret)
+		die("mapping the guest's kernel half (cr3 0x%lx): %s",
+		    (unsigned long)cr3, strerror(-ret));
+}
+
 static int op_set_cr3(struct afb_vcpu *v, uint64_t cr3)
 {
 	struct host *h = host_of(v);
-	int ret = memory__mirror_kernel(h, cr3, false);
 
-	if (ret)
-		return ret;
+	mirror(h, cr3, false);
 	h->st.cr3_loads++;
 	stub__cr3(h, cr3);
 	return 0;
@@ -94,9 +114,8 @@ static void op_flush_tlb(struct afb_vcpu *v, uint64_t gva, bool all,
 		stub__invlpg(h, gva);
 		return;
 	}
-	if (global && memory__mirror_kernel(h, v->cr3, true))
-		die("the guest's kernel half cannot be mapped (cr3 0x%lx)",
-			 (unsigned long)v->cr3);
+	if (global)
+		mirror(h, v->cr3, true);
 	stub__flush(h, global);
 }
 

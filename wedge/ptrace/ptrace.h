@@ -13,9 +13,12 @@
  *   run.c       what happens at a site or a trap: emulate, deliver,
  *               run user mode, idle
  *   trap.c      signal handlers: ucontext <-> afb_frame, the timer
+ *   syscall.c   the guest kernel's own syscall, sysenter, int $0x80
+ *   seccomp.c   the host's system-call allow-list, installed after setup
  *   stub.c      guest address spaces as stub processes under ptrace
  *   devices.c   the 8250 UART, the 8259 PICs, the 8254 PIT, power-off
  *   ops.c       struct afb_host_ops
+ *   asan.c      AddressSanitizer's shadow next to the guest's window
  *   entry.S     thunk entry, resume, trap trampoline, the stub's code
  *
  * One virtual CPU, one host thread: the whole host state is one global,
@@ -57,12 +60,15 @@
 
 /*
  * The wedge window in this process: struct wedge_data (read-write), then
- * the thunks (read and execute).  Both within rel32 reach of the guest
- * kernel, so that thunks address the data, and the vCPU in it, RIP-relative.
+ * the thunks (read and execute), which start with the address of
+ * ptrace_thunk_common that every slow thunk jumps through.  Both within
+ * rel32 reach of the guest kernel, so that thunks address the data
+ * RIP-relative.
  */
 #define WEDGE_SIZE		0x200000ULL
 #define WEDGE_DATA_SIZE		0x2000ULL
-#define WEDGE_THUNKS		WEDGE_DATA_SIZE	/* first thunk */
+#define WEDGE_THUNKS		WEDGE_DATA_SIZE	/* the entry literal */
+#define WEDGE_FIRST_THUNK	(WEDGE_THUNKS + 16)
 
 /*
  * The stub: two pages at a fixed address in every stub process, shared
@@ -106,21 +112,35 @@ struct site_info {
 
 /*
  * The data at the start of the wedge window, shared by the thunks
- * (thunk.c writes them) and the host.  One vCPU, one thread: a slow
- * thunk fills guest_rsp and index and jumps through common; a fast path
+ * (thunk.c writes them) and the host.  The guest kernel runs in this
+ * process and can read and write this page as freely as the thunks do,
+ * so it holds no host pointer and nothing the host trusts: a slow thunk
+ * fills guest_rsp and index (checked before use) and jumps through the
+ * entry literal at the start of the thunks (read-only); a fast path
  * keeps the registers it borrows in rax/rcx while it runs (a fault at
  * its one guest-memory access restores rax from there, see trap.c).
- * The vCPU lives here too, so that the fast paths reach its rflags and
- * pending bitmap RIP-relative (the contract is in vcpu.h, "Fast paths").
+ *
+ * The vCPU itself (with the core's host pointers) lives in struct host.
+ * The fields the fast paths use (vcpu.h, "Fast paths") are mirrored in
+ * struct wedge_fast: thunk.c pushes the vCPU's into it before the guest
+ * kernel runs and pulls back what a fast path may change (the virtual
+ * IF, IOPL, NT, AC and the interrupt shadow) whenever the guest kernel
+ * enters the host, keeping the vCPU's own copy for everything else.
  */
+struct wedge_fast {
+	uint64_t rflags;		/* the vCPU's AFB_RFLAGS_VIRT bits */
+	uint64_t pending[4];		/* a copy: non-zero sends sti/popf slow */
+	uint64_t shadow;		/* byte 0: vcpu->shadow */
+	uint64_t shadow_rip;
+};
+
 struct wedge_data {
-	uint64_t common;		/* &ptrace_thunk_common */
 	uint64_t guest_rsp;		/* slow thunk: the guest's rsp */
 	uint32_t index;			/* slow thunk: the site index */
 	uint32_t pad;
 	uint64_t rax, rcx;		/* fast paths' scratch */
 	uint64_t fast[AFB_KIND_MAX + 1];	/* fast-path completions by kind */
-	struct afb_vcpu vcpu __attribute__((aligned(64)));
+	struct wedge_fast vf __attribute__((aligned(64)));
 };
 
 /* ---- Devices -------------------------------------------------------- */
@@ -165,7 +185,7 @@ struct stub {
 	size_t npages, cap;
 };
 
-#define MAX_STUBS		64
+#define MAX_STUBS		32
 
 /* ---- Statistics (--stats) --------------------------------------------- */
 
@@ -183,7 +203,7 @@ struct host_stats {
 	uint64_t user_runs;
 	uint64_t injections;		/* batches run in a stub */
 	uint64_t injected_ops;
-	uint64_t stubs_created, stubs_killed;
+	uint64_t stubs_created, stubs_reused;
 	uint64_t cr3_loads, kernel_walks;
 	uint64_t idles;
 	uint64_t syncs;			/* stub mappings validated (stub_sync) */
@@ -211,7 +231,7 @@ struct host {
 
 	/* memory */
 	int memfd;
-	uint8_t *phys;		/* host view: RAM, then the stub pages */
+	uint8_t *phys;		/* host view: RAM, stub pages, wedge window */
 	struct pt_phys pt;	/* RAM for the walker */
 	uint64_t kernel_pml4e;	/* the slot-32 entry last mirrored */
 	struct pt_extent kext[64];	/* kernel half as mirrored */
@@ -222,14 +242,15 @@ struct host {
 	uint64_t entry;
 
 	/* wedge */
-	uint8_t *wedge;
+	uint8_t *wedge;			/* our view of the window (in phys) */
 	struct wedge_data *wd;		/* at the start of the wedge window */
 	struct site_info *sites;	/* patch: by thunk index; trap: sorted */
 	size_t nsites, sites_cap;
 	struct afb_patch_stats patch_stats;
 
-	/* the virtual CPU: &wd->vcpu (the fast paths reach it there) */
+	/* the virtual CPU (&vcpu_mem; its fast-path fields mirrored in wd->vf) */
 	struct afb_vcpu *vcpu;
+	struct afb_vcpu vcpu_mem;
 	volatile sig_atomic_t state;	/* enum run_state */
 
 	/* devices */
@@ -270,10 +291,15 @@ int memory__write(struct host *h, uint64_t root, uint64_t gva,
 		  const void *buf, size_t len, unsigned int access);
 bool memory__kernel_mapped(struct host *h, uint64_t gva, size_t len,
 			   bool write);
+uint8_t *memory__kernel_view(struct host *h, uint64_t gva, size_t len,
+			     bool write);
 
 /* thunk.c */
 int wedge__init(struct host *h);
 int wedge__apply(struct host *h);
+void wedge__pull(struct host *h);
+void wedge__push(struct host *h);
+void wedge__push_pending(struct host *h);
 const struct site_info *wedge__find_site(struct host *h, uint64_t addr);
 const struct site_info *wedge__find_thunk(struct host *h, uint64_t rip);
 
@@ -285,11 +311,20 @@ void run__check(int ret, const char *what);
 
 /* trap.c */
 struct afb_frame *ptrace_trap_continue(void);		/* from entry.S */
+bool trap__from_outside(int sig, const siginfo_t *si, const char *to);
 int trap__init(struct host *h);
 void trap__frame_from_uc(struct afb_frame *f, const void *uc);
 void trap__frame_to_uc(const struct afb_frame *f, void *uc);
 
+/* syscall.c */
+void syscall__guest(struct host *h, struct afb_frame *f, uint64_t call_addr);
+
+/* seccomp.c */
+int seccomp__install(struct host *h);
+int seccomp__install_stub(uint64_t syscall_ip);
+
 /* stub.c */
+int stub__init(struct host *h);
 void stub__run_user(struct host *h, struct afb_frame *frame);
 void stub__invlpg(struct host *h, uint64_t gva);
 void stub__flush(struct host *h, bool global);
@@ -303,6 +338,11 @@ int devices__out(struct host *h, uint16_t port, unsigned int size,
 		 uint32_t val);
 void devices__timer_tick(struct host *h);
 void uart__flush(struct uart *u);
+
+/* asan.c: ASan's shadow next to the guest's window (no-ops without it) */
+uint64_t asan__window_start(void);
+void asan__leave_stack(void);
+void asan__on_wedge_stack(void);
 
 /* ops.c */
 extern const struct afb_host_ops ptrace_host_ops;
@@ -320,7 +360,9 @@ void ptrace_on_fault(int sig, siginfo_t *si, void *uc);
 void ptrace_on_alarm(int sig, siginfo_t *si, void *uc);
 extern const uint8_t ptrace_stub_code[], ptrace_stub_syscall[],
 	ptrace_stub_int3[], ptrace_stub_code_end[];
-extern uint8_t ptrace_wedge_stack_top[];
+extern uint8_t ptrace_wedge_stack_bottom[], ptrace_wedge_stack_top[];
+__attribute__((noreturn))
+void ptrace_run_on_wedge_stack(void (*fn)(void *), void *arg);
 
 _Static_assert(sizeof(struct wedge_data) <= WEDGE_DATA_SIZE,
 	       "struct wedge_data does not fit its pages");

@@ -61,6 +61,7 @@ void run__finish(struct afb_frame *frame, int ret)
 		break;
 	}
 	check_resumable(frame);
+	wedge__push(h);
 }
 
 void run__site(struct afb_frame *frame, const struct afb_insn *insn)
@@ -81,8 +82,12 @@ void ptrace_site_entry(struct afb_frame *frame)
 	uint32_t index = h->wd->index;
 	const struct site_info *s;
 
+	wedge__pull(h);
+	/* The guest kernel can write wedge_data: check what it says. */
 	if (index >= h->nsites)
-		die("thunk with a bad site index %u", index);
+		guest_crash("the guest kernel entered the wedge with site index %u "
+			    "(%zu sites): it wrote the wedge's data page", index,
+			    h->nsites);
 	s = &h->sites[index];
 	frame->gpr[AFB_RSP] = h->wd->guest_rsp;
 	frame->rip = s->addr;

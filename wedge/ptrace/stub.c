@@ -4,9 +4,9 @@
  * as UML's skas mode does it.
  *
  * A stub is a fork of the host that unmapped everything but the two stub
- * pages (ptrace.h) and can make no system call except from the stub
- * page's own syscall instruction (a seccomp filter; anything else is
- * SIGSYS).  The host traces it (PTRACE_SEIZE) and:
+ * pages (ptrace.h) and can make no system call but mmap and munmap, and
+ * those only from the stub page's own syscall instruction (a seccomp
+ * filter, seccomp.c; anything else is SIGSYS).  The host traces it (PTRACE_SEIZE) and:
  *
  *  - mirrors the guest's user page tables into it by mmap()ing memfd
  *    pages at the user addresses: lazily, on the stub's page faults
@@ -34,14 +34,20 @@
  * user pages (and the stub pages).
  *
  * Stubs are caches: the guest's user state lives in the guest kernel and
- * in the frame we pass in, so a stub can be killed and recreated at any
- * time.  At most MAX_STUBS live; the least recently used goes first.
+ * in the frame we pass in, so a stub can be emptied and given to another
+ * address space at any time.  All MAX_STUBS are forked and seized during
+ * setup (stub__init), before the host's seccomp filter goes on: after
+ * it, the host can neither fork nor attach to a process (it may only
+ * ptrace the stubs it already traces).  When every stub is in use, the
+ * least recently used one is emptied (every user mapping unmapped) and
+ * reused.
+ *
+ * Nothing a stub reports is trusted blindly: a signal that some process
+ * sent it (kill(1): si_code SI_USER, SI_TKILL, SI_QUEUE) is logged and
+ * dropped, never delivered to the guest.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -74,32 +80,6 @@ static uint64_t stub_trap_ip(void)
 }
 
 /* ---- The child side ------------------------------------------------- */
-
-static int install_seccomp(void)
-{
-	uint64_t ip = stub_syscall_ip();
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 5),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, instruction_pointer)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, instruction_pointer) + 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ip >> 32), 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-	};
-	struct sock_fprog prog = {
-		.len = sizeof(filter) / sizeof(filter[0]),
-		.filter = filter,
-	};
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -1;
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
-}
 
 /*
  * glibc registered this thread's rseq area in its TLS, which the stub is
@@ -136,11 +116,13 @@ static void stub_child(struct host *h, int go)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (read(go, &c, 1) != 1)
 		_exit(1);
+	/* MAP_FIXED: what this copy of the host had there (ASan's shadow
+	   does) goes with the rest at the first batch anyway. */
 	if (mmap((void *)STUB_CODE_ADDR, 0x1000, PROT_READ | PROT_EXEC,
-		 MAP_SHARED | MAP_FIXED_NOREPLACE, h->memfd,
+		 MAP_SHARED | MAP_FIXED, h->memfd,
 		 (off_t)h->mem_size) == MAP_FAILED ||
 	    mmap((void *)STUB_DATA_ADDR, 0x1000, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED_NOREPLACE, h->memfd,
+		 MAP_SHARED | MAP_FIXED, h->memfd,
 		 (off_t)h->mem_size + 0x1000) == MAP_FAILED)
 		_exit(2);
 	/* glibc registered this thread's rseq area in its TLS, which the
@@ -152,9 +134,9 @@ static void stub_child(struct host *h, int go)
 	if (h->memfd > 0)
 		syscall(SYS_close_range, 0, h->memfd - 1, 0);
 	syscall(SYS_close_range, h->memfd + 1, ~0U, 0);
-	if (install_seccomp() < 0)
+	if (seccomp__install_stub(stub_syscall_ip()) < 0)
 		_exit(3);
-	/* The first batch (stub_spawn) unmaps everything else, our stack
+	/* The first batch (stub__init) unmaps everything else, our stack
 	   included: never come back. */
 	((void (*)(void))STUB_CODE_ADDR)();
 	_exit(4);
@@ -198,6 +180,18 @@ static int stub_wait(struct host *h, pid_t pid)
 	return status;
 }
 
+/* Did someone else send the signal @pid stopped with?  Then log it. */
+static bool stub_signal_from_outside(pid_t pid, int sig)
+{
+	siginfo_t si;
+	char who[48];
+
+	if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) < 0)
+		die("PTRACE_GETSIGINFO(stub %d): %s", pid, strerror(errno));
+	snprintf(who, sizeof(who), "stub %d", pid);
+	return trap__from_outside(sig, &si, who);
+}
+
 /*
  * Run the queued batch in @pid: until its int3 comes back.  The data
  * page is writable by the guest's user code in every stub, so nothing in
@@ -224,7 +218,8 @@ static void stub_batch(struct host *h, pid_t pid)
 		if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
 			die("PTRACE_CONT(stub %d): %s", pid, strerror(errno));
 		status = stub_wait(h, pid);
-		if (WSTOPSIG(status) != SIGTRAP || (status >> 16))
+		if (WSTOPSIG(status) != SIGTRAP || (status >> 16) ||
+		    stub_signal_from_outside(pid, SIGTRAP))
 			continue;	/* an interrupt, or a stray signal */
 		if (ptrace(PTRACE_GETREGS, pid, 0, &r) < 0)
 			die("PTRACE_GETREGS(stub %d): %s", pid, strerror(errno));
@@ -255,15 +250,38 @@ static void stub_queue(struct host *h, pid_t pid, uint64_t nr, uint64_t a0,
 	};
 }
 
-static pid_t stub_spawn(struct host *h)
+/* Wait until stub @pid stops at its int3, after its first batch. */
+static void stub_wait_started(struct host *h, pid_t pid)
 {
+	for (;;) {
+		struct user_regs_struct r;
+		int status = stub_wait(h, pid);
+
+		if (WSTOPSIG(status) == SIGTRAP && !(status >> 16) &&
+		    ptrace(PTRACE_GETREGS, pid, 0, &r) == 0 &&
+		    r.rip == stub_trap_ip())
+			return;
+		if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
+			die("PTRACE_CONT(stub %d): %s", pid, strerror(errno));
+	}
+}
+
+/* ---- The stubs ------------------------------------------------------ */
+
+/*
+ * Fork and seize every stub: setup only (see the top of this file).  All
+ * are forked first and started together, so that their setup (and the
+ * first batch, which unmaps everything but the stub pages and which
+ * they run on their own, untraced when they start) overlaps.
+ */
+int stub__init(struct host *h)
+{
+	char go_bytes[MAX_STUBS];
+	unsigned int i;
 	int go[2];
-	pid_t pid;
 
 	memcpy(h->phys + h->mem_size, ptrace_stub_code,
 	       (size_t)(ptrace_stub_code_end - ptrace_stub_code));
-	/* The first batch: unmap everything but the stub pages.  The child
-	   runs it on its own (it is not traced yet when it starts). */
 	h->nops = 0;
 	stub_queue(h, 0, SYS_munmap, 0, STUB_CODE_ADDR, 0, 0, 0, 0);
 	stub_queue(h, 0, SYS_munmap, STUB_CODE_ADDR + STUB_SIZE,
@@ -272,38 +290,32 @@ static pid_t stub_spawn(struct host *h)
 	if (pipe2(go, O_CLOEXEC) < 0)
 		die("pipe: %s", strerror(errno));
 	uart__flush(&h->uart);
-	pid = fork();
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0)
-		stub_child(h, go[0]);
-	close(go[0]);
-	if (ptrace(PTRACE_SEIZE, pid, 0,
-		   PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0)
-		die("PTRACE_SEIZE(stub %d): %s", pid, strerror(errno));
-	if (write(go[1], "g", 1) != 1)
-		die("starting stub %d: %s", pid, strerror(errno));
-	close(go[1]);
-	for (;;) {
-		struct user_regs_struct r;
-		int status = stub_wait(h, pid);
+	for (i = 0; i < MAX_STUBS; i++) {
+		pid_t pid = fork();
 
-		if (WSTOPSIG(status) == SIGTRAP && !(status >> 16) &&
-		    ptrace(PTRACE_GETREGS, pid, 0, &r) == 0 &&
-		    r.rip == stub_trap_ip())
-			break;
-		if (ptrace(PTRACE_CONT, pid, 0, 0) < 0)
-			die("PTRACE_CONT(stub %d): %s", pid, strerror(errno));
+		if (pid < 0)
+			die("fork: %s", strerror(errno));
+		if (pid == 0)
+			stub_child(h, go[0]);
+		if (ptrace(PTRACE_SEIZE, pid, 0,
+			   PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0)
+			die("PTRACE_SEIZE(stub %d): %s", pid, strerror(errno));
+		h->stubs[i].pid = pid;
 	}
+	close(go[0]);
+	memset(go_bytes, 'g', sizeof(go_bytes));
+	if (write(go[1], go_bytes, sizeof(go_bytes)) != (ssize_t)sizeof(go_bytes))
+		die("starting the stubs: %s", strerror(errno));
+	close(go[1]);
+	for (i = 0; i < MAX_STUBS; i++)
+		stub_wait_started(h, h->stubs[i].pid);
 	if (h->stub_data->op[0].ret || h->stub_data->op[1].ret)
-		die("stub %d could not unmap the host", pid);
+		die("a stub could not unmap the host");
 	memset(h->stub_data, 0, sizeof(*h->stub_data));
 	h->nops = 0;
-	h->st.stubs_created++;
-	return pid;
+	h->st.stubs_created += MAX_STUBS;
+	return 0;
 }
-
-/* ---- The stubs ------------------------------------------------------ */
 
 static struct stub *stub_find(struct host *h, uint64_t cr3)
 {
@@ -316,15 +328,15 @@ static struct stub *stub_find(struct host *h, uint64_t cr3)
 	return NULL;
 }
 
-static void stub_kill(struct host *h, struct stub *s)
+/* Unmap every user page of @s, for another address space. */
+static void stub_empty(struct host *h, struct stub *s)
 {
-	int status;
-
-	kill(s->pid, SIGKILL);
-	while (waitpid(s->pid, &status, __WALL) < 0 && errno == EINTR)
-		;
+	stub_queue(h, s->pid, SYS_munmap, 0, STUB_CODE_ADDR, 0, 0, 0, 0);
+	stub_queue(h, s->pid, SYS_munmap, STUB_CODE_ADDR + STUB_SIZE,
+		   TASK_TOP - STUB_CODE_ADDR - STUB_SIZE, 0, 0, 0, 0);
+	stub_batch(h, s->pid);
 	s->npages = 0;
-	h->st.stubs_killed++;
+	h->st.stubs_reused++;
 }
 
 static struct stub *stub_get(struct host *h, uint64_t cr3)
@@ -340,10 +352,9 @@ static struct stub *stub_get(struct host *h, uint64_t cr3)
 			for (i = 1; i < h->nstubs; i++)
 				if (h->stubs[i].last_used < s->last_used)
 					s = &h->stubs[i];
-			stub_kill(h, s);
+			stub_empty(h, s);
 		}
 		s->cr3 = cr3 & PT_ADDR;
-		s->pid = stub_spawn(h);
 		s->validate = false;
 		s->npages = 0;
 	}
@@ -643,6 +654,13 @@ static int user_syscall(struct host *h, struct stub *s, struct afb_frame *f,
 	return afb_vcpu_exception(v, f, AFB_EXC_UD, 0);
 }
 
+static const char *who_of(const struct stub *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "the stub of guest root 0x%lx (pid %d)",
+		 (unsigned long)s->cr3, s->pid);
+	return buf;
+}
+
 /*
  * A signal stopped the stub.  Returns 1 to retry the user code, or the
  * result of delivering an exception to the guest kernel (0 and cpl 0).
@@ -653,12 +671,13 @@ static int user_signal(struct host *h, struct stub *s, struct afb_frame *f,
 	struct afb_vcpu *v = h->vcpu;
 	struct afb_insn insn;
 	uint32_t err = 0;
+	char who[64];
 	uint8_t vec;
 	siginfo_t si;
 
 	if (ptrace(PTRACE_GETSIGINFO, s->pid, 0, &si) < 0)
 		die("PTRACE_GETSIGINFO(stub %d): %s", s->pid, strerror(errno));
-	if (si.si_code <= 0 && sig != SIGSYS)
+	if (trap__from_outside(sig, &si, who_of(s, who, sizeof(who))))
 		return 1;	/* sent by someone (kill, tty): not the guest's */
 	switch (sig) {
 	case SIGSEGV:
@@ -682,9 +701,16 @@ static int user_signal(struct host *h, struct stub *s, struct afb_frame *f,
 		vec = AFB_EXC_UD;
 		break;
 	case SIGTRAP:
+		/* int3 (cc) and int $3 (cd 03) report the address after them */
 		if (user_decode(h, s, f->rip - 1, &insn) &&
 		    insn.kind == AFB_KIND_INT3) {
 			f->rip--;
+			return user_emulate(v, f, &insn);
+		}
+		if (si.si_code == SI_KERNEL &&
+		    user_decode(h, s, f->rip - 2, &insn) &&
+		    insn.kind == AFB_KIND_INT && insn.imm == 3) {
+			f->rip -= 2;
 			return user_emulate(v, f, &insn);
 		}
 		vec = AFB_EXC_DB;

@@ -13,15 +13,16 @@
  * patched too.  A thunk is
  *
  *  - slow (every kind): store rsp and the site index in struct
- *    wedge_data and jump through wd->common to ptrace_thunk_common
- *    (entry.S), which switches to the wedge stack, saves the registers
+ *    wedge_data and jump through the literal in front of the thunks
+ *    (read-only) to ptrace_thunk_common (entry.S), which switches to the wedge stack, saves the registers
  *    as a struct afb_frame and lets run.c emulate the pre-decoded
  *    instruction with the core; ptrace_resume then jumps wherever the
  *    frame says;
  *
  *  - fast, in front of the slow one (cli, sti, pushf and popf with a
  *    64-bit operand; --no-fast turns them off): a few instructions on
- *    the vCPU's rflags and pending bitmap in wedge_data, RIP-relative,
+ *    the mirror of the vCPU's rflags and pending bitmap in wedge_data
+ *    (struct wedge_fast), RIP-relative,
  *    that keep every register and arithmetic flag the original
  *    instruction keeps (lahf/seto and sahf, or the real flags pushf
  *    itself puts on the stack), and fall into the slow thunk whenever
@@ -101,7 +102,8 @@ static int site_add(struct host *h, const struct afb_site *site,
 /* ---- A little x86-64 emitter for the thunks --------------------------- */
 
 #define WD_ADDR(field)	(GUEST_WEDGE_BASE + offsetof(struct wedge_data, field))
-#define VCPU_ADDR(field) (WD_ADDR(vcpu) + offsetof(struct afb_vcpu, field))
+#define VCPU_ADDR(field) (WD_ADDR(vf) + offsetof(struct wedge_fast, field))
+#define ENTRY_ADDR	(GUEST_WEDGE_BASE + WEDGE_THUNKS)
 /* The byte of vcpu->rflags that holds IF (bit 9), with IOPL and NT. */
 #define VCPU_IF_BYTE	(VCPU_ADDR(rflags) + 1)
 #define IF_IN_BYTE	(AFB_RFLAGS_IF >> 8)
@@ -243,14 +245,15 @@ static void clear_shadow(struct emit *e)
 
 /*
  * The slow thunk: rsp and the index into wedge_data, then
- * ptrace_thunk_common through the pointer there.  No flag changes.
+ * ptrace_thunk_common through the read-only literal in front of the
+ * thunks.  No flag changes.
  */
 static void slow_path(struct emit *e, uint32_t index)
 {
 	e_label(e, L_SLOW);
 	RIP(e, WD_ADDR(guest_rsp), 0, 0, 0x48, 0x89, 0x25);	/* mov %rsp */
 	RIP(e, WD_ADDR(index), index, 4, 0xc7, 0x05);		/* movl $index */
-	RIP(e, WD_ADDR(common), 0, 0, 0xff, 0x25);		/* jmp *common */
+	RIP(e, ENTRY_ADDR, 0, 0, 0xff, 0x25);			/* jmp *entry */
 }
 
 /* cli: IF off.  Nothing to deliver after it. */
@@ -472,20 +475,67 @@ static const struct afb_wedge ptrace_trap_wedge = {
 	.plan = trap_plan,
 };
 
-/* Map the wedge window: wedge_data (with the vCPU), then the thunks. */
+/*
+ * Map the wedge window (memfd pages after the stub's): wedge_data, then
+ * the thunks.  The host writes both through its own view (h->wedge).
+ */
 int wedge__init(struct host *h)
 {
 	void *p = mmap((void *)GUEST_WEDGE_BASE, WEDGE_SIZE,
-		       PROT_READ | PROT_WRITE | PROT_EXEC,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, h->memfd,
+		       (off_t)(h->mem_size + STUB_SIZE));
 
 	if (p == MAP_FAILED)
 		return -errno;
-	h->wedge = p;
-	h->wd = p;
-	h->wd->common = (uint64_t)(uintptr_t)ptrace_thunk_common;
-	h->vcpu = &h->wd->vcpu;
+	h->wd = (struct wedge_data *)h->wedge;	/* our view of it */
+	*(uint64_t *)(h->wedge + WEDGE_THUNKS) =
+		(uint64_t)(uintptr_t)ptrace_thunk_common;
 	return 0;
+}
+
+/*
+ * The fast paths' state (struct wedge_fast) and the vCPU.  Pull when the
+ * guest kernel enters the host (a slow thunk, a trap, a signal in guest
+ * code): take what a fast path may have changed, as a CPL0 popf could
+ * change it, and nothing else, since the guest kernel can write the page
+ * itself.  Push before it runs again.  Without fast paths the page is
+ * not used, and nothing is taken from it.
+ */
+#define PULLED_FLAGS	(AFB_RFLAGS_IF | AFB_RFLAGS_IOPL | AFB_RFLAGS_NT | \
+			 AFB_RFLAGS_AC)
+
+void wedge__pull(struct host *h)
+{
+	const struct wedge_fast *f = &h->wd->vf;
+	struct afb_vcpu *v = h->vcpu;
+
+	if (!h->patch || !h->fast || v->cpl)
+		return;
+	v->rflags = (v->rflags & ~(uint64_t)PULLED_FLAGS) |
+		    (f->rflags & PULLED_FLAGS);
+	if (!(f->rflags & AFB_RFLAGS_RF))
+		v->rflags &= ~(uint64_t)AFB_RFLAGS_RF;
+	v->shadow = f->shadow & 1;
+	v->shadow_rip = f->shadow_rip;
+}
+
+void wedge__push_pending(struct host *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		h->wd->vf.pending[i] = h->vcpu->pending[i];
+}
+
+void wedge__push(struct host *h)
+{
+	struct wedge_fast *f = &h->wd->vf;
+	const struct afb_vcpu *v = h->vcpu;
+
+	f->rflags = v->rflags;
+	f->shadow = v->shadow;
+	f->shadow_rip = v->shadow_rip;
+	wedge__push_pending(h);
 }
 
 static int site_cmp(const void *a, const void *b)
@@ -501,9 +551,9 @@ int wedge__apply(struct host *h)
 		.base = h->phys, .vaddr = GUEST_KERNEL_BASE, .size = h->mem_size,
 	};
 	struct afb_wedge_area area = {
-		.base = h->wedge + WEDGE_THUNKS,
-		.vaddr = GUEST_WEDGE_BASE + WEDGE_THUNKS,
-		.size = WEDGE_SIZE - WEDGE_THUNKS,
+		.base = h->wedge + WEDGE_FIRST_THUNK,
+		.vaddr = GUEST_WEDGE_BASE + WEDGE_FIRST_THUNK,
+		.size = WEDGE_SIZE - WEDGE_FIRST_THUNK,
 	};
 	struct afb_error err = { 0 };
 	int ret;
@@ -516,9 +566,8 @@ int wedge__apply(struct host *h)
 			      &area, &h->patch_stats, &err);
 	if (ret)
 		die("patching %s: %s", h->image_path, err.message);
-	if (mprotect(h->wedge, WEDGE_DATA_SIZE, PROT_READ | PROT_WRITE) < 0 ||
-	    mprotect(h->wedge + WEDGE_THUNKS, WEDGE_SIZE - WEDGE_THUNKS,
-		     PROT_READ | PROT_EXEC) < 0)
+	if (mprotect((void *)(GUEST_WEDGE_BASE + WEDGE_THUNKS),
+		     WEDGE_SIZE - WEDGE_THUNKS, PROT_READ | PROT_EXEC) < 0)
 		return -errno;
 	if (!h->patch)
 		qsort(h->sites, h->nsites, sizeof(*h->sites), site_cmp);

@@ -3,6 +3,15 @@
  * Signals.  The guest kernel runs in this process at CPL3, so everything
  * it does that a CPU would trap, Linux turns into a signal:
  *
+ *  - Signals that Linux did not raise for this process's own code
+ *    (si_code SI_USER, SI_TKILL, SI_QUEUE ...: kill(1) from outside) are
+ *    logged with their sender and dropped: they are no guest event.
+ *
+ *  - SIGSYS from the seccomp filter: a system call made from the guest
+ *    kernel's window is its own syscall/sysenter/int $0x80 and is
+ *    emulated as a CPU does it (syscall.c); any other system call that
+ *    is not on the allow-list is refused, and the host stops.
+ *
  *  - SIGSEGV (#GP from a privileged instruction, or a page fault),
  *    SIGILL (#UD, and the ud2 of --no-patch sites), SIGFPE, SIGTRAP,
  *    SIGBUS with the guest kernel's rip: the handler copies the
@@ -27,6 +36,9 @@
  * which first restores the host's FS base (glibc's TLS), which native
  * guest code may have clobbered.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,14 +48,18 @@
 #include <unistd.h>
 
 #include "ptrace.h"
+#include "seccomp.h"
 
 #define ALTSTACK_SIZE	(256 * 1024)
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP	1	/* si_code of a seccomp SIGSYS (asm-generic) */
+#endif
 
 /* What the fault handler hands to ptrace_trap_continue(). */
 static struct {
 	struct afb_frame frame;
 	int sig, code;
-	uint64_t addr;		/* si_addr */
+	uint64_t addr;		/* si_addr (SIGSYS: si_call_addr) */
 	uint64_t err;		/* the hardware error code (REG_ERR) */
 	const struct site_info *site;	/* a fast path faulted: redo it slowly */
 } trap;
@@ -99,12 +115,70 @@ static bool guest_kernel_rip(uint64_t rip)
 	_exit(status);							\
 } while (0)
 
+/* A message from a signal handler (or anywhere): write(2), no stdio. */
+#define SAY_IN_HANDLER(...) do {					\
+	char sbuf_[256];						\
+	int sn_ = snprintf(sbuf_, sizeof(sbuf_), __VA_ARGS__);		\
+									\
+	if (sn_ > 0 && write(2, sbuf_, (size_t)sn_) < 0)		\
+		break;							\
+} while (0)
+
+/*
+ * A signal that some process sent (kill, sigqueue, tgkill), not one that
+ * Linux raised for what this process ran: never the guest's.  Log it.
+ */
+bool trap__from_outside(int sig, const siginfo_t *si, const char *to)
+{
+	if (si->si_code > 0)
+		return false;
+	SAY_IN_HANDLER("afterburn-ptrace: ignored signal %d (SIG%s) sent to %s by "
+		       "pid %d uid %d (si_code %d): not the guest's\n", sig,
+		       sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", to,
+		       (int)si->si_pid, (int)si->si_uid, si->si_code);
+	return true;
+}
+
+static bool in_window(uint64_t addr)
+{
+	return addr >= GUEST_WEDGE_BASE && addr < GUEST_KERNEL_END;
+}
+
+/*
+ * SIGSYS from the filter.  False (the handler goes on as for a guest
+ * trap) for the guest kernel's own system call; a refused call of host
+ * code stops the host here.
+ */
+static bool seccomp_refused(const siginfo_t *si, uint64_t rip)
+{
+	uint64_t call = (uint64_t)(uintptr_t)si->si_call_addr;
+
+	if (in_window(call) || ((call & ~0xfffULL) == 0xffffffffff600000ULL &&
+				guest_kernel_rip(rip)))
+		return false;
+	DIE_IN_HANDLER(EXIT_HOST_ERROR,
+		       "afterburn-ptrace: error: system call %s (arch 0x%x) from "
+		       "0x%lx refused: it is not on the seccomp allow-list (a host "
+		       "bug, or a guest kernel running host code)\n",
+		       sc_name(si->si_syscall), si->si_arch, (unsigned long)call);
+}
+
 void ptrace_on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
 	uint64_t rip = (uint64_t)g[REG_RIP];
 	const struct site_info *s = NULL;
+
+	if (trap__from_outside(sig, si, "the host"))
+		return;
+	if (sig == SIGSYS && si->si_code != SYS_SECCOMP) {
+		SAY_IN_HANDLER("afterburn-ptrace: ignored SIGSYS with si_code %d: "
+			       "not from the seccomp filter\n", si->si_code);
+		return;
+	}
+	if (sig == SIGSYS && seccomp_refused(si, rip))
+		return;
 
 	/* A fast path's guest-memory access (thunk.c): all but rax is as
 	   at the site; emulate the site the slow way (it raises the #PF). */
@@ -124,7 +198,8 @@ void ptrace_on_fault(int sig, siginfo_t *si, void *ucv)
 	}
 	trap.sig = sig;
 	trap.code = si->si_code;
-	trap.addr = (uint64_t)si->si_addr;
+	trap.addr = sig == SIGSYS ? (uint64_t)(uintptr_t)si->si_call_addr
+				  : (uint64_t)si->si_addr;
 	trap.err = (uint64_t)g[REG_ERR];
 	g[REG_RIP] = (greg_t)(uintptr_t)ptrace_trap_trampoline;
 	g[REG_RSP] = (greg_t)(uintptr_t)ptrace_wedge_stack_top;
@@ -138,14 +213,21 @@ void ptrace_on_alarm(int sig, siginfo_t *si, void *ucv)
 	int saved = errno, ret;
 	struct afb_frame f;
 
-	(void)sig, (void)si;
+	if (si->si_code != SI_TIMER) {
+		trap__from_outside(sig, si, "the host");
+		errno = saved;
+		return;
+	}
 	h->st.timer_signals++;
 	devices__timer_tick(h);
+	wedge__push_pending(h);
 	if (h->state == RUN_USER) {
 		stub__interrupt(h);
 	} else if (guest_kernel_rip((uint64_t)uc->uc_mcontext.gregs[REG_RIP])) {
 		trap__frame_from_uc(&f, uc);
+		wedge__pull(h);
 		ret = afb_vcpu_deliver_pending(h->vcpu, &f);
+		wedge__push(h);
 		if (ret == 1) {
 			trap__frame_to_uc(&f, uc);
 			h->st.irq_in_guest++;
@@ -192,14 +274,14 @@ static uint8_t exception_of(int sig, int code, uint64_t err, uint32_t *ec)
 /* Decode the sensitive instruction at the guest kernel's @rip. */
 static bool decode_at(struct host *h, uint64_t rip, struct afb_insn *insn)
 {
-	uint8_t bytes[15];
+	uint8_t bytes[15], *p = NULL;
 	size_t n = 15;
 
-	while (n && !memory__kernel_mapped(h, rip, n, false))
+	while (n && !(p = memory__kernel_view(h, rip, n, false)))
 		n--;
 	if (!n)
 		return false;
-	memcpy(bytes, (void *)rip, n);
+	memcpy(bytes, p, n);
 	return afb_decode(bytes, n, 64, insn) > 0;
 }
 
@@ -213,6 +295,12 @@ struct afb_frame *ptrace_trap_continue(void)
 	uint32_t ec;
 	uint8_t vec;
 
+	wedge__pull(h);
+	if (trap.sig == SIGSYS) {
+		h->st.traps++;
+		syscall__guest(h, f, trap.addr);
+		return f;
+	}
 	if (trap.site) {
 		h->st.fast_faults++;
 		f->next_rip = trap.site->end;
@@ -230,6 +318,10 @@ struct afb_frame *ptrace_trap_continue(void)
 				    trap.code == TRAP_BRKPT) &&
 	    decode_at(h, f->rip - 1, &insn) && insn.kind == AFB_KIND_INT3)
 		f->rip--;	/* int3 reports the rip after it */
+	else if (trap.sig == SIGTRAP && trap.code == SI_KERNEL &&
+		 decode_at(h, f->rip - 2, &insn) && insn.kind == AFB_KIND_INT &&
+		 insn.imm == 3)
+		f->rip -= 2;	/* so does int $3 (cd 03) */
 	if ((trap.sig == SIGILL || trap.sig == SIGTRAP ||
 	     (trap.sig == SIGSEGV && trap.code == SI_KERNEL)) &&
 	    decode_at(h, f->rip, &insn)) {
@@ -251,7 +343,8 @@ struct afb_frame *ptrace_trap_continue(void)
 
 int trap__init(struct host *h)
 {
-	static const int faults[] = { SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGBUS };
+	static const int faults[] = { SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGBUS,
+				      SIGSYS };
 	struct sigaction sa;
 	stack_t ss;
 	unsigned int i;
