@@ -31,6 +31,10 @@
 
 #define SC_MAX_INSNS	512
 
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP	1	/* si_code of a seccomp SIGSYS (asm-generic) */
+#endif
+
 struct sc_filter {
 	struct sock_filter insn[SC_MAX_INSNS];
 	unsigned int n;

@@ -151,6 +151,9 @@ void patch__print_trace(struct kvm *kvm);
 /* ---- pvm.c ------------------------------------------------------- */
 bool pvm__host(void);
 int pvm__init(struct kvm *kvm);
+
+/* sandbox.c */
+int sandbox__install(void);
 int pvm__sync(struct kvm *kvm);
 int pvm__debug_exit(struct kvm *kvm);
 int pvm__emulation_failed(struct kvm *kvm);

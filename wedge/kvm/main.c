@@ -240,6 +240,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	setup_signals(kvm->cfg.timeout);
+	if (sandbox__install() < 0) {
+		pr_err("installing the seccomp allow-list: %s", strerror(errno));
+		kvm->exit_status = KVM_EXIT_STATUS_VMM;
+		goto out;
+	}
 	kvm_cpu__run(kvm);
 	if (kvm_verbose) {
 		kvm_cpu__dump_msrs(kvm);

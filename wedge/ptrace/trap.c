@@ -51,9 +51,6 @@
 #include "seccomp.h"
 
 #define ALTSTACK_SIZE	(256 * 1024)
-#ifndef SYS_SECCOMP
-#define SYS_SECCOMP	1	/* si_code of a seccomp SIGSYS (asm-generic) */
-#endif
 
 /* What the fault handler hands to ptrace_trap_continue(). */
 static struct {
