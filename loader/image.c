@@ -176,6 +176,7 @@ static int place(struct afb_image *img, const struct afb_note_entry *e,
 
 	if (e->type == AFB_NT_MODE) {
 		sw.mode = e->mode.mode;
+		sw.flags = e->mode.flags & AFB_MODE_END;
 		return add_switch(img, &sw, err);
 	}
 	site.file_offset = file_offset(img, scn, addr, site.len);
