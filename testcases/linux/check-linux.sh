@@ -132,6 +132,14 @@ else
 	dis64 > "$tmp/dis.raw"
 fi
 
+# Compares two hex addresses of any width: <0, 0, >0.
+hexcmp='
+function hexcmp(a, b) {
+	sub(/^0+/, "", a); sub(/^0+/, "", b)
+	if (length(a) != length(b)) return length(a) - length(b)
+	return a < b ? -1 : a > b
+}'
+
 # Instructions objdump does not know: a "(bad)" whose bytes begin a ModRM
 # form of the table (lkgs is f2 0f 00 /6; objdump 2.40 stops after f2 0f
 # 00).  Print "address end mnemonic" for each; objdump resumes inside it.
@@ -186,13 +194,13 @@ fi
 : > "$tmp/resync"
 while read -r addr end mnem; do
 	[ "$end" = unknown ] && continue
-	stop=$(awk -v a="$addr" 'sprintf("%016s", $1) > sprintf("%016s", a) { print $1; exit }' "$tmp/nm")
+	stop=$(awk -v a="$addr" "$hexcmp"' $1 ~ /^[0-9a-f]+$/ && hexcmp($1, a) > 0 { print $1; exit }' "$tmp/nm")
 	"$objdump" -d -w --start-address=0x"$end" --stop-address=0x"$stop" "$vmlinux" |
 		awk -F'\t' -v a="$addr" -v s="$stop" -v m="$mnem" '
 			/^ *[0-9a-f]+:\t/ { print a "\t" s "\t" m "\t" $0 }' >> "$tmp/resync"
 	echo "== objdump does not know 0x$addr ($mnem): decoded again from 0x$end to 0x$stop"
 done < "$tmp/unknown"
-awk -F'\t' -v resync="$tmp/resync" '
+awk -F'\t' -v resync="$tmp/resync" "$hexcmp"'
 BEGIN {
 	while ((getline line < resync) > 0) {
 		split(line, r, "\t"); k = r[1]; stop[k] = r[2]; mn[k] = r[3]
@@ -201,7 +209,7 @@ BEGIN {
 }
 /^ *[0-9a-f]+:\t/ {
 	a = $1; sub(/^ +/, "", a); sub(/:$/, "", a)
-	if (skip != "" && sprintf("%016s", a) < sprintf("%016s", skip)) next
+	if (skip != "" && hexcmp(a, skip) < 0) next
 	skip = ""
 	if (a in stop) {
 		print $1 "\t" $2 "\t" mn[a]
