@@ -197,7 +197,8 @@ if [ "$variant" = plain ]; then
 else
 	cc="gcc -B$bindir/"
 	as_real=$(readlink -f "$bindir/as")
-	tool_id="$(cksum < "$as_real") flags=$AFTERBURN_AS_FLAGS"
+	# The assembler's code, not its manual (the POD after __END__).
+	tool_id="$(sed '/^__END__$/q' "$as_real" | cksum) flags=$AFTERBURN_AS_FLAGS"
 fi
 if [ "$clean" = yes ] ||
    { [ -f "$out/.afterburn-tool" ] && [ "$(cat "$out/.afterburn-tool")" != "$tool_id" ]; }; then
