@@ -412,9 +412,11 @@ static void range_add(struct vsection *s, uint64_t start, uint64_t end,
 }
 
 /*
- * Mode switches by section and address.  At one address, the end of an
- * object's section (AFB_MODE_END) comes first, so that the next object's
- * own switch there wins; otherwise the later note wins (note order).
+ * Mode switches by section and address; at one address the later note
+ * wins (note order): an object's end-of-section note (AFB_MODE_END) comes
+ * after its own notes, and a link keeps objects' notes in code order.
+ * (The end note cannot simply lose a tie: an object whose section ends in
+ * a mode switch with no code after it has both notes at its end.)
  */
 static int switch_cmp(const void *a, const void *b)
 {
@@ -426,8 +428,6 @@ static int switch_cmp(const void *a, const void *b)
 		return r;
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
-	if ((x->flags ^ y->flags) & AFB_MODE_END)
-		return x->flags & AFB_MODE_END ? -1 : 1;
 	return x < y ? -1 : x > y;
 }
 

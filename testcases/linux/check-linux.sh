@@ -107,7 +107,8 @@ fi
 ## 3. An independent count: objdump mnemonics, mapped with the table
 
 # Code that runs in 32-bit mode in a 64-bit vmlinux: the PVH entry, from
-# its symbol up to the far jump into 64-bit mode (platform/pvh/head.S).
+# its symbol up to the far jump (6.12: far return) into 64-bit mode
+# (platform/pvh/head.S).
 nm -n "$vmlinux" > "$tmp/nm"
 pvh=$(awk '$3 == "pvh_start_xen" { print $1 }' "$tmp/nm")
 dis64() { "$objdump" -d -w "$@" "$vmlinux"; }
@@ -115,10 +116,10 @@ if [ -n "$pvh" ]; then
 	pvh_next=$(awk -v a="$pvh" 'f && $1 != a { print $1; exit } $1 == a { f = 1 }' "$tmp/nm")
 	"$objdump" -d -w -m i386 \
 		--start-address=0x"$pvh" --stop-address=0x"$pvh_next" "$vmlinux" |
-		awk -F'\t' '/^ *[0-9a-f]+:\t/ { print; if ($3 ~ /^ljmp/) exit }' > "$tmp/dis32"
+		awk -F'\t' '/^ *[0-9a-f]+:\t/ { print; if ($3 ~ /^(ljmp|lret)/) exit }' > "$tmp/dis32"
 	# The first address after the far jump: 64-bit code from there on.
 	pvh_end=$(dis64 --start-address=0x"$pvh" --stop-address=0x"$pvh_next" -m i386 |
-		awk -F'\t' '/^ *[0-9a-f]+:\t/ { if (j) { sub(/^ */, "", $1); sub(/:$/, "", $1); print $1; exit } if ($3 ~ /^ljmp/) j = 1 }')
+		awk -F'\t' '/^ *[0-9a-f]+:\t/ { if (j) { sub(/^ */, "", $1); sub(/:$/, "", $1); print $1; exit } if ($3 ~ /^(ljmp|lret)/) j = 1 }')
 	echo "== i386 code: pvh_start_xen 0x$pvh .. 0x$pvh_end"
 	{
 		dis64 | awk -F'\t' -v lo="$pvh" -v hi="$pvh_next" '
