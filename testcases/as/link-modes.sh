@@ -9,7 +9,7 @@
 . "$(dirname "$0")/common.sh"
 
 src=$here/link
-for f in head32 head-starts32 plain64; do
+for f in head32 head-starts32 plain64 empty32; do
 	"$AFTERBURN_AS" --afterburn-audit=strict -o "$work/$f.o" "$src/$f.s" ||
 		fail "$f.s: afterburn-as failed"
 done
@@ -25,8 +25,10 @@ cd "$work" || exit 99
 verify "head32.o" head32.o
 verify "head-starts32.o" head-starts32.o
 verify "plain64.o" plain64.o
+verify "empty32.o" empty32.o
 for set in "head32 plain64" "head32 head-starts32 plain64" \
-	   "plain64 head32 head-starts32" "head-starts32 head32 plain64"; do
+	   "plain64 head32 head-starts32" "head-starts32 head32 plain64" \
+	   "empty32 plain64"; do
 	objs=$(for f in $set; do printf '%s.o ' "$f"; done)
 	name=$(echo "$set" | tr ' ' '+')
 	# shellcheck disable=SC2086
