@@ -203,9 +203,21 @@ static int match(const struct afb_encoding *e, const struct cursor *c,
 }
 
 /*
- * The row of afb_encodings[] that matches with the longest opcode (so the
- * fused "sti; hlt" wins over a lone sti), or NULL with *@ret set: -ENODATA
- * if the bytes ended before a row could be told, else -EILSEQ.
+ * Which of two matching rows the CPU decodes: the longer opcode (so the
+ * fused "sti; hlt" wins over a lone sti), else the one with a mandatory
+ * prefix (66 0f 01 cf is seamcall, not encls with an operand-size prefix).
+ */
+static bool better(const struct afb_encoding *e, const struct afb_encoding *best)
+{
+	if (!best || e->opcode_len != best->opcode_len)
+		return !best || e->opcode_len > best->opcode_len;
+	return e->prefix && !best->prefix;
+}
+
+/*
+ * The row of afb_encodings[] that the bytes at the cursor are (see
+ * better()), or NULL with *@ret set: -ENODATA if the bytes ended before a
+ * row could be told, else -EILSEQ.
  */
 static const struct afb_encoding *lookup(const struct cursor *c,
 					 unsigned int mode,
@@ -218,7 +230,7 @@ static const struct afb_encoding *lookup(const struct cursor *c,
 	*ret = -EILSEQ;
 	for (i = 0; i < afb_encoding_count; i++) {
 		m = match(&afb_encodings[i], c, mode, p);
-		if (m > 0 && (!best || afb_encodings[i].opcode_len > best->opcode_len))
+		if (m > 0 && better(&afb_encodings[i], best))
 			best = &afb_encodings[i];
 		else if (m < 0)
 			*ret = m;

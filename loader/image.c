@@ -211,6 +211,7 @@ static int place(struct afb_image *img, const struct afb_note_entry *e,
 
 	if (e->type == AFB_NT_MODE) {
 		sw.mode = e->mode.mode;
+		sw.flags = e->mode.flags & AFB_MODE_END;
 		return add_switch(img, &sw, err);
 	}
 	if (e->type == AFB_NT_DATA) {

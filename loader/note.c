@@ -136,7 +136,8 @@ static void read_mode(const uint8_t *d, struct afb_note_mode *m)
 	m->at = (int32_t)get_le32(d);
 	m->version = d[4];
 	m->mode = d[5];
-	m->reserved = get_le16(d + 6);
+	m->flags = d[6];
+	m->reserved = d[7];
 }
 
 static void read_data(const uint8_t *d, struct afb_note_data *x)

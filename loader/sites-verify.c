@@ -22,6 +22,14 @@
  * mode notes (.code16/.code32 parts) put in another mode.  Sites are
  * found by binary search in per-section arrays sorted by address, so a
  * vmlinux with 3.3 M instructions costs little more than objdump itself.
+ *
+ * objdump does not know every instruction of the table (binutils 2.40
+ * prints erets as "repnz clac" and stops at lkgs with a 3-byte "(bad)",
+ * then decodes from inside it).  Where objdump shows a prefix that may
+ * be a mandatory one, or gives up, the decoder, which reads prefixes as
+ * the CPU does, tells the instruction and its length; if that length is
+ * not objdump's, objdump is run again from the end of the instruction,
+ * a point both agree on (reconcile()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +61,8 @@ struct vsite {
 	bool seen;		/* objdump printed an instruction starting here */
 	bool bad;		/* a mismatch has been reported */
 };
+
+struct objdump_run;
 
 /* A section of the ELF file (all of them, in section header order). */
 struct vsection {
@@ -116,6 +126,9 @@ struct verify {
 	size_t sensitive;	/* sensitive instructions objdump showed */
 	uint64_t data_bytes;	/* bytes of data in code, not disassembled */
 	size_t warnings;	/* sites__check_layout() */
+	int fd;			/* @path, for the bytes reconcile() decodes */
+	struct objdump_run *resumes;	/* objdump runs still to do */
+	size_t nr_resumes;
 };
 
 /* What one objdump run covers. */
@@ -499,6 +512,13 @@ static void range_add(struct vsection *s, uint64_t start, uint64_t end,
 	s->ranges[s->nr_ranges++] = (struct vrange){ start, end, mode };
 }
 
+/*
+ * Mode switches by section and address; at one address the later note
+ * wins (note order): an object's end-of-section note (AFB_MODE_END) comes
+ * after its own notes, and a link keeps objects' notes in code order.
+ * (The end note cannot simply lose a tie: an object whose section ends in
+ * a mode switch with no code after it has both notes at its end.)
+ */
 static int switch_cmp(const void *a, const void *b)
 {
 	const struct afb_mode_switch *x = *(const struct afb_mode_switch *const *)a;
@@ -507,7 +527,9 @@ static int switch_cmp(const void *a, const void *b)
 
 	if (r)
 		return r;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x < y ? -1 : x > y;
 }
 
 /* Build the mode ranges of every section that has mode switches. */
@@ -1076,18 +1098,93 @@ static void report_unsited(struct verify *v, size_t sec,
 			    li->text);
 }
 
+/* Up to @n bytes of section @s at @addr into @buf; returns how many. */
+static size_t read_bytes(struct verify *v, const struct vsection *s,
+			 uint64_t addr, uint8_t *buf, size_t n)
+{
+	uint64_t off = addr - s->addr;
+	ssize_t got;
+
+	if (addr < s->addr || off >= s->size)
+		return 0;
+	if (n > s->size - off)
+		n = s->size - off;
+	if (v->fd < 0)
+		v->fd = open(v->path, O_RDONLY | O_CLOEXEC);
+	got = v->fd < 0 ? -1 : pread(v->fd, buf, n, s->offset + off);
+	return got < 0 ? 0 : (size_t)got;
+}
+
+/*
+ * Does objdump's @li need the decoder's word?  Yes if objdump gave up
+ * ("(bad)") or printed an f2, f3 or 66 prefix: for the instructions it
+ * does not know, that prefix is a mandatory one ("repz clac" is eretu).
+ */
+static bool doubtful(const struct insn_line *li)
+{
+	static const char *const mandatory[] = {
+		"rep", "repz", "repe", "repnz", "repne", "data16",
+	};
+	const char *p = li->text, *word;
+	size_t len, i;
+
+	if (!strcmp(li->mnemonic, "(bad)"))
+		return true;
+	for (;;) {
+		for (word = p; *p && *p != ' '; p++)
+			;
+		len = p - word;
+		if (!*p || !is_prefix(word, len))
+			return false;
+		for (i = 0; i < sizeof(mandatory) / sizeof(mandatory[0]); i++)
+			if (strlen(mandatory[i]) == len &&
+			    !strncmp(word, mandatory[i], len))
+				return true;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/*
+ * Classify objdump's @li (sets @li->kind) and return the length of the
+ * instruction as the CPU decodes it: objdump's, unless doubtful() and the
+ * decoder reads a sensitive instruction there.
+ */
+static unsigned int reconcile(struct verify *v, size_t sec,
+			      struct insn_line *li, unsigned int mode)
+{
+	uint8_t buf[15];	/* the architectural limit */
+	struct afb_insn insn;
+	size_t n;
+	int len;
+
+	li->kind = afb_classify_text(li->mnemonic, li->operands, mode);
+	if (!doubtful(li))
+		return li->len;
+	n = read_bytes(v, &v->secs[sec], li->addr, buf, sizeof(buf));
+	len = afb_decode(buf, n, mode, &insn);
+	if (len <= 0)
+		return li->len;
+	li->kind = insn.kind;
+	return len;
+}
+
 /*
  * Compare one instruction of objdump, in section @sec disassembled as
- * @mode, with the sites: the heart of --verify.
+ * @mode, with the sites: the heart of --verify.  Returns false if
+ * objdump's next instruction does not start where this one ends (see
+ * reconcile()).
  */
-static void check_insn(struct verify *v, size_t sec, struct insn_line *li,
+static bool check_insn(struct verify *v, size_t sec, struct insn_line *li,
 		       unsigned int mode)
 {
 	struct vsection *s = &v->secs[sec];
 	struct vsite *vs = NULL, *next = NULL;
 	size_t i = site_after(s, li->addr);
+	unsigned int len = reconcile(v, sec, li, mode);
+	bool in_step = len == li->len;
 
-	li->kind = afb_classify_text(li->mnemonic, li->operands, mode);
+	li->len = len;
 	if (li->kind)
 		v->sensitive++;
 	if (i > 0 && li->addr < s->sites[i - 1].site->addr +
@@ -1110,13 +1207,34 @@ static void check_insn(struct verify *v, size_t sec, struct insn_line *li,
 		site_mismatch(v, next, "starts inside objdump's '%s' at "
 			      "%s+0x%" PRIx64, li->text, s->name,
 			      li->addr - s->addr);
+	return in_step;
+}
+
+/*
+ * objdump lost the instruction boundary in section @sec at @addr: run it
+ * again there, to the end of what @run covers.
+ */
+static void resume_at(struct verify *v, const struct objdump_run *run,
+		      size_t sec, uint64_t addr)
+{
+	const struct vsection *s = &v->secs[sec];
+	uint64_t end = run->sec ? run->end : s->addr + s->size;
+
+	if (addr >= end)
+		return;
+	v->resumes = xrealloc(v->resumes,
+			      (v->nr_resumes + 1) * sizeof(*v->resumes));
+	v->resumes[v->nr_resumes++] = (struct objdump_run){
+		.mode = run->mode, .sec = s, .start = addr, .end = end,
+	};
 }
 
 /* Parse objdump's output on @in for @run and check every instruction. */
 static void read_disassembly(struct verify *v, FILE *in,
 			     const struct objdump_run *run)
 {
-	size_t sec = NO_SECTION, cap = 0;
+	size_t sec = NO_SECTION, cap = 0, lost_sec = NO_SECTION;
+	uint64_t lost_at = 0;
 	struct insn_line li;
 	char *line = NULL;
 
@@ -1129,7 +1247,13 @@ static void read_disassembly(struct verify *v, FILE *in,
 			continue;
 		if (!run->sec && v->secs[sec].nr_ranges)
 			continue;	/* covered by its own range runs */
-		check_insn(v, sec, &li, run->mode);
+		if (sec == lost_sec && li.addr > lost_at)
+			continue;	/* out of step: a resumed run reads it */
+		if (!check_insn(v, sec, &li, run->mode)) {
+			lost_sec = sec;
+			lost_at = li.addr;
+			resume_at(v, run, sec, li.addr + li.len);
+		}
 	}
 	free(line);
 }
@@ -1301,6 +1425,11 @@ static int disassemble(struct verify *v)
 				return -1;
 		}
 	}
+	while (v->nr_resumes) {
+		run = v->resumes[--v->nr_resumes];
+		if (run_objdump(v, &run))
+			return -1;
+	}
 	return 0;
 }
 
@@ -1346,6 +1475,9 @@ static void verify_free(struct verify *v)
 	free(v->by_name);
 	free(v->vsites);
 	free(v->problems);
+	free(v->resumes);
+	if (v->fd >= 0)
+		close(v->fd);
 }
 
 /*
@@ -1363,6 +1495,7 @@ int sites__verify(const char *path, struct afb_image *image,
 		.opts = opts,
 		.relocatable = afb_image_is_relocatable(image),
 		.default_mode = afb_image_default_mode(image),
+		.fd = -1,
 	};
 	int status = SITES_ERROR;
 

@@ -51,8 +51,17 @@ struct afb_note_mode {
 	int32_t at;		/* first byte in the new mode minus this field */
 	uint8_t version;	/* AFB_NOTE_VERSION */
 	uint8_t mode;		/* 16, 32 or 64 */
-	uint16_t reserved;	/* 0 */
+	uint8_t flags;		/* AFB_MODE_END or 0 */
+	uint8_t reserved;	/* 0 */
 } __attribute__((packed));
+
+/*
+ * The note marks the end of an object's section that ended in another
+ * code size: the object's code stops there, and so does its mode.  In a
+ * linked image the next object's code may start at the same address;
+ * its own note there, if any, wins.
+ */
+#define AFB_MODE_END		0x01
 
 /*
  * Descriptor of an AFB_NT_OBJECT note: "assembled by afterburn-as".  One
@@ -186,6 +195,7 @@ struct afb_mode_switch {
 	uint64_t addr;		/* as afb_site.addr */
 	const char *section;
 	uint8_t mode;		/* 16, 32 or 64 from here on */
+	uint8_t flags;		/* AFB_MODE_END: an object's section ends here */
 };
 
 /* Data written by a data directive inside code (AFB_NT_DATA). */

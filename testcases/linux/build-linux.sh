@@ -1,5 +1,5 @@
 #!/bin/sh
-# build-linux.sh: build a real Linux 6.1 vmlinux, plain or afterburnt.
+# build-linux.sh: build a real Linux vmlinux (6.1 or 6.12), plain or afterburnt.
 #
 # Usage: testcases/linux/build-linux.sh [options]
 #
@@ -10,10 +10,18 @@
 #                        afterburn-as one, $top_builddir/afterburn/bin)
 #   --name=NAME          output directory name under the work directory
 #                        (default: the variant)
-#   --tarball=FILE       kernel source (default /usr/src/linux-source-6.1.tar.xz
-#                        from Debian's linux-source-6.1 package)
+#   --kernel=VERSION     which Debian kernel source: 6.1 (the default) or
+#                        6.12; picks the tarball, the work directory and the
+#                        configuration (linux.config, plus linux-VERSION.config
+#                        where it exists: 6.12 turns on X86_FRED)
+#   --tarball=FILE       kernel source (default
+#                        /usr/src/linux-source-VERSION.tar.xz from Debian's
+#                        linux-source-VERSION package)
 #   --work=DIR           work directory (default
-#                        $top_builddir/testcases/linux/build)
+#                        $top_builddir/testcases/linux/build for 6.1,
+#                        $top_builddir/testcases/linux/build-VERSION for
+#                        another version: the afterburnt 6.12 kernel is
+#                        testcases/linux/build-6.12/afterburn/vmlinux)
 #   --jobs=N             make -j (default: nproc)
 #   --as-flags=FLAGS     AFTERBURN_AS_FLAGS for this build, exactly (may be
 #                        empty: afterburn-as's own defaults)
@@ -45,8 +53,9 @@ top_builddir=$(cd "$top_builddir" && pwd)
 variant=afterburn
 bindir=
 name=
-tarball=${LINUX_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
-work=${LINUX_WORK:-$top_builddir/testcases/linux/build}
+kernel=6.1
+tarball=${LINUX_TARBALL:-}
+work=${LINUX_WORK:-}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 clean=no
 configure_only=no
@@ -60,6 +69,7 @@ for arg; do
 	--variant=*) variant=${arg#*=} ;;
 	--bindir=*) bindir=${arg#*=} ;;
 	--name=*) name=${arg#*=} ;;
+	--kernel=*) kernel=${arg#*=} ;;
 	--tarball=*) tarball=${arg#*=} ;;
 	--work=*) work=${arg#*=} ;;
 	--jobs=*) jobs=${arg#*=} ;;
@@ -70,6 +80,13 @@ for arg; do
 	*) die "unknown argument '$arg' (try --help)" ;;
 	esac
 done
+
+case $kernel in
+6.1) work=${work:-$top_builddir/testcases/linux/build} ;;
+6.12) work=${work:-$top_builddir/testcases/linux/build-$kernel} ;;
+*) die "--kernel must be 6.1 or 6.12, not '$kernel'" ;;
+esac
+tarball=${tarball:-/usr/src/linux-source-$kernel.tar.xz}
 
 case $variant in
 plain) ;;
@@ -104,8 +121,8 @@ name=${name:-$variant}
 
 if [ ! -r "$tarball" ]; then
 	die "kernel source $tarball not found.
-Install it with:  sudo apt-get install linux-source-6.1
-or point LINUX_TARBALL (or --tarball=) at a linux-6.1 source tarball."
+Install it with:  sudo apt-get install linux-source-$kernel
+or point LINUX_TARBALL (or --tarball=) at a linux-$kernel source tarball."
 fi
 for tool in make gcc flex bison bc perl; do
 	command -v "$tool" >/dev/null 2>&1 ||
@@ -135,12 +152,15 @@ if [ ! -f "$src/.unpacked" ] || [ "$(cat "$src/.unpacked")" != "$stamp_src" ]; t
 fi
 kver=$(make -s -C "$src" kernelversion 2>/dev/null) || kver=unknown
 
-## Configure: tinyconfig, merge linux.config, olddefconfig, then check.
+## Configure: tinyconfig, merge linux.config (and the version's own
+## fragment), olddefconfig, then check.
 
 out=$work/$name
 log=$work/$name.log
-fragment=$here/linux.config
 mkdir -p "$out"
+fragment=$out/.afterburn-config.new
+cat "$here/linux.config" > "$fragment"
+[ ! -f "$here/linux-$kernel.config" ] || cat "$here/linux-$kernel.config" >> "$fragment"
 
 fail() {
 	echo "$me: $1 failed; the last lines of $log:" >&2
@@ -160,6 +180,8 @@ if [ ! -f "$out/.config" ] || [ ! -f "$out/.afterburn-config" ] ||
 	} > "$log" 2>&1 || fail "configuration"
 	cp "$fragment" "$out/.afterburn-config"
 fi
+rm -f "$fragment"
+fragment=$out/.afterburn-config
 missing=$(grep '^CONFIG_[A-Za-z0-9_]*=y$' "$fragment" | while read -r opt; do
 	grep -qx "$opt" "$out/.config" || echo "$opt"
 done)
@@ -175,7 +197,8 @@ if [ "$variant" = plain ]; then
 else
 	cc="gcc -B$bindir/"
 	as_real=$(readlink -f "$bindir/as")
-	tool_id="$(cksum < "$as_real") flags=$AFTERBURN_AS_FLAGS"
+	# The assembler's code, not its manual (the POD after __END__).
+	tool_id="$(sed '/^__END__$/q' "$as_real" | cksum) flags=$AFTERBURN_AS_FLAGS"
 fi
 if [ "$clean" = yes ] ||
    { [ -f "$out/.afterburn-tool" ] && [ "$(cat "$out/.afterburn-tool")" != "$tool_id" ]; }; then

@@ -107,6 +107,33 @@ static void check_insn(const struct fixture *f, const struct fixture_insn *fi)
 	}
 }
 
+/* Kinds of the Linux 6.12 additions that exist in 64-bit code only. */
+static bool only_64(unsigned int kind)
+{
+	static const unsigned int kinds[] = {
+		AFB_KIND_ERETS, AFB_KIND_ERETU, AFB_KIND_LKGS,
+		AFB_KIND_RDMSRLIST, AFB_KIND_WRMSRLIST, AFB_KIND_SEAMCALL,
+		AFB_KIND_SEAMRET, AFB_KIND_SEAMOPS, AFB_KIND_UIRET,
+		AFB_KIND_SENDUIPI, AFB_KIND_CLUI, AFB_KIND_STUI,
+		AFB_KIND_TESTUI, AFB_KIND_RMPADJUST, AFB_KIND_RMPUPDATE,
+		AFB_KIND_PSMASH,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i] == kind)
+			return true;
+	return false;
+}
+
+/* ... and in 32-bit and 64-bit code, not in 16-bit code. */
+static bool only_32_64(unsigned int kind)
+{
+	return kind == AFB_KIND_TDCALL || kind == AFB_KIND_SETSSBSY ||
+	       kind == AFB_KIND_CLRSSBSY || kind == AFB_KIND_WRUSS ||
+	       kind == AFB_KIND_ENQCMDS;
+}
+
 /* Every kind that exists in @mode appears in the fixture. */
 static void check_coverage(const struct fixture *f)
 {
@@ -129,7 +156,9 @@ static void check_coverage(const struct fixture *f)
 				       kind == AFB_KIND_SYSRET ||
 				       kind == AFB_KIND_SYSEXIT ||
 				       kind == AFB_KIND_XSAVES ||
-				       kind == AFB_KIND_XRSTORS)))
+				       kind == AFB_KIND_XRSTORS)) ||
+		    (f->mode != 64 && only_64(kind)) ||
+		    (f->mode == 16 && only_32_64(kind)))
 			continue;
 		fail_msg("%u-bit fixture lacks kind %s", f->mode, afb_kind_name(kind));
 	}
@@ -307,7 +336,7 @@ static void test_memory_operands(void **state)
 	assert_int_equal(i.mem.segment, -1);	/* es: means nothing in 64-bit */
 	i = decode_ok("\x26\x0f\x01\x38", 4, 32, AFB_KIND_INVLPG);
 	assert_int_equal(i.mem.segment, 0);
-	decode_bad("\x0f\x01\xd7", 3, 64, -EILSEQ);	/* lgdt needs memory */
+	decode_bad("\x0f\x01\xd6", 3, 64, -EILSEQ);	/* lgdt needs memory */
 }
 
 static void test_far_pointers(void **state)
@@ -386,7 +415,7 @@ static void test_not_sensitive(void **state)
 	(void)state;
 	decode_bad("\x90", 1, 64, -EILSEQ);
 	decode_bad("\xf3\x90", 2, 32, -EILSEQ);		/* pause */
-	decode_bad("\xf3\x0f\x01\xca", 4, 64, -EILSEQ);	/* erets, not clac */
+	decode_bad("\xf3\x0f\x01\xca", 4, 32, -EILSEQ);	/* eretu: 64 only */
 	decode_bad("\xf0\xfa", 2, 32, -EILSEQ);		/* lock cli: #UD */
 	decode_bad("\x0f\x01\xf8", 3, 32, -EILSEQ);	/* swapgs: 64-bit only */
 	decode_bad("\xf3\x0f\xae\xc0", 4, 32, -EILSEQ);	/* rdfsbase: 64 only */
@@ -399,6 +428,47 @@ static void test_not_sensitive(void **state)
 	decode_bad("\x66\x0f\x38\x82\xc0", 5, 64, -EILSEQ); /* invpcid reg */
 	decode_bad("\x0f\x38\x82\x00", 4, 64, -EILSEQ);	/* no 66 */
 	decode_bad("\x0f\xc7\x20", 3, 64, -EILSEQ);	/* xsavec, not xsaves */
+}
+
+/*
+ * A mandatory prefix selects the instruction, as the CPU decodes it: f2 and
+ * f3 in front of 0f 01 ca make erets and eretu, not clac (Linux writes them
+ * as .byte); the last of f2/f3 counts; a 66 that is mandatory for one
+ * instruction wins over an operand-size 66 in front of another (66 0f 01
+ * cf is seamcall, 0f 01 cf encls).
+ */
+static void test_mandatory_prefixes(void **state)
+{
+	struct afb_insn i;
+
+	(void)state;
+	decode_ok("\x0f\x01\xca", 3, 64, AFB_KIND_CLAC);
+	decode_ok("\xf2\x0f\x01\xca", 4, 64, AFB_KIND_ERETS);
+	decode_ok("\xf3\x0f\x01\xca", 4, 64, AFB_KIND_ERETU);
+	decode_ok("\xf2\xf3\x0f\x01\xca", 5, 64, AFB_KIND_ERETU);
+	decode_ok("\xf3\xf2\x0f\x01\xca", 5, 64, AFB_KIND_ERETS);
+	decode_ok("\x0f\x01\xc6", 3, 64, AFB_KIND_WRMSRNS);
+	decode_ok("\xf2\x0f\x01\xc6", 4, 64, AFB_KIND_RDMSRLIST);
+	decode_ok("\xf3\x0f\x01\xc6", 4, 64, AFB_KIND_WRMSRLIST);
+	decode_ok("\x0f\x01\xcf", 3, 64, AFB_KIND_ENCLS);
+	decode_ok("\x66\x0f\x01\xcf", 4, 64, AFB_KIND_SEAMCALL);
+	decode_ok("\x66\x0f\x01\xcc", 4, 64, AFB_KIND_TDCALL);
+	decode_ok("\x0f\x01\xe8", 3, 64, AFB_KIND_SERIALIZE);
+	decode_ok("\xf3\x0f\x01\xe8", 4, 64, AFB_KIND_SETSSBSY);
+	decode_ok("\x0f\x09", 2, 64, AFB_KIND_WBINVD);
+	decode_ok("\xf3\x0f\x09", 3, 64, AFB_KIND_WBNOINVD);
+	decode_ok("\x0f\x01\xfe", 3, 64, AFB_KIND_INVLPGB);
+	decode_ok("\xf3\x0f\x01\xfe", 4, 64, AFB_KIND_RMPADJUST);
+	decode_ok("\xf2\x0f\x01\xfe", 4, 64, AFB_KIND_RMPUPDATE);
+	decode_ok("\xf2\x0f\x01\xff", 4, 32, AFB_KIND_PVALIDATE);
+	i = decode_ok("\xf2\x0f\x00\xf7", 4, 64, AFB_KIND_LKGS);
+	assert_int_equal(i.rm, 7);			/* lkgs %di */
+	decode_ok("\xf3\x0f\x3a\xf0\xc0\x01", 6, 64, AFB_KIND_HRESET);
+	decode_ok("\xf3\x0f\xc7\xf0", 4, 64, AFB_KIND_SENDUIPI);
+	decode_bad("\xf3\x0f\xc7\xf8", 4, 64, -EILSEQ);	/* rdpid */
+	decode_bad("\xf2\x0f\x01\xca", 4, 32, -EILSEQ);	/* erets: 64 only */
+	decode_bad("\xf2\x0f\x00\xd0", 4, 64, -EILSEQ);	/* f2 0f 00 /2: no lldt */
+	decode_bad("\x66\x0f\x01\xcd", 3, 64, -ENODATA);
 }
 
 static void test_bad_arguments(void **state)
@@ -449,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_operand_size),
 		cmocka_unit_test(test_prefix_limit),
 		cmocka_unit_test(test_not_sensitive),
+		cmocka_unit_test(test_mandatory_prefixes),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_random),
 	};
