@@ -15,6 +15,8 @@
 #   --work=DIR           work directory (default
 #                        $top_builddir/testcases/linux/build)
 #   --jobs=N             make -j (default: nproc)
+#   --config=FILE        a second fragment merged after linux.config
+#                        (linux-smp.config: the SMP configuration)
 #   --as-flags=FLAGS     AFTERBURN_AS_FLAGS for this build, exactly (may be
 #                        empty: afterburn-as's own defaults)
 #   --clean              'make clean' first (the .config stays)
@@ -52,6 +54,7 @@ clean=no
 configure_only=no
 as_flags=
 as_flags_given=no
+extra=
 
 die() { echo "$me: $*" >&2; exit 1; }
 
@@ -63,6 +66,8 @@ for arg; do
 	--tarball=*) tarball=${arg#*=} ;;
 	--work=*) work=${arg#*=} ;;
 	--jobs=*) jobs=${arg#*=} ;;
+	--config=*) extra=${arg#*=}
+		[ -r "$extra" ] || die "--config=$extra: no such file" ;;
 	--as-flags=*) as_flags=${arg#*=}; as_flags_given=yes ;;
 	--clean) clean=yes ;;
 	--configure-only) configure_only=yes ;;
@@ -141,6 +146,9 @@ out=$work/$name
 log=$work/$name.log
 fragment=$here/linux.config
 mkdir -p "$out"
+# The fragments as one file: what configured $out, and what must hold.
+merged=$out/.afterburn-config.new
+cat "$fragment" ${extra:+"$extra"} >"$merged"
 
 fail() {
 	echo "$me: $1 failed; the last lines of $log:" >&2
@@ -150,17 +158,18 @@ fail() {
 }
 
 if [ ! -f "$out/.config" ] || [ ! -f "$out/.afterburn-config" ] ||
-   ! cmp -s "$fragment" "$out/.afterburn-config"; then
-	echo "$me: configuring $out (Linux $kver, tinyconfig + $fragment)" >&2
+   ! cmp -s "$merged" "$out/.afterburn-config"; then
+	echo "$me: configuring $out (Linux $kver, tinyconfig + $fragment${extra:+ + $extra})" >&2
 	{
 		make -C "$src" O="$out" tinyconfig &&
 		"$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
-			"$out/.config" "$fragment" &&
+			"$out/.config" "$merged" &&
 		make -C "$src" O="$out" olddefconfig
 	} > "$log" 2>&1 || fail "configuration"
-	cp "$fragment" "$out/.afterburn-config"
+	cp "$merged" "$out/.afterburn-config"
 fi
-missing=$(grep '^CONFIG_[A-Za-z0-9_]*=y$' "$fragment" | while read -r opt; do
+rm -f "$merged"
+missing=$(grep '^CONFIG_[A-Za-z0-9_]*=y$' "$out/.afterburn-config" | while read -r opt; do
 	grep -qx "$opt" "$out/.config" || echo "$opt"
 done)
 [ -z "$missing" ] ||
