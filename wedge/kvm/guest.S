@@ -17,6 +17,24 @@
 
 #define DATA(off)	(wg_base + WG_DATA_OFF + (off))(%rip)
 
+/*
+ * The console buffer's lock: several vCPUs may write COM1 at once, and
+ * the VMM empties the buffer after any vCPU's exit.  Taken with IF off;
+ * it touches no register (the flags are saved by every user).
+ */
+.macro CON_LOCK
+.Lcon_spin\@:
+	lock btsl $0, DATA(WD_CON_LOCK)
+	jnc .Lcon_held\@
+	pause
+	jmp .Lcon_spin\@
+.Lcon_held\@:
+.endm
+
+.macro CON_UNLOCK
+	movl $0, DATA(WD_CON_LOCK)
+.endm
+
 	.section .rodata.afb_kvm_guest, "a"
 	.code64
 	.balign 4096
@@ -56,7 +74,9 @@ wg_out8:
 	cmpw $WG_POWER_PORT, %dx
 	jne 9f
 	cli
+	CON_LOCK
 	call wg_flush
+	CON_UNLOCK
 	jmp 9f
 1:	movb %al, DATA(WD_UART_LCR)
 	jmp 9f
@@ -66,13 +86,16 @@ wg_out8:
 	je 8f
 	cli
 	movb %al, DATA(WD_UART_IER)
+	CON_LOCK
 	call wg_flush			/* the VMM sees output before IER */
+	CON_UNLOCK
 	jmp 9f
 2:	testb $0x80, DATA(WD_UART_LCR)	/* DLAB: THR is the divisor latch */
 	jnz 9f
 	cli
 	pushq %rcx
 	pushq %rdx
+	CON_LOCK
 	movl DATA(WD_CON_LEN), %ecx
 	leaq DATA(WD_CON_BUF), %rdx
 	movb %al, (%rdx,%rcx)
@@ -83,7 +106,8 @@ wg_out8:
 	cmpl $WD_CON_SIZE, %ecx
 	jb 4f
 3:	call wg_flush
-4:	popq %rdx
+4:	CON_UNLOCK
+	popq %rdx
 	popq %rcx
 8:	popfq
 	ret
@@ -91,7 +115,8 @@ wg_out8:
 	outb %al, %dx
 	ret
 
-/* Hand the buffer to the VMM (one exit); it empties it.  IF is off. */
+/* Hand the buffer to the VMM (one exit); it empties it.  IF is off, and
+ * the caller holds the console lock. */
 wg_flush:
 	cmpl $0, DATA(WD_CON_LEN)
 	je 1f

@@ -86,6 +86,7 @@ struct kvm {
 	struct kvm_config cfg;
 	int sys_fd;
 	int vm_fd;
+	int ram_fd;		/* guest RAM: a memfd, mapped at ram */
 	uint8_t *ram;
 	uint64_t ram_size;
 	uint64_t wedge_phys;	/* start of the wedge's reserved RAM */
@@ -97,8 +98,9 @@ struct kvm {
 	uint64_t entry32;	/* XEN_ELFNOTE_PHYS32_ENTRY, 0 if none */
 	uint64_t image_start;	/* lowest p_paddr of a PT_LOAD */
 	uint64_t image_end;	/* first physical byte above the image */
-	uint64_t load_delta;	/* p_vaddr - p_paddr of every PT_LOAD */
-	bool load_delta_ok;	/* ... if they all agree */
+	uint64_t load_delta;	/* p_vaddr - p_paddr of the first PT_LOAD */
+	bool load_delta_ok;	/* ... and of every other (else patch.c maps
+				   each segment at its own p_vaddr) */
 	void *image_file;	/* the ELF file, mapped */
 	size_t image_size;
 
