@@ -7,7 +7,9 @@
  * trampoline copied to physical 0x10000 (SIPI vector 0x10).  The first
  * byte of the command line picks what it does:
  *
- *  i (or none)  S1 INIT/SIPI starts vCPU 1, which counts once at 0x11000
+ *  i (or none)  S0 the MP table (0xf0000-0xfffff) has valid checksums and
+ *               lists 3 enabled CPUs and the IOAPIC at 0xfec00000 (run
+ *               with -smp 3); S1 INIT/SIPI starts vCPU 1, which counts once at 0x11000
  *               and halts; S2 a second SIPI without INIT is ignored;
  *               S3 INIT/SIPI starts it again (it counts again); S4
  *               INIT/SIPI to APIC ID 9, which no vCPU has, changes
@@ -55,6 +57,11 @@ entry64:
 	je mode_bsp_fault
 	cmpb $'o', %bl
 	je mode_off
+
+	leaq s0(%rip), %rsi
+	call puts
+	call check_mptable
+	call report
 
 	leaq s1(%rip), %rsi
 	call puts
@@ -131,6 +138,70 @@ mode_bsp_fault:
 	lidt noidt(%rip)
 	ud2				/* #UD, #GP, #DF: triple fault */
 	jmp .
+
+/* ZF set if %rcx bytes at %rsi sum to 0 (mod 256); clobbers %al, %rcx, %rsi. */
+checksum:
+	xorb %al, %al
+1:	addb (%rsi), %al
+	incq %rsi
+	loop 1b
+	testb %al, %al
+	ret
+
+/*
+ * The MP table: ZF set if its floating pointer is in 0xf0000-0xfffff with
+ * a good checksum, the table it points to too, and the table lists three
+ * enabled processors and an IOAPIC at 0xfec00000.
+ */
+check_mptable:
+	leaq 0xf0000(%r15), %rdi
+	leaq 0x100000(%r15), %r8
+1:	cmpl $0x5f504d5f, (%rdi)	/* "_MP_" */
+	je 2f
+	addq $16, %rdi
+	cmpq %r8, %rdi
+	jb 1b
+	jmp 9f
+2:	movq %rdi, %rsi
+	movl $16, %ecx
+	call checksum
+	jnz 9f
+	movl 4(%rdi), %edi		/* physptr */
+	addq %r15, %rdi
+	cmpl $0x504d4350, (%rdi)	/* "PCMP" */
+	jne 9f
+	movq %rdi, %rsi
+	movzwl 4(%rdi), %ecx
+	call checksum
+	jnz 9f
+	movzwl 34(%rdi), %ecx		/* entries */
+	leaq 44(%rdi), %rsi
+	xorl %r9d, %r9d			/* enabled CPUs */
+	xorl %r10d, %r10d		/* IOAPICs at 0xfec00000 */
+3:	testl %ecx, %ecx
+	jz 6f
+	cmpb $0, (%rsi)
+	jne 4f
+	testb $1, 3(%rsi)
+	jz 5f
+	incl %r9d
+5:	addq $20, %rsi
+	decl %ecx
+	jmp 3b
+4:	cmpb $2, (%rsi)
+	jne 7f
+	cmpl $0xfec00000, 4(%rsi)
+	jne 7f
+	incl %r10d
+7:	addq $8, %rsi
+	decl %ecx
+	jmp 3b
+6:	cmpl $1, %r10d
+	jne 9f
+	cmpl $3, %r9d
+	ret
+9:	cmpl $0, %esp			/* ZF clear */
+	ret
 
 /* Copy the trampoline at %rsi (64 bytes) to TRAMP; INIT, SIPI vCPU 1. */
 start_ap1:
@@ -240,6 +311,7 @@ tr_off:					/* power-off from vCPU 1 */
 	.code64
 
 	.section .rodata
+s0:	.asciz "S0 MP table: 3 CPUs, the IOAPIC: "
 s1:	.asciz "S1 INIT/SIPI starts vCPU 1: "
 s2:	.asciz "S2 SIPI to a running vCPU is ignored: "
 s3:	.asciz "S3 INIT/SIPI starts vCPU 1 again: "

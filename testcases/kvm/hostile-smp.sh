@@ -40,7 +40,7 @@ run() {
 bad() { echo "FAIL: kvm hostile-smp ($mode): $*"; fail=1; }
 
 run i 3
-for step in 'S1 INIT/SIPI starts vCPU 1' 'S2 SIPI to a running vCPU is ignored' \
+for step in 'S0 MP table: 3 CPUs, the IOAPIC' 'S1 INIT/SIPI starts vCPU 1' 'S2 SIPI to a running vCPU is ignored' \
 	'S3 INIT/SIPI starts vCPU 1 again' 'S4 INIT/SIPI to a missing APIC ID'; do
 	grep -q "^$step: ok\$" "$tmp/out" || bad "$step: not ok"
 done
