@@ -15,7 +15,7 @@
 # Environment: LINUX_VMLINUX (default testcases/linux/build/afterburn/
 # vmlinux), AFTERBURN_KVM, BUSYBOX (default /bin/busybox, static),
 # LINUX_TIMEOUT (seconds per boot, 120), LINUX_APPEND (extra options),
-# LINUX_SMP (vCPUs, 2).  Where this machine has no hardware-virtualization
+# LINUX_SMP (vCPUs, 2), LINUX_QEMU=no (no QEMU-KVM reference boot).  Where this machine has no hardware-virtualization
 # KVM the script runs itself inside scripts/kvm-vm's VM (with as many CPUs).
 # A fourth boot runs /bin/sh as init and types a command at its prompt
 # through afterburn-kvm's standard input.
@@ -128,7 +128,7 @@ shell() {
 }
 shell
 
-if command -v qemu-system-x86_64 >/dev/null; then
+if [ "${LINUX_QEMU:-yes}" != no ] && command -v qemu-system-x86_64 >/dev/null; then
 	run qemu-kvm timeout "$timeout" qemu-system-x86_64 -enable-kvm -cpu qemu64 \
 		-smp "$smp" -m 256 -nographic -no-reboot -kernel "$vmlinux" -initrd "$tmp/initrd" \
 		-append "$append"
