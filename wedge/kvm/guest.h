@@ -34,8 +34,7 @@
 #define WD_IDT_SHADOW		0x01c	/* u32: 1 if the shadow IDT is loaded */
 #define WD_SYSCALLS		0x020	/* u64: syscall entries done by the wedge */
 #define WD_PF_PASSED		0x028	/* u64: #PFs handed to the guest */
-#define WD_PF_TARGET		0x030	/* u64: scratch, the guest's #PF handler */
-#define WD_PF_PATH		0x038	/* u64: scratch, wg_pf_go or wg_pf_go_sti */
+/* 0x030-0x03f: unused (the wedge keeps no scratch here: see guest.S) */
 #define WD_GP_INT80		0x9c0	/* u64: user int $0x80 turned into #GP */
 #define WD_UD_SEEN		0x9c8	/* u64: #UDs through the shadow gate */
 #define WD_MSR_OFF		0x9d0	/* u32: 1 if a wrmsr runs natively, or
