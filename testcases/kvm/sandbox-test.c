@@ -93,6 +93,7 @@ static void do_exec(void) { execl("/bin/true", "true", (char *)NULL); }
 static void do_socket(void) { socket(AF_INET, SOCK_STREAM, 0); }
 static void do_fork(void) { syscall(SYS_fork); }
 static void do_kill(void) { syscall(SYS_kill, 1, 0); }
+static void do_tgkill(void) { syscall(SYS_tgkill, 1, 1, 0); }
 static void do_create_vm(void) { ioctl(-1, KVM_CREATE_VM, 0); }
 static void do_memslot(void) { ioctl(-1, KVM_SET_USER_MEMORY_REGION, NULL); }
 static void do_i386(void) { __asm__ volatile("int $0x80" : : "a"(20) : "memory"); }
@@ -121,6 +122,7 @@ int main(void)
 	expect("socket", do_socket, true, "socket");
 	expect("fork", do_fork, true, "fork");
 	expect("kill", do_kill, true, "kill");
+	expect("tgkill of another process", do_tgkill, true, "tgkill");
 	expect("KVM_CREATE_VM", do_create_vm, true, "ioctl");
 	expect("KVM_SET_USER_MEMORY_REGION", do_memslot, true, "ioctl");
 	expect("an i386 call", do_i386, true, "");

@@ -23,6 +23,8 @@
 #                        another version: the afterburnt 6.12 kernel is
 #                        testcases/linux/build-6.12/afterburn/vmlinux)
 #   --jobs=N             make -j (default: nproc)
+#   --config=FILE        a second fragment merged after linux.config
+#                        (linux-smp.config: the SMP configuration)
 #   --as-flags=FLAGS     AFTERBURN_AS_FLAGS for this build, exactly (may be
 #                        empty: afterburn-as's own defaults)
 #   --clean              'make clean' first (the .config stays)
@@ -61,6 +63,7 @@ clean=no
 configure_only=no
 as_flags=
 as_flags_given=no
+extra=
 
 die() { echo "$me: $*" >&2; exit 1; }
 
@@ -73,6 +76,8 @@ for arg; do
 	--tarball=*) tarball=${arg#*=} ;;
 	--work=*) work=${arg#*=} ;;
 	--jobs=*) jobs=${arg#*=} ;;
+	--config=*) extra=${arg#*=}
+		[ -r "$extra" ] || die "--config=$extra: no such file" ;;
 	--as-flags=*) as_flags=${arg#*=}; as_flags_given=yes ;;
 	--clean) clean=yes ;;
 	--configure-only) configure_only=yes ;;
@@ -158,9 +163,15 @@ kver=$(make -s -C "$src" kernelversion 2>/dev/null) || kver=unknown
 out=$work/$name
 log=$work/$name.log
 mkdir -p "$out"
-fragment=$out/.afterburn-config.new
-cat "$here/linux.config" > "$fragment"
-[ ! -f "$here/linux-$kernel.config" ] || cat "$here/linux-$kernel.config" >> "$fragment"
+# The fragments as one file (linux.config, the version's own, --config):
+# what configured $out, and what must hold.
+fragment=$here/linux.config
+merged=$out/.afterburn-config.new
+{
+	cat "$fragment"
+	[ ! -f "$here/linux-$kernel.config" ] || cat "$here/linux-$kernel.config"
+	[ -z "$extra" ] || cat "$extra"
+} >"$merged"
 
 fail() {
 	echo "$me: $1 failed; the last lines of $log:" >&2
@@ -170,19 +181,18 @@ fail() {
 }
 
 if [ ! -f "$out/.config" ] || [ ! -f "$out/.afterburn-config" ] ||
-   ! cmp -s "$fragment" "$out/.afterburn-config"; then
-	echo "$me: configuring $out (Linux $kver, tinyconfig + $fragment)" >&2
+   ! cmp -s "$merged" "$out/.afterburn-config"; then
+	echo "$me: configuring $out (Linux $kver, tinyconfig + $fragment${extra:+ + $extra})" >&2
 	{
 		make -C "$src" O="$out" tinyconfig &&
 		"$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
-			"$out/.config" "$fragment" &&
+			"$out/.config" "$merged" &&
 		make -C "$src" O="$out" olddefconfig
 	} > "$log" 2>&1 || fail "configuration"
-	cp "$fragment" "$out/.afterburn-config"
+	cp "$merged" "$out/.afterburn-config"
 fi
-rm -f "$fragment"
-fragment=$out/.afterburn-config
-missing=$(grep '^CONFIG_[A-Za-z0-9_]*=y$' "$fragment" | while read -r opt; do
+rm -f "$merged"
+missing=$(grep '^CONFIG_[A-Za-z0-9_]*=y$' "$out/.afterburn-config" | while read -r opt; do
 	grep -qx "$opt" "$out/.config" || echo "$opt"
 done)
 [ -z "$missing" ] ||

@@ -17,6 +17,24 @@
 
 #define DATA(off)	(wg_base + WG_DATA_OFF + (off))(%rip)
 
+/*
+ * The console buffer's lock: several vCPUs may write COM1 at once, and
+ * the VMM empties the buffer after any vCPU's exit.  Taken with IF off;
+ * it touches no register (the flags are saved by every user).
+ */
+.macro CON_LOCK
+.Lcon_spin\@:
+	lock btsl $0, DATA(WD_CON_LOCK)
+	jnc .Lcon_held\@
+	pause
+	jmp .Lcon_spin\@
+.Lcon_held\@:
+.endm
+
+.macro CON_UNLOCK
+	movl $0, DATA(WD_CON_LOCK)
+.endm
+
 	.section .rodata.afb_kvm_guest, "a"
 	.code64
 	.balign 4096
@@ -56,7 +74,9 @@ wg_out8:
 	cmpw $WG_POWER_PORT, %dx
 	jne 9f
 	cli
+	CON_LOCK
 	call wg_flush
+	CON_UNLOCK
 	jmp 9f
 1:	movb %al, DATA(WD_UART_LCR)
 	jmp 9f
@@ -66,13 +86,16 @@ wg_out8:
 	je 8f
 	cli
 	movb %al, DATA(WD_UART_IER)
+	CON_LOCK
 	call wg_flush			/* the VMM sees output before IER */
+	CON_UNLOCK
 	jmp 9f
 2:	testb $0x80, DATA(WD_UART_LCR)	/* DLAB: THR is the divisor latch */
 	jnz 9f
 	cli
 	pushq %rcx
 	pushq %rdx
+	CON_LOCK
 	movl DATA(WD_CON_LEN), %ecx
 	leaq DATA(WD_CON_BUF), %rdx
 	movb %al, (%rdx,%rcx)
@@ -83,7 +106,8 @@ wg_out8:
 	cmpl $WD_CON_SIZE, %ecx
 	jb 4f
 3:	call wg_flush
-4:	popq %rdx
+4:	CON_UNLOCK
+	popq %rdx
 	popq %rcx
 8:	popfq
 	ret
@@ -91,7 +115,8 @@ wg_out8:
 	outb %al, %dx
 	ret
 
-/* Hand the buffer to the VMM (one exit); it empties it.  IF is off. */
+/* Hand the buffer to the VMM (one exit); it empties it.  IF is off, and
+ * the caller holds the console lock. */
 wg_flush:
 	cmpl $0, DATA(WD_CON_LEN)
 	je 1f
@@ -339,11 +364,13 @@ wg_msr_read:
 	ret
 
 /*
- * Where the guest's gate \vec sends the exception, into WD_PF_TARGET, and
- * into WD_PF_PATH whether to set IF on the way (a trap gate, with IF set
- * in the frame's flags at \rfl(%rsp)).  Clobbers %rax, %rcx, %rdx.
+ * Where the guest's gate \vec sends the exception, into \slot(%rsp), and
+ * into %ecx whether to set IF on the way (1: a trap gate, with IF set in
+ * the frame's flags at \rfl(%rsp)).  Clobbers %rax, %rdx.  The slot is on
+ * the stack the exception came in on, just below the CPU's frame: no
+ * state shared between CPUs.
  */
-.macro GUEST_GATE vec, rfl
+.macro GUEST_GATE vec, rfl, slot
 	movq DATA(WD_IDT_BASE), %rax
 	movzwl \vec * 16(%rax), %edx
 	movzwl \vec * 16 + 6(%rax), %ecx
@@ -352,14 +379,35 @@ wg_msr_read:
 	movl \vec * 16 + 8(%rax), %ecx
 	shlq $32, %rcx
 	orq %rcx, %rdx
-	movq %rdx, DATA(WD_PF_TARGET)
-	leaq wg_pf_go(%rip), %rcx
+	movq %rdx, \slot(%rsp)
+	xorl %ecx, %ecx
 	testb $1, \vec * 16 + 5(%rax)
-	jz 9f
+	jz .Lgate\@
 	testl $0x200, \rfl(%rsp)
-	jz 9f
-	leaq wg_pf_go_sti(%rip), %rcx
-9:	movq %rcx, DATA(WD_PF_PATH)
+	jz .Lgate\@
+	movl $1, %ecx
+.Lgate\@:
+.endm
+
+/*
+ * Restore %rcx, %rdx, %rax and the flags (pops leave ZF alone), skip
+ * \skip bytes, set IF if %ecx said so, and 'ret' to the target in the
+ * slot: the guest's handler starts with the CPU's frame at %rsp.
+ */
+.macro GO_GUEST skip
+	testl %ecx, %ecx
+	popq %rcx
+	popq %rdx
+	popq %rax
+	jnz .Lsti\@
+	popfq
+	leaq \skip(%rsp), %rsp
+	ret
+.Lsti\@:
+	popfq
+	leaq \skip(%rsp), %rsp
+	sti
+	ret
 .endm
 
 /*
@@ -378,14 +426,16 @@ wg_msr_read:
 #define PF_RDX	8
 #define PF_RAX	16
 #define PF_FLG	24	/* the flags the guest's handler would start with */
-#define PF_ERR	32
-#define PF_RIP	40
-#define PF_CS	48
-#define PF_RFL	56
-#define PF_RSP	64
-#define PF_SS	72
+#define PF_SLOT	32	/* where the guest's handler is */
+#define PF_ERR	40
+#define PF_RIP	48
+#define PF_CS	56
+#define PF_RFL	64
+#define PF_RSP	72
+#define PF_SS	80
 
 wg_pf_entry:
+	leaq -8(%rsp), %rsp		/* PF_SLOT; lea keeps the flags */
 	pushfq
 	pushq %rax
 	pushq %rdx
@@ -405,7 +455,7 @@ wg_pf_entry:
 	popq %rcx
 	popq %rdx
 	popq %rax
-	addq $16, %rsp
+	addq $24, %rsp			/* flags, slot, error code */
 	iretq
 1:	movq %cr2, %rax
 	cmpq PF_RIP(%rsp), %rax
@@ -468,27 +518,19 @@ wg_probe:
 	andq $~0x10000, %rax		/* RF */
 	orq $2, %rax
 	movq %rax, PF_RFL(%rsp)
-	incq DATA(WD_SYSCALLS)
+	lock incq DATA(WD_SYSCALLS)
 	popq %rcx			/* rip and rsp stay: LSTAR, the user's */
 	popq %rdx
 	popq %rax
-	addq $16, %rsp
+	addq $24, %rsp
 	iretq
 wg_probe_fail:
 	btq $21, %rdx
 	jnc 8f
 	clac
-8:	incq DATA(WD_PF_PASSED)
-	GUEST_GATE 14, PF_RFL		/* the guest's #PF gate, now */
-	popq %rcx
-	popq %rdx
-	popq %rax
-	popfq
-	jmp *DATA(WD_PF_PATH)
-wg_pf_go_sti:
-	sti
-wg_pf_go:
-	jmp *DATA(WD_PF_TARGET)
+8:	lock incq DATA(WD_PF_PASSED)
+	GUEST_GATE 14, PF_RFL, PF_SLOT	/* the guest's #PF gate, now */
+	GO_GUEST 0
 
 /*
  * #UD through the shadow gate.  PVM raises #UD for 'int $0x80' from user
@@ -502,16 +544,19 @@ wg_pf_go:
 #define UD_RDX	8
 #define UD_RAX	16
 #define UD_FLG	24
-#define UD_RIP	32
-#define UD_CS	40
-#define UD_RFL	48
+#define UD_SLOT1 32	/* #GP: the guest's handler */
+#define UD_SLOT0 40	/* #GP: its error code; #UD: the handler */
+#define UD_RIP	48
+#define UD_CS	56
+#define UD_RFL	64
 
 wg_ud_entry:
+	leaq -16(%rsp), %rsp		/* UD_SLOT1, UD_SLOT0 */
 	pushfq
 	pushq %rax
 	pushq %rdx
 	pushq %rcx
-	incq DATA(WD_UD_SEEN)
+	lock incq DATA(WD_UD_SEEN)
 	testb $3, UD_CS(%rsp)
 	jz 8f
 	movq UD_RIP(%rsp), %rax
@@ -542,24 +587,16 @@ wg_ud_probe:
 	jnz 8f
 	testb $0x80, 13 * 16 + 5(%rax)
 	jz 8f
-	incq DATA(WD_GP_INT80)
-	GUEST_GATE 13, UD_RFL
-	popq %rcx
-	popq %rdx
-	popq %rax
-	popfq
-	pushq $0x402			/* #GP(vector 0x80 | IDT) */
-	jmp *DATA(WD_PF_PATH)
+	lock incq DATA(WD_GP_INT80)
+	movq $0x402, UD_SLOT0(%rsp)	/* #GP(vector 0x80 | IDT) */
+	GUEST_GATE 13, UD_RFL, UD_SLOT1
+	GO_GUEST 0
 wg_ud_probe_fail:
 	btq $21, %rdx
 	jnc 8f
 	clac
-8:	GUEST_GATE 6, UD_RFL
-	popq %rcx
-	popq %rdx
-	popq %rax
-	popfq
-	jmp *DATA(WD_PF_PATH)
+8:	GUEST_GATE 6, UD_RFL, UD_SLOT0
+	GO_GUEST 8
 
 afb_kvm_guest_end:
 

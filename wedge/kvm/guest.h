@@ -34,11 +34,15 @@
 #define WD_IDT_SHADOW		0x01c	/* u32: 1 if the shadow IDT is loaded */
 #define WD_SYSCALLS		0x020	/* u64: syscall entries done by the wedge */
 #define WD_PF_PASSED		0x028	/* u64: #PFs handed to the guest */
-#define WD_PF_TARGET		0x030	/* u64: scratch, the guest's #PF handler */
-#define WD_PF_PATH		0x038	/* u64: scratch, wg_pf_go or wg_pf_go_sti */
+/* 0x030-0x03f: unused (the wedge keeps no scratch here: see guest.S) */
 #define WD_GP_INT80		0x9c0	/* u64: user int $0x80 turned into #GP */
 #define WD_UD_SEEN		0x9c8	/* u64: #UDs through the shadow gate */
-#define WD_MSR_OFF		0x9d0	/* u32: 1 if a wrmsr runs natively: no cache */
+#define WD_MSR_OFF		0x9d0	/* u32: 1 if a wrmsr runs natively, or
+					   several vCPUs (each has its own
+					   MSRs): no cache */
+#define WD_CON_LOCK		0x9d4	/* u32: bit 0 held by whoever fills or
+					   empties WD_CON_BUF (a vCPU in the
+					   wedge, or the VMM) */
 #define WD_MSR_CACHE		0x040	/* 8 x {u64 value, u64 valid} */
 #define WD_MSR_FIRST		0xc0000080	/* EFER, STAR, LSTAR, CSTAR, SFMASK */
 #define WD_MSR_COUNT		5

@@ -98,18 +98,26 @@ static int kvm_check_extension(struct kvm *kvm, long ext)
 	return ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, ext);
 }
 
+/*
+ * Guest RAM is a memfd, mapped shared: patch.c maps a segment's pages a
+ * second time, at the segment's own virtual address in its window.
+ */
 static int kvm_init_ram(struct kvm *kvm)
 {
 	struct kvm_userspace_memory_region mem = { 0 };
 
 	kvm->ram_size = kvm->cfg.ram_size;
+	kvm->ram_fd = memfd_create("afterburn-kvm-ram", MFD_CLOEXEC);
+	if (kvm->ram_fd < 0)
+		return -errno;
+	if (ftruncate(kvm->ram_fd, kvm->ram_size) < 0)
+		return -errno;
 	kvm->ram = mmap(NULL, kvm->ram_size, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			MAP_SHARED | MAP_NORESERVE, kvm->ram_fd, 0);
 	if (kvm->ram == MAP_FAILED) {
 		kvm->ram = NULL;
 		return -errno;
 	}
-	madvise(kvm->ram, kvm->ram_size, MADV_MERGEABLE);
 	mem.slot = 0;
 	mem.guest_phys_addr = 0;
 	mem.memory_size = kvm->ram_size;
@@ -167,6 +175,7 @@ int kvm__init(struct kvm *kvm)
 	int r, ver;
 
 	kvm->vm_fd = -1;
+	kvm->ram_fd = -1;
 	kvm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm->sys_fd < 0) {
 		r = -errno;
@@ -189,7 +198,7 @@ int kvm__init(struct kvm *kvm)
 	if (r < 0) {
 		pr_err("guest RAM (%llu MiB): %s",
 		       (unsigned long long)(kvm->cfg.ram_size >> 20), strerror(-r));
-		goto err_vm_fd;
+		goto err_ram;
 	}
 	r = kvm_init_irqchip(kvm);
 	if (r < 0)
@@ -198,9 +207,12 @@ int kvm__init(struct kvm *kvm)
 	return 0;
 
 err_ram:
-	munmap(kvm->ram, kvm->ram_size);
+	if (kvm->ram)
+		munmap(kvm->ram, kvm->ram_size);
 	kvm->ram = NULL;
-err_vm_fd:
+	if (kvm->ram_fd >= 0)
+		close(kvm->ram_fd);
+	kvm->ram_fd = -1;
 	close(kvm->vm_fd);
 	kvm->vm_fd = -1;
 err_sys_fd:
@@ -213,6 +225,8 @@ void kvm__exit(struct kvm *kvm)
 {
 	if (kvm->ram)
 		munmap(kvm->ram, kvm->ram_size);
+	if (kvm->ram_fd >= 0)
+		close(kvm->ram_fd);
 	if (kvm->vm_fd >= 0)
 		close(kvm->vm_fd);
 	if (kvm->sys_fd >= 0)

@@ -13,6 +13,7 @@
 #ifndef AFB_KVM_KVM_H
 #define AFB_KVM_KVM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,10 @@
 #define BOOT_CMDLINE_MAX	0x1000
 #define BOOT_PGTABLE		0x8000	/* PML4, PDPT, 4 PDs: 64-bit entry */
 #define BOOT_STACK_TOP		0x5000	/* %rsp for the 64-bit entry */
+#define BOOT_MPTABLE		0xf0000	/* MP floating pointer + table (mptable.c) */
+#define BOOT_MPTABLE_MAX	0x1000
+
+#define KVM_CPUS_MAX		16	/* -smp: vCPUs, one thread each */
 
 /* The wedge: 2 MiB of guest RAM at the top, reserved in the memory map. */
 #define WEDGE_SIZE		0x200000UL
@@ -74,12 +79,14 @@ struct kvm_config {
 	unsigned int timeout;	/* seconds, 0 = none */
 	const char *disable;	/* kinds the wedge must leave native */
 	uint64_t wedge_at;	/* --wedge-at, 0: from the image */
+	unsigned int nr_cpus;	/* -smp, 1 to KVM_CPUS_MAX */
 };
 
 struct kvm {
 	struct kvm_config cfg;
 	int sys_fd;
 	int vm_fd;
+	int ram_fd;		/* guest RAM: a memfd, mapped at ram */
 	uint8_t *ram;
 	uint64_t ram_size;
 	uint64_t wedge_phys;	/* start of the wedge's reserved RAM */
@@ -91,15 +98,24 @@ struct kvm {
 	uint64_t entry32;	/* XEN_ELFNOTE_PHYS32_ENTRY, 0 if none */
 	uint64_t image_start;	/* lowest p_paddr of a PT_LOAD */
 	uint64_t image_end;	/* first physical byte above the image */
-	uint64_t load_delta;	/* p_vaddr - p_paddr of every PT_LOAD */
-	bool load_delta_ok;	/* ... if they all agree */
+	uint64_t load_delta;	/* p_vaddr - p_paddr of the first PT_LOAD */
+	bool load_delta_ok;	/* ... and of every other (else patch.c maps
+				   each segment at its own p_vaddr) */
 	void *image_file;	/* the ELF file, mapped */
 	size_t image_size;
 
-	struct kvm_cpu *cpu;
+	struct kvm_cpu *cpu;		/* vCPU 0, the BSP */
+	struct kvm_cpu *cpus[KVM_CPUS_MAX];
+	unsigned int nr_cpus;
 	struct kvm_stats stats;
 
-	bool powered_off;
+	/*
+	 * Held by a vCPU thread from the end of KVM_RUN through its exit's
+	 * work (devices, the wedge's data page, stats): device emulation is
+	 * serialised, KVM_RUN is not.
+	 */
+	pthread_mutex_t lock;
+	volatile bool powered_off;	/* every vCPU stops at its next exit */
 	int exit_status;
 };
 
@@ -127,6 +143,8 @@ static void __attribute__((constructor)) dev_init_##fn(void)		\
 int kvm_cpu__init(struct kvm *kvm);
 int kvm_cpu__reset(struct kvm *kvm);
 int kvm_cpu__run(struct kvm *kvm);
+void kvm_cpu__stop_all(struct kvm *kvm);
+unsigned int kvm_cpu__id(void);
 void kvm_cpu__exit(struct kvm *kvm);
 int kvm_cpu__stats_fd(struct kvm *kvm);
 void kvm_cpu__dump_msrs(struct kvm *kvm);
@@ -134,6 +152,9 @@ const struct kvm_cpuid2 *kvm_cpu__cpuid(struct kvm *kvm);
 int kvm_cpu__fd(struct kvm *kvm);
 bool kvm_cpu__copy_gva(struct kvm *kvm, uint64_t gva, void *buf, size_t len,
 		       bool to_guest);
+
+/* ---- mptable.c ---------------------------------------------------- */
+int mptable__setup(struct kvm *kvm);
 
 /* ---- loader.c ----------------------------------------------------- */
 int loader__load(struct kvm *kvm);

@@ -240,7 +240,7 @@ int loader__load(struct kvm *kvm)
 		return r;
 	/* A kernel linked in the top 2 GiB (Linux) expects its own page
 	 * tables at its 64-bit entry: start it at its PVH entry. */
-	if (!kvm->cfg.entry_set && kvm->entry32 && kvm->load_delta_ok &&
+	if (!kvm->cfg.entry_set && kvm->entry32 &&
 	    kvm->image_start + kvm->load_delta >= KERNEL_TOP_2G)
 		kvm->cfg.entry32 = true;
 	if (kvm->cfg.entry32 && !kvm->entry32) {

@@ -28,6 +28,7 @@ enum {
 	OPT_KERNEL = 'k', OPT_INITRD = 'i', OPT_APPEND = 'a', OPT_MEM = 'm',
 	OPT_HELP = 'h', OPT_NO_PATCH = 256, OPT_STATS, OPT_ENTRY, OPT_TIMEOUT,
 	OPT_VERBOSE, OPT_VERSION, OPT_NOGRAPHIC, OPT_DISABLE, OPT_WEDGE_AT,
+	OPT_SMP,
 };
 
 /* The option table: QEMU's spelling; one or two dashes both work. */
@@ -36,6 +37,7 @@ static const struct option options[] = {
 	{ "initrd",	required_argument, NULL, OPT_INITRD },
 	{ "append",	required_argument, NULL, OPT_APPEND },
 	{ "m",		required_argument, NULL, OPT_MEM },
+	{ "smp",	required_argument, NULL, OPT_SMP },
 	{ "no-patch",	no_argument,	   NULL, OPT_NO_PATCH },
 	{ "stats",	no_argument,	   NULL, OPT_STATS },
 	{ "disable",	required_argument, NULL, OPT_DISABLE },
@@ -64,6 +66,9 @@ static void usage(FILE *f)
 	      "  -append CMDLINE   the kernel command line\n"
 	      "  -m SIZE           guest RAM in MiB, or with a K, M or G suffix\n"
 	      "                    (default 128M, 8M to 3G)\n"
+	      "  -smp N            N vCPUs, one thread each (default 1, at most 16):\n"
+	      "                    vCPU 0 starts at the entry, the others wait for\n"
+	      "                    the guest's INIT/SIPI; an MP table lists them\n"
 	      "  --no-patch        boot the image as it is, sites unpatched\n"
 	      "  --disable=KINDS   leave these site kinds native (comma-separated\n"
 	      "                    names as afterburn-sites prints them)\n"
@@ -120,6 +125,7 @@ static int parse_options(int argc, char **argv, struct kvm_config *cfg)
 	int c;
 
 	cfg->ram_size = 128ULL << 20;
+	cfg->nr_cpus = 1;
 	opterr = 0;
 	while ((c = getopt_long_only(argc, argv, ":", options, NULL)) != -1) {
 		switch (c) {
@@ -129,6 +135,16 @@ static int parse_options(int argc, char **argv, struct kvm_config *cfg)
 		case OPT_MEM:
 			if (parse_size(optarg, &cfg->ram_size) < 0) {
 				pr_err("-m %s: need a size from 8M to 3G", optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_SMP:
+			errno = 0;
+			cfg->nr_cpus = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || cfg->nr_cpus < 1 ||
+			    cfg->nr_cpus > KVM_CPUS_MAX) {
+				pr_err("-smp %s: need a number of vCPUs from 1 to %d",
+				       optarg, KVM_CPUS_MAX);
 				return -EINVAL;
 			}
 			break;
@@ -187,13 +203,18 @@ static int parse_options(int argc, char **argv, struct kvm_config *cfg)
 		pr_err("no kernel image (-kernel IMAGE)");
 		return -EINVAL;
 	}
+	if (cfg->nr_cpus > 1 && pvm__host()) {
+		pr_err("-smp %u: on a PVM host afterburn-kvm runs one vCPU", cfg->nr_cpus);
+		return -EINVAL;
+	}
 	return 0;
 }
 
 static void on_signal(int sig)
 {
+	if (!the_kvm.powered_off)
+		the_kvm.exit_status = KVM_EXIT_STATUS_GUEST;
 	the_kvm.powered_off = true;
-	the_kvm.exit_status = KVM_EXIT_STATUS_GUEST;
 	if (sig == SIGALRM)
 		(void)!write(STDERR_FILENO, "\nafterburn-kvm: --timeout: guest stopped\n", 41);
 }
@@ -218,6 +239,7 @@ int main(int argc, char **argv)
 
 	util__init(&kvm_program);
 	kvm->sys_fd = kvm->vm_fd = -1;
+	pthread_mutex_init(&kvm->lock, NULL);
 	if (parse_options(argc, argv, &kvm->cfg) < 0) {
 		fputs("Try 'afterburn-kvm --help' for more information.\n", stderr);
 		return EXIT_USAGE;
@@ -230,6 +252,8 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		r = kvm_cpu__init(kvm);
 	if (r >= 0)
+		r = mptable__setup(kvm);
+	if (r >= 0)
 		r = patch__apply(kvm);
 	if (r >= 0)
 		r = kvm_cpu__reset(kvm);
@@ -240,11 +264,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	setup_signals(kvm->cfg.timeout);
-	if (sandbox__install() < 0) {
-		pr_err("installing the seccomp allow-list: %s", strerror(errno));
-		kvm->exit_status = KVM_EXIT_STATUS_VMM;
-		goto out;
-	}
 	kvm_cpu__run(kvm);
 	if (kvm_verbose) {
 		kvm_cpu__dump_msrs(kvm);

@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <afterburn/wedge.h>
 
@@ -502,6 +503,10 @@ static int kvm_plan(const struct afb_wedge *wedge, const struct afb_image *image
 		    site->kind == AFB_KIND_MOV_CR)
 			return 0;
 	}
+	/* The shadow IDT is PVM's (one vCPU): one copy cannot follow the
+	 * IDTs of several CPUs, so with -smp > 1 lidt stays native. */
+	if (site->kind == AFB_KIND_LIDT && w->kvm->nr_cpus > 1)
+		return 0;
 	switch (site->kind) {
 	case AFB_KIND_OUT:
 		return insn->opsize == 1 ? plan_out(area, site, insn, patch) : 0;
@@ -543,17 +548,139 @@ static int parse_disable(const char *list)
 	return 0;
 }
 
-/* The image as loaded: one range in which vaddr - paddr is constant. */
-static int patch_memory(struct kvm *kvm, struct afb_memory *mem)
+/*
+ * The image as the patcher sees it: a host window over the guest-virtual
+ * range of the sites, in which each PT_LOAD segment's guest RAM is mapped
+ * a second time (shared, from the RAM's memfd) at the segment's own
+ * p_vaddr.  So a site is read and written through its own segment's
+ * p_vaddr - p_paddr, and the segments need not share one offset (an SMP
+ * Linux's per-CPU segment is linked at virtual address 0, far from the
+ * window: it holds no site).
+ */
+#define WINDOW_MAX	(1ULL << 30)
+
+struct window_map {
+	uint64_t start, end;	/* page-aligned guest-virtual range */
+	uint64_t delta;		/* p_vaddr - p_paddr */
+};
+
+static struct window_map wmaps[32];
+static unsigned int nr_wmaps;
+static uint8_t *window;
+static uint64_t window_size;
+
+static bool window_holds(uint64_t addr)
 {
-	if (!kvm->load_delta_ok) {
-		pr_err("%s: PT_LOAD segments do not share one vaddr - paddr offset; cannot patch (use --no-patch)",
-		       kvm->cfg.kernel);
+	unsigned int i;
+
+	for (i = 0; i < nr_wmaps; i++)
+		if (addr >= wmaps[i].start && addr < wmaps[i].end)
+			return true;
+	return false;
+}
+
+/* Map segment @ph's pages that fall in [lo, hi) at their p_vaddr. */
+static int window_map_segment(struct kvm *kvm, const Elf64_Phdr *ph,
+			      unsigned int idx, uint64_t lo, uint64_t hi)
+{
+	uint64_t delta = ph->p_vaddr - ph->p_paddr;
+	uint64_t s = ph->p_vaddr > lo ? ph->p_vaddr : lo;
+	uint64_t e = ph->p_vaddr + ph->p_memsz < hi ? ph->p_vaddr + ph->p_memsz : hi;
+	unsigned int i;
+
+	if (s >= e)
+		return 0;
+	if (delta & 0xfff) {
+		pr_err("%s: segment %u: p_vaddr %#llx and p_paddr %#llx differ within a page; cannot patch (use --no-patch)",
+		       kvm->cfg.kernel, idx, (unsigned long long)ph->p_vaddr,
+		       (unsigned long long)ph->p_paddr);
 		return -ENOEXEC;
 	}
-	mem->base = kvm->ram + kvm->image_start;
-	mem->vaddr = kvm->image_start + kvm->load_delta;
-	mem->size = kvm->image_end - kvm->image_start;
+	s &= ~0xfffULL;
+	e = (e + 0xfff) & ~0xfffULL;
+	for (i = 0; i < nr_wmaps; i++)
+		if (s < wmaps[i].end && wmaps[i].start < e && wmaps[i].delta != delta) {
+			pr_err("%s: segment %u shares a page at %#llx with a segment of another p_vaddr - p_paddr; cannot patch (use --no-patch)",
+			       kvm->cfg.kernel, idx, (unsigned long long)s);
+			return -ENOEXEC;
+		}
+	if (nr_wmaps == sizeof(wmaps) / sizeof(wmaps[0])) {
+		pr_err("%s: too many PT_LOAD segments to patch", kvm->cfg.kernel);
+		return -E2BIG;
+	}
+	if (s - delta + (e - s) > kvm->ram_size ||
+	    mmap(window + (s - lo), e - s, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, kvm->ram_fd, s - delta) == MAP_FAILED) {
+		pr_err("%s: segment %u: cannot map its guest RAM for patching",
+		       kvm->cfg.kernel, idx);
+		return -ENOMEM;
+	}
+	wmaps[nr_wmaps++] = (struct window_map){ s, e, delta };
+	return 0;
+}
+
+static void patch_unmap(void)
+{
+	if (window)
+		munmap(window, window_size);
+	window = NULL;
+	nr_wmaps = 0;
+}
+
+static int patch_memory(struct kvm *kvm, const struct afb_image *image,
+			struct afb_memory *mem)
+{
+	const Elf64_Ehdr *eh = kvm->image_file;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)((const uint8_t *)eh + eh->e_phoff);
+	const struct afb_site *sites;
+	size_t n = afb_image_sites(image, &sites), i;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	int r;
+
+	if (!n) {	/* nothing to patch: the image as loaded */
+		mem->base = kvm->ram + kvm->image_start;
+		mem->vaddr = kvm->image_start + kvm->load_delta;
+		mem->size = kvm->image_end - kvm->image_start;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (sites[i].addr < lo)
+			lo = sites[i].addr;
+		if (sites[i].addr + sites[i].len > hi)
+			hi = sites[i].addr + sites[i].len;
+	}
+	lo &= ~0xfffULL;
+	hi = (hi + 0xfff) & ~0xfffULL;
+	if (hi < lo || hi - lo > WINDOW_MAX) {
+		pr_err("%s: the sites span %#llx-%#llx, more than 1 GiB; cannot patch (use --no-patch)",
+		       kvm->cfg.kernel, (unsigned long long)lo, (unsigned long long)hi);
+		return -E2BIG;
+	}
+	window_size = hi - lo;
+	window = mmap(NULL, window_size, PROT_NONE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (window == MAP_FAILED) {
+		window = NULL;
+		return -ENOMEM;
+	}
+	for (i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || !ph[i].p_memsz)
+			continue;
+		r = window_map_segment(kvm, &ph[i], i, lo, hi);
+		if (r < 0)
+			return r;
+	}
+	for (i = 0; i < n; i++)
+		if (!window_holds(sites[i].addr) ||
+		    !window_holds(sites[i].addr + sites[i].len - 1)) {
+			pr_err("%s: the %s site at %#llx is in no PT_LOAD segment; cannot patch (use --no-patch)",
+			       kvm->cfg.kernel, afb_kind_name(sites[i].kind),
+			       (unsigned long long)sites[i].addr);
+			return -ENOEXEC;
+		}
+	mem->base = window;
+	mem->vaddr = lo;
+	mem->size = window_size;
 	return 0;
 }
 
@@ -587,7 +714,7 @@ int patch__apply(struct kvm *kvm)
 		pr_err("%s", err.message);
 		return r;
 	}
-	r = patch_memory(kvm, &mem);
+	r = patch_memory(kvm, image, &mem);
 	if (r < 0)
 		goto out;
 	r = wedge_setup(kvm);
@@ -604,30 +731,52 @@ int patch__apply(struct kvm *kvm)
 		kw.active = false;
 		goto out;
 	}
-	/* A wrmsr the wedge does not see would make its cache stale. */
-	if (kw.stats.native[AFB_KIND_WRMSR])
+	/* A wrmsr the wedge does not see would make its cache stale; and
+	 * one cache cannot hold several vCPUs' MSRs. */
+	if (kw.stats.native[AFB_KIND_WRMSR] || kvm->nr_cpus > 1)
 		*(uint32_t *)wedge_host(kvm, WG_DATA_OFF + WD_MSR_OFF) = 1;
 	if (kvm_verbose)
 		patch__print_stats(kvm);
 out:
+	patch_unmap();
 	afb_image_close(image);
 	return r;
 }
 
-/* Console bytes the wedge holds, to standard output. */
-void patch__flush_console(struct kvm *kvm)
+/* Console bytes the wedge holds, to standard output: the caller holds
+ * the wedge's console lock (or a vCPU holds it and asked for this). */
+static void con_flush(struct kvm *kvm)
 {
 	uint8_t *data;
 	uint32_t len;
 
-	if (!kw.active)
-		return;
 	data = wedge_host(kvm, WG_DATA_OFF);
 	memcpy(&len, data + WD_CON_LEN, 4);
 	if (len > WD_CON_SIZE)
 		len = WD_CON_SIZE;	/* a guest scribbled on it */
 	serial8250__write(kvm, data + WD_CON_BUF, len);
 	memset(data + WD_CON_LEN, 0, 4);
+}
+
+/*
+ * The same from the VMM's side, at any time: only if no vCPU is filling
+ * the buffer now (it flushes soon itself, or holds the lock while it is
+ * stopped with the VM: then its bytes are whole up to WD_CON_LEN).
+ */
+void patch__flush_console(struct kvm *kvm)
+{
+	uint32_t *lock;
+
+	if (!kw.active)
+		return;
+	lock = (uint32_t *)wedge_host(kvm, WG_DATA_OFF + WD_CON_LOCK);
+	if (__atomic_fetch_or(lock, 1, __ATOMIC_ACQUIRE) & 1) {
+		if (kvm->powered_off)
+			con_flush(kvm);
+		return;
+	}
+	con_flush(kvm);
+	__atomic_store_n(lock, 0, __ATOMIC_RELEASE);
 }
 
 static void wedge_call(struct kvm *kvm, uint16_t port, uint8_t *data,
@@ -645,7 +794,7 @@ static void wedge_call(struct kvm *kvm, uint16_t port, uint8_t *data,
 	kvm->stats.hypercalls++;
 	memcpy(&call, data, size < 4 ? size : 4);
 	if (call == WG_CALL_FLUSH)
-		patch__flush_console(kvm);
+		con_flush(kvm);		/* the calling vCPU holds the lock */
 }
 
 static int wedge__init(struct kvm *kvm)

@@ -26,6 +26,8 @@ static void power_io(struct kvm *kvm, uint16_t port, uint8_t *data,
 		memset(data, 0xff, size);
 		return;
 	}
+	if (kvm->powered_off)	/* another vCPU stopped the guest first */
+		return;
 	kvm->exit_status = data[0];
 	kvm->powered_off = true;
 }
@@ -39,7 +41,7 @@ static void reset_io(struct kvm *kvm, uint16_t port, uint8_t *data,
 		memset(data, 0, size);
 		return;
 	}
-	if (data[0] & RESET_CPU) {
+	if ((data[0] & RESET_CPU) && !kvm->powered_off) {
 		kvm->exit_status = 0;
 		kvm->powered_off = true;
 	}

@@ -13,7 +13,8 @@
  *    end of input), pread and close (the KVM stats file);
  *  - memory: mmap, munmap, mprotect, madvise, brk (malloc);
  *  - signals and threads: rt_sigreturn, rt_sigprocmask, futex, exit,
- *    exit_group, clock_gettime, nanosleep.
+ *    exit_group, clock_gettime, nanosleep, and tgkill to this process's
+ *    own threads (getpid for it): the kick of a vCPU thread.
  *
  * Anything else (open, exec, socket, fork, kill, every i386 or x32 call)
  * raises SIGSYS: the VMM names the call on standard error and exits with
@@ -65,10 +66,12 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 	_exit(KVM_EXIT_STATUS_VMM);
 }
 
-/* From here on, only the calls above; every thread of the VMM. */
+/* From here on, only the calls above, in every thread of the VMM (the
+ * vCPU threads already started included). */
 int sandbox__install(void)
 {
 	static struct sc_filter f;
+	const uint32_t self = getpid();
 	struct sigaction sa = { .sa_sigaction = on_sigsys,
 				.sa_flags = SA_SIGINFO };
 	size_t i;
@@ -80,6 +83,10 @@ int sandbox__install(void)
 	for (i = 0; i < N(plain); i++)
 		sc_allow(&f, plain[i]);
 	sc_allow_args(&f, SYS_ioctl, 1, ioctls, N(ioctls));
+	/* pthread_kill(): the kick that brings a vCPU thread out of KVM_RUN,
+	 * to this process's own threads only. */
+	sc_allow(&f, SYS_getpid);
+	sc_allow_args(&f, SYS_tgkill, 0, &self, 1);
 	sc_finish(&f, SECCOMP_RET_TRAP);
 	return sc_install(&f, SECCOMP_FILTER_FLAG_TSYNC);
 }
