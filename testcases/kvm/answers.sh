@@ -46,6 +46,7 @@ run() {	# NAME FLAGS...
 		bad "no MSR compared"
 	grep -q '^answers: uart [1-9][0-9]* reads compared$' "$tmp/out" ||
 		bad "no UART register compared"
+	grep -q '^answers: rtc read$' "$tmp/out" || bad "the CMOS clock was not read"
 	grep -q '^answers: [1-9][0-9]* compared, 0 differ$' "$tmp/out" ||
 		bad "the wedge's answers differ from the real instructions'"
 	[ "$st" -eq 0 ] || bad "exit status $st, want 0"
