@@ -94,7 +94,7 @@ run() {	# NAME COMMAND...
 		! grep -q 'Unable to read current time from RTC' "$tmp/$name.out" ||
 			{ echo "FAIL: $name: Linux found no RTC"; fail=1; }
 		# The CPU Linux identified (its cpuid, through the wedge or not).
-		tr -d '\r' <"$tmp/$name.out" | sed -n 's/^\[[^]]*\] //p' |
+		tr -d '\r' <"$tmp/$name.out" | sed 's/^\[[^]]*\] //' |
 			grep -E -m1 '^(smpboot: )?CPU[0-9]*: .*(family|model)' \
 			>"$tmp/$name.cpu"
 		# ... and started every vCPU (the MP table, INIT/SIPI).
