@@ -13,8 +13,9 @@
  *    end of input), pread and close (the KVM stats file);
  *  - memory: mmap, munmap, mprotect, madvise, brk (malloc);
  *  - signals and threads: rt_sigreturn, rt_sigprocmask, futex, exit,
- *    exit_group, clock_gettime, nanosleep, and tgkill to this process's
- *    own threads (getpid for it): the kick of a vCPU thread.
+ *    exit_group, clock_gettime, nanosleep, set_robust_list and rseq (a
+ *    thread's start and exit), and tgkill to this process's own threads
+ *    (getpid for it): the kick of a vCPU thread.
  *
  * Anything else (open, exec, socket, fork, kill, every i386 or x32 call)
  * raises SIGSYS: the VMM names the call on standard error and exits with
@@ -38,6 +39,10 @@ static const uint32_t plain[] = {
 	SYS_mmap, SYS_munmap, SYS_mprotect, SYS_madvise, SYS_brk,
 	SYS_rt_sigreturn, SYS_rt_sigprocmask, SYS_futex,
 	SYS_clock_gettime, SYS_nanosleep, SYS_exit, SYS_exit_group,
+	/* A vCPU thread may still be starting when the list goes on: glibc
+	 * registers its robust futex list and rseq area then, and
+	 * unregisters the rseq area as the thread exits. */
+	SYS_set_robust_list, SYS_rseq,
 };
 
 static const uint32_t ioctls[] = {
