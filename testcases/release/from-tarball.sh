@@ -37,7 +37,7 @@ names=$(grep -ohP '(?<=[`( ]|F<)(doc|scripts|testcases|bench|include/afterburn|w
 	README.md doc/*.md doc/*.pod 2>/dev/null | sort -u)
 for name in $names; do
 	case $name in
-	*/build/*|*/build|*.1|*.3|*.o|*.elf|*/bin/as|*/bin) continue ;;	# built
+	*/build/*|*/build-*/*|*/build|*.1|*.3|*.o|*.elf|*/bin/as|*/bin) continue ;;	# built
 	include/afterburn/kinds.h|loader/table.c|afterburn/table.pl) continue ;;
 	afterburn/afterburn-as|afterburn-*/) continue ;;
 	esac
