@@ -274,11 +274,11 @@ bool kvm_cpu__copy_gva(struct kvm *kvm, uint64_t gva, void *buf, size_t len,
 	return true;
 }
 
-int kvm_cpu__stats_fd(struct kvm *kvm)
+int kvm_cpu__stats_fd(struct kvm *kvm, unsigned int id)
 {
-	if (!kvm->cpu)
+	if (id >= kvm->nr_cpus || !kvm->cpus[id])
 		return -1;
-	return ioctl(kvm->cpu->fd, KVM_GET_STATS_FD, NULL);
+	return ioctl(kvm->cpus[id]->fd, KVM_GET_STATS_FD, NULL);
 }
 
 static void cpu_set_seg(struct kvm_segment *s, uint16_t sel, bool code,

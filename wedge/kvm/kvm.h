@@ -146,7 +146,7 @@ int kvm_cpu__run(struct kvm *kvm);
 void kvm_cpu__stop_all(struct kvm *kvm);
 unsigned int kvm_cpu__id(void);
 void kvm_cpu__exit(struct kvm *kvm);
-int kvm_cpu__stats_fd(struct kvm *kvm);
+int kvm_cpu__stats_fd(struct kvm *kvm, unsigned int id);
 void kvm_cpu__dump_msrs(struct kvm *kvm);
 const struct kvm_cpuid2 *kvm_cpu__cpuid(struct kvm *kvm);
 int kvm_cpu__fd(struct kvm *kvm);

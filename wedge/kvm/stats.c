@@ -105,17 +105,45 @@ static bool stats_wanted(const char *name)
 	       !strcmp(name, "halt_wakeup") || !strcmp(name, "pf_taken");
 }
 
-/* KVM's binary statistics of the vCPU (Documentation/virt/kvm/api.rst). */
+/* Adds vCPU @id's value of each counter in @descs into @sum. */
+static bool stats_add_cpu(struct kvm *kvm, unsigned int id,
+			  const struct kvm_stats_header *h, const char *descs,
+			  size_t dsize, uint64_t *sum)
+{
+	int fd = kvm_cpu__stats_fd(kvm, id);
+	uint32_t i;
+
+	if (fd < 0)
+		return false;
+	for (i = 0; i < h->num_desc; i++) {
+		const struct kvm_stats_desc *d =
+			(const struct kvm_stats_desc *)(descs + i * dsize);
+		uint64_t v;
+
+		if (d->size == 1 &&
+		    pread(fd, &v, 8, h->data_offset + d->offset) == 8)
+			sum[i] += v;
+	}
+	close(fd);
+	return true;
+}
+
+/*
+ * KVM's binary statistics (Documentation/virt/kvm/api.rst), summed over
+ * the vCPUs; the descriptors are the same for every vCPU.
+ */
 static void stats_print_kvm(struct kvm *kvm)
 {
 	struct kvm_stats_header h;
 	struct kvm_stats_desc *d;
+	uint64_t *sum = NULL;
 	char *descs = NULL;
+	unsigned int id;
 	size_t dsize;
 	uint32_t i;
 	int fd;
 
-	fd = kvm_cpu__stats_fd(kvm);
+	fd = kvm_cpu__stats_fd(kvm, 0);
 	if (fd < 0) {
 		fprintf(stderr, "afterburn-kvm: no KVM vCPU statistics: %s\n",
 			strerror(errno));
@@ -125,20 +153,24 @@ static void stats_print_kvm(struct kvm *kvm)
 		goto out;
 	dsize = sizeof(*d) + h.name_size;
 	descs = calloc(h.num_desc, dsize);
-	if (!descs || pread(fd, descs, h.num_desc * dsize, h.desc_offset) !=
-		       (ssize_t)(h.num_desc * dsize))
+	sum = calloc(h.num_desc, sizeof(*sum));
+	if (!descs || !sum ||
+	    pread(fd, descs, h.num_desc * dsize, h.desc_offset) !=
+		    (ssize_t)(h.num_desc * dsize))
 		goto out;
-	fprintf(stderr, "afterburn-kvm: KVM vCPU counters (in-kernel and user-space exits):\n");
+	for (id = 0; id < kvm->nr_cpus; id++)
+		if (!stats_add_cpu(kvm, id, &h, descs, dsize, sum))
+			goto out;
+	fprintf(stderr, "afterburn-kvm: KVM vCPU counters (in-kernel and user-space exits, %u vCPU%s):\n",
+		kvm->nr_cpus, kvm->nr_cpus == 1 ? "" : "s summed");
 	for (i = 0; i < h.num_desc; i++) {
-		uint64_t v;
-
 		d = (struct kvm_stats_desc *)(descs + i * dsize);
-		if (d->size != 1 || !stats_wanted(d->name) ||
-		    pread(fd, &v, 8, h.data_offset + d->offset) != 8 || !v)
-			continue;
-		fprintf(stderr, "  %-22s %12llu\n", d->name, (unsigned long long)v);
+		if (d->size == 1 && stats_wanted(d->name) && sum[i])
+			fprintf(stderr, "  %-22s %12llu\n", d->name,
+				(unsigned long long)sum[i]);
 	}
 out:
+	free(sum);
 	free(descs);
 	close(fd);
 }
