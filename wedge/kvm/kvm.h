@@ -92,7 +92,8 @@ struct kvm {
 	uint64_t wedge_phys;	/* start of the wedge's reserved RAM */
 	uint64_t wedge_vaddr;	/* the wedge window (patch.c) */
 	bool wedge_in_kernel_pdpt;	/* mapped through the kernel's own PDPT */
-	uint64_t wedge_pdpt;	/* ... at this guest-physical address */
+	uint64_t wedge_pdpt[2];	/* ... these, at guest-physical addresses */
+	unsigned int nr_wedge_pdpt;
 
 	uint64_t entry64;	/* e_entry */
 	uint64_t entry32;	/* XEN_ELFNOTE_PHYS32_ENTRY, 0 if none */

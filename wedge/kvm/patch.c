@@ -286,7 +286,9 @@ static void find_head(struct kvm *kvm)
  * kernel linked in the top 2 GiB (Linux) cannot reach that: its window is
  * in the unused GiB below, 0xffffffff40000000, an entry of the PDPT that
  * PML4 slot 511 points to (Linux's level3_kernel_pgt, shared by every
- * root, so the entry set here at load time is in all of them).
+ * root, so the entry set here at load time is in all of them; and Linux
+ * 6.12's PVH entry's own pvh_level3_kernel_pgt, which its early C code
+ * runs on).
  */
 static int wedge_place(struct kvm *kvm)
 {
@@ -320,9 +322,42 @@ static int wedge_place(struct kvm *kvm)
 		       kvm->cfg.kernel, (unsigned long long)va);
 		return -ENOEXEC;
 	}
-	kvm->wedge_pdpt = pdpt - kvm->load_delta;
+	kvm->wedge_pdpt[0] = pdpt - kvm->load_delta;
+	kvm->nr_wedge_pdpt = 1;
+	/* Linux 6.12's PVH entry runs C code on tables of its own first. */
+	if (image_symbol(kvm, "pvh_level3_kernel_pgt", &pdpt, &n) && n == 4096 &&
+	    kvm__gpa(kvm, pdpt - kvm->load_delta, 4096))
+		kvm->wedge_pdpt[kvm->nr_wedge_pdpt++] = pdpt - kvm->load_delta;
 	find_head(kvm);
 	find_extable(kvm);
+	return 0;
+}
+
+/* The entry of a PDPT that points to the window's page directory. */
+static uint64_t pd_entry(struct kvm *kvm)
+{
+	return (kvm->wedge_phys + WG_PGTABLE_OFF + 0x1000) | PTE_P | PTE_W;
+}
+
+/* The window in the kernel's PDPTs: an entry none of them uses. */
+static int wedge_map_in_kernel(struct kvm *kvm, uint64_t va)
+{
+	unsigned int i;
+
+	for (i = 0; i < kvm->nr_wedge_pdpt; i++) {
+		uint64_t *pdpt = kvm__gpa(kvm, kvm->wedge_pdpt[i], 4096);
+
+		if (pdpt[(va >> 30) & 511]) {
+			pr_err("%s: the kernel maps %#llx already; choose another --wedge-at",
+			       kvm->cfg.kernel, (unsigned long long)(va & ~((1ULL << 30) - 1)));
+			return -EEXIST;
+		}
+	}
+	for (i = 0; i < kvm->nr_wedge_pdpt; i++) {
+		uint64_t *pdpt = kvm__gpa(kvm, kvm->wedge_pdpt[i], 4096);
+
+		pdpt[(va >> 30) & 511] = pd_entry(kvm);
+	}
 	return 0;
 }
 
@@ -341,18 +376,12 @@ static int wedge_setup(struct kvm *kvm)
 	memset(wedge_host(kvm, 0), 0, WEDGE_SIZE);
 	memcpy(wedge_host(kvm, WG_CODE_OFF), afb_kvm_guest_start, code);
 	memset(pdpt, 0, 0x2000);
-	if (kvm->wedge_in_kernel_pdpt) {
-		/* The kernel's PDPT: an entry it does not use. */
-		pdpt = kvm__gpa(kvm, kvm->wedge_pdpt, 4096);
-		if (pdpt[(va >> 30) & 511]) {
-			pr_err("%s: the kernel maps %#llx already; choose another --wedge-at",
-			       kvm->cfg.kernel, (unsigned long long)(va & ~((1ULL << 30) - 1)));
-			return -EEXIST;
-		}
-	}
-	pdpt[(va >> 30) & 511] =
-		(kvm->wedge_phys + WG_PGTABLE_OFF + 0x1000) | PTE_P | PTE_W;
 	pd[(va >> 21) & 511] = kvm->wedge_phys | PTE_P | PTE_W | PTE_PS;
+	if (!kvm->wedge_in_kernel_pdpt) {
+		pdpt[(va >> 30) & 511] = pd_entry(kvm);
+	} else if (wedge_map_in_kernel(kvm, va) < 0) {
+		return -EEXIST;
+	}
 	kw.active = true;
 	*(uint64_t *)wedge_host(kvm, WG_DATA_OFF + WD_PML4E) =
 		patch__wedge_pml4e(kvm);
