@@ -91,9 +91,13 @@ struct kvm {
 	uint64_t ram_size;
 	uint64_t wedge_phys;	/* start of the wedge's reserved RAM */
 	uint64_t wedge_vaddr;	/* the wedge window (patch.c) */
+	uint64_t wedge_base;	/* guest-physical start of the wedge's code */
+	uint64_t wedge_data;	/* ... and its data page's offset from there */
 	bool wedge_in_kernel_pdpt;	/* mapped through the kernel's own PDPT */
 	uint64_t wedge_pdpt;	/* ... at this guest-physical address */
 
+	bool elf32;		/* an i386 (ELF32) image */
+	unsigned int phnum;	/* its program headers (loader__phdr) */
 	uint64_t entry64;	/* e_entry */
 	uint64_t entry32;	/* XEN_ELFNOTE_PHYS32_ENTRY, 0 if none */
 	uint64_t image_start;	/* lowest p_paddr of a PT_LOAD */
@@ -157,8 +161,15 @@ bool kvm_cpu__copy_gva(struct kvm *kvm, uint64_t gva, void *buf, size_t len,
 int mptable__setup(struct kvm *kvm);
 
 /* ---- loader.c ----------------------------------------------------- */
+struct loader_phdr {		/* a program header of either ELF class */
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz;
+};
+
 int loader__load(struct kvm *kvm);
 void loader__unload(struct kvm *kvm);
+void loader__phdr(const struct kvm *kvm, unsigned int i, struct loader_phdr *ph);
+const char *loader__section_at(const struct kvm *kvm, uint64_t va);
 
 /* ---- patch.c ------------------------------------------------------ */
 int patch__apply(struct kvm *kvm);

@@ -57,12 +57,15 @@
 enum { WG_OUT8, WG_IN8, WG_CPUID, WG_RDMSR, WG_WRMSR, WG_LOAD_CR3, WG_LIDT };
 
 extern const uint8_t afb_kvm_guest_start[], afb_kvm_guest_end[];
+extern const uint8_t afb_kvm_guest32_start[], afb_kvm_guest32_end[];
 
 struct kvm_wedge {
 	struct afb_wedge wedge;		/* first: plan() gets a pointer to it */
 	struct kvm *kvm;
 	bool disabled[AFB_KIND_MAX + 1];
 	bool active;			/* the wedge is in guest memory */
+	uint64_t thunk_off, thunk_size;	/* where its thunks go */
+	const char *boot_section;	/* i386: the PVH entry's section */
 	struct afb_patch_stats stats;
 };
 
@@ -70,7 +73,13 @@ static struct kvm_wedge kw;
 
 static uint8_t *wedge_host(struct kvm *kvm, uint64_t off)
 {
-	return kvm->ram + kvm->wedge_phys + off;
+	return kvm->ram + kvm->wedge_base + off;
+}
+
+/* The data page (guest.h), wherever this wedge keeps it. */
+static uint8_t *wedge_data(struct kvm *kvm, uint64_t off)
+{
+	return wedge_host(kvm, kvm->wedge_data + off);
 }
 
 static uint64_t wedge_entry(unsigned int slot)
@@ -338,6 +347,10 @@ static int wedge_setup(struct kvm *kvm)
 		pr_err("wedge code is %zu bytes, more than %d", code, WG_CODE_MAX);
 		return -E2BIG;
 	}
+	kvm->wedge_base = kvm->wedge_phys;
+	kvm->wedge_data = WG_DATA_OFF;
+	kw.thunk_off = WG_THUNK_OFF;
+	kw.thunk_size = WG_THUNK_MAX;
 	memset(wedge_host(kvm, 0), 0, WEDGE_SIZE);
 	memcpy(wedge_host(kvm, WG_CODE_OFF), afb_kvm_guest_start, code);
 	memset(pdpt, 0, 0x2000);
@@ -354,12 +367,66 @@ static int wedge_setup(struct kvm *kvm)
 		(kvm->wedge_phys + WG_PGTABLE_OFF + 0x1000) | PTE_P | PTE_W;
 	pd[(va >> 21) & 511] = kvm->wedge_phys | PTE_P | PTE_W | PTE_PS;
 	kw.active = true;
-	*(uint64_t *)wedge_host(kvm, WG_DATA_OFF + WD_PML4E) =
+	*(uint64_t *)wedge_data(kvm, WD_PML4E) =
 		patch__wedge_pml4e(kvm);
-	*wedge_host(kvm, WG_DATA_OFF + WD_UART_LSR) = serial8250__lsr();
-	*wedge_host(kvm, WG_DATA_OFF + WD_UART_IER) = serial8250__ier();
-	*wedge_host(kvm, WG_DATA_OFF + WD_UART_LCR) = serial8250__lcr();
-	wedge_fill_cpuid(kvm, wedge_host(kvm, WG_DATA_OFF));
+	*wedge_data(kvm, WD_UART_LSR) = serial8250__lsr();
+	*wedge_data(kvm, WD_UART_IER) = serial8250__ier();
+	*wedge_data(kvm, WD_UART_LCR) = serial8250__lcr();
+	wedge_fill_cpuid(kvm, wedge_data(kvm, 0));
+	return 0;
+}
+
+/*
+ * An i386 kernel: the 32-bit wedge (guest32.S) goes into the area the
+ * image declares (guest.h), which the kernel maps itself in every page
+ * table; it must lie in guest RAM clear of the image and of what the VMM
+ * puts in low memory.
+ */
+static int wedge32_place(struct kvm *kvm, const struct afb_image *image)
+{
+	const struct afb_area *areas;
+	size_t n = afb_image_areas(image, &areas), i;
+
+	for (i = 0; i < n; i++) {
+		const struct afb_area *a = &areas[i];
+
+		if (a->size < WG32_THUNK_OFF + 0x1000 || (a->paddr & 0xfff) ||
+		    !kvm__gpa(kvm, a->paddr, a->size) ||
+		    a->paddr < BOOT_CMDLINE + BOOT_CMDLINE_MAX ||
+		    (a->paddr < kvm->image_end && kvm->image_start < a->paddr + a->size) ||
+		    (a->paddr < BOOT_MPTABLE + BOOT_MPTABLE_MAX &&
+		     BOOT_MPTABLE < a->paddr + a->size) ||
+		    a->paddr + a->size > kvm->wedge_phys)
+			continue;
+		kvm->wedge_vaddr = a->vaddr;
+		kvm->wedge_base = a->paddr;
+		kvm->wedge_data = WG32_DATA_OFF;
+		kw.thunk_off = WG32_THUNK_OFF;
+		kw.thunk_size = a->size - WG32_THUNK_OFF;
+		kw.boot_section = loader__section_at(kvm, kvm->entry32 + kvm->load_delta);
+		return 0;
+	}
+	pr_warning("%s: an i386 kernel without a usable Afterburn area note (at least %d KiB of RAM below the image, page aligned): no site is patched",
+		   kvm->cfg.kernel, (WG32_THUNK_OFF + 0x1000) / 1024);
+	kvm->cfg.no_patch = true;
+	return 0;
+}
+
+static int wedge32_setup(struct kvm *kvm)
+{
+	size_t code = afb_kvm_guest32_end - afb_kvm_guest32_start;
+
+	if (code > WG32_CODE_MAX) {
+		pr_err("32-bit wedge code is %zu bytes, more than %d", code, WG32_CODE_MAX);
+		return -E2BIG;
+	}
+	memset(wedge_host(kvm, 0), 0, kw.thunk_off + kw.thunk_size);
+	memcpy(wedge_host(kvm, WG_CODE_OFF), afb_kvm_guest32_start, code);
+	kw.active = true;
+	*wedge_data(kvm, WD_UART_LSR) = serial8250__lsr();
+	*wedge_data(kvm, WD_UART_IER) = serial8250__ier();
+	*wedge_data(kvm, WD_UART_LCR) = serial8250__lcr();
+	wedge_fill_cpuid(kvm, wedge_data(kvm, 0));
 	return 0;
 }
 
@@ -482,12 +549,41 @@ static int plan_lidt(struct afb_wedge_area *area, const struct afb_image *image,
 	return afb_wedge_jmp(patch, site, at);
 }
 
+/*
+ * i386: console port I/O and cpuid, as in 64-bit code (the thunk bytes
+ * are the same in both modes).  Left native: the PVH entry's section
+ * (it runs with paging off and no stack), and every other kind (no
+ * window to map: the area is the kernel's own, so mov %cr3 needs no
+ * wedge; no MSR cache or shadow IDT in the 32-bit wedge).
+ */
+static int kvm_plan32(const struct kvm_wedge *w, const struct afb_site *site,
+		      const struct afb_insn *insn, struct afb_wedge_area *area,
+		      struct afb_site_patch *patch)
+{
+	if (site->mode != 32 || w->disabled[site->kind] ||
+	    (w->boot_section && site->section &&
+	     strcmp(site->section, w->boot_section) == 0))
+		return 0;
+	switch (site->kind) {
+	case AFB_KIND_OUT:
+		return insn->opsize == 1 ? plan_out(area, site, insn, patch) : 0;
+	case AFB_KIND_IN:
+		return insn->opsize == 1 ? plan_in(site, insn, patch) : 0;
+	case AFB_KIND_CPUID:
+		return afb_wedge_call(patch, site, wedge_entry(WG_CPUID));
+	default:
+		return 0;
+	}
+}
+
 static int kvm_plan(const struct afb_wedge *wedge, const struct afb_image *image,
 		    struct afb_wedge_area *area, const struct afb_site *site,
 		    const struct afb_insn *insn, struct afb_site_patch *patch)
 {
 	const struct kvm_wedge *w = (const struct kvm_wedge *)wedge;
 
+	if (w->kvm->elf32)
+		return kvm_plan32(w, site, insn, area, patch);
 	if (site->mode != 64 || site->addr == afb_image_entry(image) ||
 	    w->disabled[site->kind])
 		return 0;
@@ -580,20 +676,20 @@ static bool window_holds(uint64_t addr)
 }
 
 /* Map segment @ph's pages that fall in [lo, hi) at their p_vaddr. */
-static int window_map_segment(struct kvm *kvm, const Elf64_Phdr *ph,
+static int window_map_segment(struct kvm *kvm, const struct loader_phdr *ph,
 			      unsigned int idx, uint64_t lo, uint64_t hi)
 {
-	uint64_t delta = ph->p_vaddr - ph->p_paddr;
-	uint64_t s = ph->p_vaddr > lo ? ph->p_vaddr : lo;
-	uint64_t e = ph->p_vaddr + ph->p_memsz < hi ? ph->p_vaddr + ph->p_memsz : hi;
+	uint64_t delta = ph->vaddr - ph->paddr;
+	uint64_t s = ph->vaddr > lo ? ph->vaddr : lo;
+	uint64_t e = ph->vaddr + ph->memsz < hi ? ph->vaddr + ph->memsz : hi;
 	unsigned int i;
 
 	if (s >= e)
 		return 0;
 	if (delta & 0xfff) {
 		pr_err("%s: segment %u: p_vaddr %#llx and p_paddr %#llx differ within a page; cannot patch (use --no-patch)",
-		       kvm->cfg.kernel, idx, (unsigned long long)ph->p_vaddr,
-		       (unsigned long long)ph->p_paddr);
+		       kvm->cfg.kernel, idx, (unsigned long long)ph->vaddr,
+		       (unsigned long long)ph->paddr);
 		return -ENOEXEC;
 	}
 	s &= ~0xfffULL;
@@ -630,8 +726,7 @@ static void patch_unmap(void)
 static int patch_memory(struct kvm *kvm, const struct afb_image *image,
 			struct afb_memory *mem)
 {
-	const Elf64_Ehdr *eh = kvm->image_file;
-	const Elf64_Phdr *ph = (const Elf64_Phdr *)((const uint8_t *)eh + eh->e_phoff);
+	struct loader_phdr ph;
 	const struct afb_site *sites;
 	size_t n = afb_image_sites(image, &sites), i;
 	uint64_t lo = UINT64_MAX, hi = 0;
@@ -663,10 +758,11 @@ static int patch_memory(struct kvm *kvm, const struct afb_image *image,
 		window = NULL;
 		return -ENOMEM;
 	}
-	for (i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type != PT_LOAD || !ph[i].p_memsz)
+	for (i = 0; i < kvm->phnum; i++) {
+		loader__phdr(kvm, i, &ph);
+		if (ph.type != PT_LOAD || !ph.memsz)
 			continue;
-		r = window_map_segment(kvm, &ph[i], i, lo, hi);
+		r = window_map_segment(kvm, &ph, i, lo, hi);
 		if (r < 0)
 			return r;
 	}
@@ -701,12 +797,17 @@ int patch__apply(struct kvm *kvm)
 	r = parse_disable(kvm->cfg.disable);
 	if (r < 0)
 		return r;
-	r = wedge_place(kvm);
-	if (r < 0 || kvm->cfg.no_patch)
-		return r;
-	if (kw.disabled[AFB_KIND_MOV_CR] && !kvm->wedge_in_kernel_pdpt) {
-		pr_warning("mov_cr disabled: the wedge cannot be mapped, no site is patched");
-		return 0;
+	if (!kvm->elf32) {
+		r = wedge_place(kvm);
+		if (r < 0 || kvm->cfg.no_patch)
+			return r;
+		if (kw.disabled[AFB_KIND_MOV_CR] && !kvm->wedge_in_kernel_pdpt) {
+			pr_warning("mov_cr disabled: the wedge cannot be mapped, no site is patched");
+			return 0;
+		}
+	} else if (kvm->cfg.wedge_at) {
+		pr_err("--wedge-at: an i386 kernel's wedge goes in the area its image declares");
+		return -EINVAL;
 	}
 	r = afb_image_open_memory(kvm->image_file, kvm->image_size,
 				  kvm->cfg.kernel, &image, &err);
@@ -714,16 +815,21 @@ int patch__apply(struct kvm *kvm)
 		pr_err("%s", err.message);
 		return r;
 	}
+	if (kvm->elf32) {
+		r = wedge32_place(kvm, image);
+		if (r < 0 || kvm->cfg.no_patch)
+			goto out;
+	}
 	r = patch_memory(kvm, image, &mem);
 	if (r < 0)
 		goto out;
-	r = wedge_setup(kvm);
+	r = kvm->elf32 ? wedge32_setup(kvm) : wedge_setup(kvm);
 	if (r < 0)
 		goto out;
 	area = (struct afb_wedge_area){
-		.base = wedge_host(kvm, WG_THUNK_OFF),
-		.vaddr = kvm->wedge_vaddr + WG_THUNK_OFF,
-		.size = WG_THUNK_MAX,
+		.base = wedge_host(kvm, kw.thunk_off),
+		.vaddr = kvm->wedge_vaddr + kw.thunk_off,
+		.size = kw.thunk_size,
 	};
 	r = afb_wedge_apply(image, &mem, &kw.wedge, &area, &kw.stats, &err);
 	if (r < 0) {
@@ -734,7 +840,7 @@ int patch__apply(struct kvm *kvm)
 	/* A wrmsr the wedge does not see would make its cache stale; and
 	 * one cache cannot hold several vCPUs' MSRs. */
 	if (kw.stats.native[AFB_KIND_WRMSR] || kvm->nr_cpus > 1)
-		*(uint32_t *)wedge_host(kvm, WG_DATA_OFF + WD_MSR_OFF) = 1;
+		*(uint32_t *)wedge_data(kvm, WD_MSR_OFF) = 1;
 	if (kvm_verbose)
 		patch__print_stats(kvm);
 out:
@@ -750,7 +856,7 @@ static void con_flush(struct kvm *kvm)
 	uint8_t *data;
 	uint32_t len;
 
-	data = wedge_host(kvm, WG_DATA_OFF);
+	data = wedge_data(kvm, 0);
 	memcpy(&len, data + WD_CON_LEN, 4);
 	if (len > WD_CON_SIZE)
 		len = WD_CON_SIZE;	/* a guest scribbled on it */
@@ -769,7 +875,7 @@ void patch__flush_console(struct kvm *kvm)
 
 	if (!kw.active)
 		return;
-	lock = (uint32_t *)wedge_host(kvm, WG_DATA_OFF + WD_CON_LOCK);
+	lock = (uint32_t *)wedge_data(kvm, WD_CON_LOCK);
 	if (__atomic_fetch_or(lock, 1, __ATOMIC_ACQUIRE) & 1) {
 		if (kvm->powered_off)
 			con_flush(kvm);
@@ -815,7 +921,7 @@ void patch__print_trace(struct kvm *kvm)
 
 	if (!kw.active)
 		return;
-	d = wedge_host(kvm, WG_DATA_OFF);
+	d = wedge_data(kvm, 0);
 	memcpy(v, d + WD_TRACE, sizeof(v));
 	if (!v[8])
 		return;
@@ -888,7 +994,7 @@ void patch__sync(struct kvm *kvm)
 	if (!kw.active || kvm->cfg.no_patch)
 		return;
 	patch__flush_console(kvm);
-	d = wedge_host(kvm, WG_DATA_OFF);
+	d = wedge_data(kvm, 0);
 	/* The UART's registers as they are now, whoever wrote them: a
 	 * native 'out' (an unpatched site) exits and lands here too. */
 	d[WD_UART_LSR] = serial8250__lsr();
@@ -909,7 +1015,7 @@ void patch__print_stats(struct kvm *kvm)
 	fprintf(stderr, "afterburn-kvm: sites patched %u, native %u\n",
 		s->total_patched, s->total_native);
 	if (s->patched[AFB_KIND_LIDT]) {
-		const uint8_t *d = wedge_host(kvm, WG_DATA_OFF);
+		const uint8_t *d = wedge_data(kvm, 0);
 		uint64_t sys, pf, gp, ud;
 		uint32_t shadow;
 
