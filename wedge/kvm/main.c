@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * afterburn-kvm: boot an (afterburnt) x86-64 kernel with a PVH entry on
+ * afterburn-kvm: boot an (afterburnt) x86-64 or i386 kernel with a PVH entry on
  * /dev/kvm.  The options, their table, and the order of boot:
  * VM and RAM, devices, image, vCPU, patching, run.
  */
@@ -58,10 +58,11 @@ static const struct option options[] = {
 static void usage(FILE *f)
 {
 	fputs("Usage: afterburn-kvm [OPTION]... [-kernel] IMAGE\n"
-	      "Boot an x86-64 ELF kernel with a PVH entry on /dev/kvm; patch its\n"
-	      "Afterburn sites into the KVM wedge first.\n"
+	      "Boot an x86-64 or i386 ELF kernel with a PVH entry on /dev/kvm;\n"
+	      "patch its Afterburn sites into the KVM wedge first.\n"
 	      "\n"
-	      "  -kernel IMAGE     the kernel (ELF64 with XEN_ELFNOTE_PHYS32_ENTRY)\n"
+	      "  -kernel IMAGE     the kernel (ELF64 or ELF32 with\n"
+	      "                    XEN_ELFNOTE_PHYS32_ENTRY; ELF32 starts there)\n"
 	      "  -initrd FILE      passed as PVH module 0\n"
 	      "  -append CMDLINE   the kernel command line\n"
 	      "  -m SIZE           guest RAM in MiB, or with a K, M or G suffix\n"

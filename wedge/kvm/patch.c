@@ -36,6 +36,10 @@
  * The window is mapped in every root the guest loads: in the VMM's boot
  * tables by cpu.c, and in each root the guest loads afterwards by the
  * patched 'mov %reg,%cr3'.  So if mov_cr is disabled, nothing is patched.
+ *
+ * An i386 (ELF32) kernel gets the 32-bit wedge (guest32.S) instead, in
+ * the area its image declares, which the kernel maps itself: only its
+ * out, in and cpuid sites are patched (kvm_plan32).
  */
 #include <elf.h>
 #include <errno.h>
