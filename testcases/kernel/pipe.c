@@ -10,8 +10,8 @@
 
 struct pipe {
 	char data[PIPESIZE];
-	uintptr nread;               // bytes read so far
-	uintptr nwrite;              // bytes written so far
+	uintptr nread;           // bytes read so far
+	uintptr nwrite;          // bytes written so far
 	int readopen;            // read end still open
 	int writeopen;           // write end still open
 };

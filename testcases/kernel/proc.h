@@ -11,11 +11,11 @@
 // are used by x86_64/trapasm.S (CPU_KSTACK, CPU_USTASH): keep the first
 // two fields first.
 struct cpu {
-	uintptr kstack_top;          // rsp0 of the running process
-	uintptr user_rsp;            // scratch for the x86-64 syscall entry
+	uintptr kstack_top;      // esp0/rsp0 of the running process
+	uintptr user_rsp;        // scratch for the x86-64 syscall entry
 	struct context *scheduler;   // swtch() here to enter the scheduler
 	struct proc *proc;       // running process or NULL
-	uintptr cr3;                 // the page table root now loaded
+	uintptr cr3;             // the page table root now loaded
 };
 
 enum procstate { UNUSED, EMBRYO, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
@@ -24,9 +24,9 @@ struct proc {
 	enum procstate state;
 	int pid;
 	struct proc *parent;
-	pte_t *pgdir;             // page table root (kernel virtual address)
-	uintptr brk;                 // program break: end of the heap
-	uintptr heapbase;            // the break can shrink back to here
+	pte_t *pgdir;            // page table root (kernel virtual address)
+	uintptr brk;             // program break: end of the heap
+	uintptr heapbase;        // the break can shrink back to here
 	char *kstack;            // bottom of the kernel stack
 	struct trapframe *tf;    // user registers, at the top of kstack
 	struct context *context; // where swtch() resumes it

@@ -12,8 +12,8 @@
 #define PIT_HZ    1193182
 #define CALIBRATE_TICKS (HZ / 25)          // 40 ms
 
-volatile uintptr ticks;              // timer interrupts since boot
-uintptr tsc_khz;                     // TSC cycles per millisecond
+volatile uintptr ticks;          // timer interrupts since boot
+uintptr tsc_khz;                 // TSC cycles per millisecond
 
 void timer_init(void)
 {

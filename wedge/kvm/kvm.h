@@ -39,6 +39,8 @@
 #define BOOT_STACK_TOP		0x5000	/* %rsp for the 64-bit entry */
 #define BOOT_MPTABLE		0xf0000	/* MP floating pointer + table (mptable.c) */
 #define BOOT_MPTABLE_MAX	0x1000
+#define BOOT_AREA32		0x90000	/* i386: the 32-bit wedge's default */
+#define BOOT_AREA32_SIZE	0xf000	/* ... place, reserved (patch.c) */
 
 #define KVM_CPUS_MAX		16	/* -smp: vCPUs, one thread each */
 

@@ -307,6 +307,7 @@ static int loader_build_start_info(struct kvm *kvm)
 	struct hvm_memmap_entry *map =
 		kvm__gpa(kvm, BOOT_MEMMAP, BOOT_MEMMAP_MAX * sizeof(*map));
 	uint32_t n = 0;
+	uint64_t low;
 
 	memset(si, 0, sizeof(*si));
 	si->magic = HVM_START_MAGIC;
@@ -328,8 +329,10 @@ static int loader_build_start_info(struct kvm *kvm)
 		if (r < 0)
 			return r;
 	}
-	memmap_add(map, &n, 0, 0x9fc00, HVM_MEMMAP_RAM);
-	memmap_add(map, &n, 0x9fc00, 0x100000 - 0x9fc00, HVM_MEMMAP_RESERVED);
+	/* i386: BOOT_AREA32 up is reserved, the 32-bit wedge's default place. */
+	low = kvm->elf32 ? BOOT_AREA32 : 0x9fc00;
+	memmap_add(map, &n, 0, low, HVM_MEMMAP_RAM);
+	memmap_add(map, &n, low, 0x100000 - low, HVM_MEMMAP_RESERVED);
 	memmap_add(map, &n, 0x100000, kvm->wedge_phys - 0x100000, HVM_MEMMAP_RAM);
 	memmap_add(map, &n, kvm->wedge_phys, WEDGE_SIZE, HVM_MEMMAP_RESERVED);
 	si->memmap_paddr = BOOT_MEMMAP;

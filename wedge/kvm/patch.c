@@ -308,6 +308,10 @@ static int wedge_place(struct kvm *kvm)
 
 	if (!va)
 		va = text >= KERNEL_TOP_2G ? WEDGE_VADDR_TOP : WEDGE_VADDR;
+	if (va & (WEDGE_SIZE - 1)) {
+		pr_err("--wedge-at=%#llx: not 2 MiB aligned", (unsigned long long)va);
+		return -EINVAL;
+	}
 	kvm->wedge_vaddr = va;
 	kvm->wedge_in_kernel_pdpt = ((va >> 39) & 511) == 511;
 	if (!kvm->wedge_in_kernel_pdpt) {
@@ -343,8 +347,7 @@ static int wedge_place(struct kvm *kvm)
 static int wedge_setup(struct kvm *kvm)
 {
 	size_t code = afb_kvm_guest_end - afb_kvm_guest_start;
-	uint64_t *pdpt = (uint64_t *)wedge_host(kvm, WG_PGTABLE_OFF);
-	uint64_t *pd = pdpt + 512;
+	uint64_t *pdpt, *pd;
 	uint64_t va = kvm->wedge_vaddr;
 
 	if (code > WG_CODE_MAX) {
@@ -355,6 +358,8 @@ static int wedge_setup(struct kvm *kvm)
 	kvm->wedge_data = WG_DATA_OFF;
 	kw.thunk_off = WG_THUNK_OFF;
 	kw.thunk_size = WG_THUNK_MAX;
+	pdpt = (uint64_t *)wedge_host(kvm, WG_PGTABLE_OFF);
+	pd = pdpt + 512;
 	memset(wedge_host(kvm, 0), 0, WEDGE_SIZE);
 	memcpy(wedge_host(kvm, WG_CODE_OFF), afb_kvm_guest_start, code);
 	memset(pdpt, 0, 0x2000);
@@ -380,39 +385,53 @@ static int wedge_setup(struct kvm *kvm)
 	return 0;
 }
 
+/* Is [paddr, paddr + size) guest RAM that neither the image nor the VMM uses? */
+static bool wedge32_fits(struct kvm *kvm, uint64_t paddr, uint64_t size)
+{
+	return size >= WG32_THUNK_OFF + 0x1000 && !(paddr & 0xfff) &&
+	       kvm__gpa(kvm, paddr, size) &&
+	       paddr >= BOOT_CMDLINE + BOOT_CMDLINE_MAX &&
+	       !(paddr < kvm->image_end && kvm->image_start < paddr + size) &&
+	       !(paddr < BOOT_MPTABLE + BOOT_MPTABLE_MAX && BOOT_MPTABLE < paddr + size) &&
+	       paddr + size <= kvm->wedge_phys;
+}
+
 /*
- * An i386 kernel: the 32-bit wedge (guest32.S) goes into the area the
- * image declares (guest.h), which the kernel maps itself in every page
- * table; it must lie in guest RAM clear of the image and of what the VMM
- * puts in low memory.
+ * An i386 kernel: the 32-bit wedge (guest32.S) goes into memory the
+ * kernel maps itself in every page table, from its first paged
+ * instruction on (guest.h).  That is the area its image declares with an
+ * Afterburn area note; without one (Linux), physical BOOT_AREA32, which
+ * the memory map reserves for i386 guests, at --wedge-at or where a
+ * kernel that maps low memory at its own p_vaddr - p_paddr (Linux's
+ * PAGE_OFFSET, the test kernel's KERNEL_BASE) has it.
  */
 static int wedge32_place(struct kvm *kvm, const struct afb_image *image)
 {
 	const struct afb_area *areas;
 	size_t n = afb_image_areas(image, &areas), i;
+	uint64_t va = 0, pa = 0, size = 0;
 
-	for (i = 0; i < n; i++) {
-		const struct afb_area *a = &areas[i];
-
-		if (a->size < WG32_THUNK_OFF + 0x1000 || (a->paddr & 0xfff) ||
-		    !kvm__gpa(kvm, a->paddr, a->size) ||
-		    a->paddr < BOOT_CMDLINE + BOOT_CMDLINE_MAX ||
-		    (a->paddr < kvm->image_end && kvm->image_start < a->paddr + a->size) ||
-		    (a->paddr < BOOT_MPTABLE + BOOT_MPTABLE_MAX &&
-		     BOOT_MPTABLE < a->paddr + a->size) ||
-		    a->paddr + a->size > kvm->wedge_phys)
-			continue;
-		kvm->wedge_vaddr = a->vaddr;
-		kvm->wedge_base = a->paddr;
-		kvm->wedge_data = WG32_DATA_OFF;
-		kw.thunk_off = WG32_THUNK_OFF;
-		kw.thunk_size = a->size - WG32_THUNK_OFF;
-		kw.boot_section = loader__section_at(kvm, kvm->entry32 + kvm->load_delta);
+	for (i = 0; i < n && !kvm->cfg.wedge_at; i++)
+		if (wedge32_fits(kvm, areas[i].paddr, areas[i].size)) {
+			va = areas[i].vaddr, pa = areas[i].paddr, size = areas[i].size;
+			break;
+		}
+	if (!size && kvm->load_delta_ok && kvm->load_delta >= 0x80000000ULL) {
+		pa = BOOT_AREA32, size = BOOT_AREA32_SIZE;
+		va = kvm->cfg.wedge_at ? kvm->cfg.wedge_at : pa + kvm->load_delta;
+	}
+	if (!size || !wedge32_fits(kvm, pa, size) || va > 0xffffffffULL - size) {
+		pr_warning("%s: no place for the 32-bit wedge (no usable Afterburn area note, and the kernel does not map low memory at %s): no site is patched",
+			   kvm->cfg.kernel, kvm->cfg.wedge_at ? "--wedge-at" : "its p_vaddr - p_paddr");
+		kvm->cfg.no_patch = true;
 		return 0;
 	}
-	pr_warning("%s: an i386 kernel without a usable Afterburn area note (at least %d KiB of RAM below the image, page aligned): no site is patched",
-		   kvm->cfg.kernel, (WG32_THUNK_OFF + 0x1000) / 1024);
-	kvm->cfg.no_patch = true;
+	kvm->wedge_vaddr = va;
+	kvm->wedge_base = pa;
+	kvm->wedge_data = WG32_DATA_OFF;
+	kw.thunk_off = WG32_THUNK_OFF;
+	kw.thunk_size = size - WG32_THUNK_OFF;
+	kw.boot_section = loader__section_at(kvm, kvm->entry32 + kvm->load_delta);
 	return 0;
 }
 
@@ -809,9 +828,6 @@ int patch__apply(struct kvm *kvm)
 			pr_warning("mov_cr disabled: the wedge cannot be mapped, no site is patched");
 			return 0;
 		}
-	} else if (kvm->cfg.wedge_at) {
-		pr_err("--wedge-at: an i386 kernel's wedge goes in the area its image declares");
-		return -EINVAL;
 	}
 	r = afb_image_open_memory(kvm->image_file, kvm->image_size,
 				  kvm->cfg.kernel, &image, &err);
