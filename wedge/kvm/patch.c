@@ -575,7 +575,8 @@ static int plan_lidt(struct afb_wedge_area *area, const struct afb_image *image,
 /*
  * i386: console port I/O and cpuid, as in 64-bit code (the thunk bytes
  * are the same in both modes).  Left native: the PVH entry's section
- * (it runs with paging off and no stack), and every other kind (no
+ * (it runs with paging off and no stack), .altinstr_replacement, and
+ * every other kind (no
  * window to map: the area is the kernel's own, so mov %cr3 needs no
  * wedge; no MSR cache or shadow IDT in the 32-bit wedge).
  */
@@ -583,9 +584,11 @@ static int kvm_plan32(const struct kvm_wedge *w, const struct afb_site *site,
 		      const struct afb_insn *insn, struct afb_wedge_area *area,
 		      struct afb_site_patch *patch)
 {
-	if (site->mode != 32 || w->disabled[site->kind] ||
-	    (w->boot_section && site->section &&
-	     strcmp(site->section, w->boot_section) == 0))
+	if (site->mode != 32 || w->disabled[site->kind])
+		return 0;
+	/* Linux copies .altinstr_replacement elsewhere at boot (kvm_plan). */
+	if (site->section && (strcmp(site->section, ".altinstr_replacement") == 0 ||
+			      (w->boot_section && strcmp(site->section, w->boot_section) == 0)))
 		return 0;
 	switch (site->kind) {
 	case AFB_KIND_OUT:
