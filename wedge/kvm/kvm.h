@@ -171,7 +171,9 @@ struct loader_phdr {		/* a program header of either ELF class */
 int loader__load(struct kvm *kvm);
 void loader__unload(struct kvm *kvm);
 void loader__phdr(const struct kvm *kvm, unsigned int i, struct loader_phdr *ph);
-const char *loader__section_at(const struct kvm *kvm, uint64_t va);
+typedef bool (*loader_symbol_fn)(const char *name, uint64_t value,
+				 uint64_t size, void *arg);
+void loader__for_each_symbol(const struct kvm *kvm, loader_symbol_fn fn, void *arg);
 
 /* ---- patch.c ------------------------------------------------------ */
 int patch__apply(struct kvm *kvm);

@@ -112,37 +112,65 @@ static void loader_shdr(const struct kvm *kvm, uint64_t shoff, unsigned int k,
 }
 
 /*
- * The name of the allocated section that holds virtual address @va, or
- * NULL (no usable section headers, or no section holds it).
+ * Call @fn for every symbol of the image's symbol tables (either class)
+ * whose name is a string inside the file; stop when it returns true.
  */
-const char *loader__section_at(const struct kvm *kvm, uint64_t va)
+void loader__for_each_symbol(const struct kvm *kvm, loader_symbol_fn fn, void *arg)
 {
 	const Elf32_Ehdr *e32 = kvm->image_file;
 	const Elf64_Ehdr *e64 = kvm->image_file;
+	const uint8_t *f = kvm->image_file;
 	uint64_t shoff = kvm->elf32 ? e32->e_shoff : e64->e_shoff;
 	unsigned int n = kvm->elf32 ? e32->e_shnum : e64->e_shnum;
-	unsigned int strndx = kvm->elf32 ? e32->e_shstrndx : e64->e_shstrndx;
 	size_t entsize = kvm->elf32 ? sizeof(Elf32_Shdr) : sizeof(Elf64_Shdr);
-	struct loader_shdr sh, names;
-	const char *s;
+	size_t symsize = kvm->elf32 ? sizeof(Elf32_Sym) : sizeof(Elf64_Sym);
+	struct loader_shdr sh, str;
 	unsigned int i;
+	uint64_t j;
 
 	if ((kvm->elf32 ? e32->e_shentsize : e64->e_shentsize) != entsize ||
-	    strndx >= n || !in_file(kvm, shoff, (uint64_t)n * entsize))
-		return NULL;
-	loader_shdr(kvm, shoff, strndx, &names);
-	if (!in_file(kvm, names.offset, names.size))
-		return NULL;
+	    !in_file(kvm, shoff, (uint64_t)n * entsize))
+		return;
 	for (i = 0; i < n; i++) {
-		loader_shdr(kvm, shoff, i, &sh);
-		if (!(sh.flags & SHF_ALLOC) || va < sh.addr || va - sh.addr >= sh.size)
+		uint32_t type, link;
+
+		if (kvm->elf32) {
+			const Elf32_Shdr *s = (const Elf32_Shdr *)(f + shoff) + i;
+
+			type = s->sh_type, link = s->sh_link;
+		} else {
+			const Elf64_Shdr *s = (const Elf64_Shdr *)(f + shoff) + i;
+
+			type = s->sh_type, link = s->sh_link;
+		}
+		if (type != SHT_SYMTAB || link >= n)
 			continue;
-		if (sh.name >= names.size)
-			return NULL;
-		s = (const char *)kvm->image_file + names.offset + sh.name;
-		return memchr(s, '\0', names.size - sh.name) ? s : NULL;
+		loader_shdr(kvm, shoff, i, &sh);
+		loader_shdr(kvm, shoff, link, &str);
+		if (!in_file(kvm, sh.offset, sh.size) || !in_file(kvm, str.offset, str.size))
+			continue;
+		for (j = 0; j < sh.size / symsize; j++) {
+			uint64_t name, value, size;
+			const char *s;
+
+			if (kvm->elf32) {
+				const Elf32_Sym *y = (const Elf32_Sym *)(f + sh.offset) + j;
+
+				name = y->st_name, value = y->st_value, size = y->st_size;
+			} else {
+				const Elf64_Sym *y = (const Elf64_Sym *)(f + sh.offset) + j;
+
+				name = y->st_name, value = y->st_value, size = y->st_size;
+			}
+			if (name >= str.size)
+				continue;
+			s = (const char *)f + str.offset + name;
+			if (!memchr(s, '\0', str.size - name))
+				continue;
+			if (fn(s, value, size, arg))
+				return;
+		}
 	}
-	return NULL;
 }
 
 /* Look for the PVH entry in one PT_NOTE segment. */

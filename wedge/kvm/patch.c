@@ -69,7 +69,8 @@ struct kvm_wedge {
 	bool disabled[AFB_KIND_MAX + 1];
 	bool active;			/* the wedge is in guest memory */
 	uint64_t thunk_off, thunk_size;	/* where its thunks go */
-	const char *boot_section;	/* i386: the PVH entry's section */
+	struct { uint64_t start, end; } early[8];	/* i386: code that runs */
+	unsigned int nr_early;		/* ... before paging (kvm_plan32) */
 	struct afb_patch_stats stats;
 };
 
@@ -145,46 +146,32 @@ static void wedge_fill_cpuid(struct kvm *kvm, uint8_t *data)
 	}
 }
 
+struct symbol_query {
+	const char *name;
+	uint64_t value, size;
+	bool found;
+};
+
+static bool symbol_match(const char *name, uint64_t value, uint64_t size, void *arg)
+{
+	struct symbol_query *q = arg;
+
+	if (strcmp(name, q->name))
+		return false;
+	*q = (struct symbol_query){ q->name, value, size, true };
+	return true;
+}
+
 /* The image's symbol @name (its value and size), from .symtab. */
 static bool image_symbol(struct kvm *kvm, const char *name, uint64_t *value,
 			 uint64_t *size)
 {
-	const uint8_t *f = kvm->image_file;
-	const Elf64_Ehdr *eh = kvm->image_file;
-	const Elf64_Shdr *sh;
-	unsigned int i;
+	struct symbol_query q = { .name = name };
 
-	if (eh->e_shentsize != sizeof(*sh) || eh->e_shoff > kvm->image_size ||
-	    (uint64_t)eh->e_shnum * sizeof(*sh) > kvm->image_size - eh->e_shoff)
-		return false;
-	sh = (const Elf64_Shdr *)(f + eh->e_shoff);
-	for (i = 0; i < eh->e_shnum; i++) {
-		const Elf64_Shdr *str = &sh[sh[i].sh_link];
-		const Elf64_Sym *sym;
-		uint64_t n, j;
-
-		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum ||
-		    sh[i].sh_entsize != sizeof(*sym) ||
-		    sh[i].sh_offset > kvm->image_size ||
-		    sh[i].sh_size > kvm->image_size - sh[i].sh_offset ||
-		    str->sh_offset > kvm->image_size ||
-		    str->sh_size > kvm->image_size - str->sh_offset)
-			continue;
-		sym = (const Elf64_Sym *)(f + sh[i].sh_offset);
-		n = sh[i].sh_size / sizeof(*sym);
-		for (j = 0; j < n; j++) {
-			const char *s = (const char *)f + str->sh_offset + sym[j].st_name;
-
-			if (sym[j].st_name >= str->sh_size ||
-			    strnlen(s, str->sh_size - sym[j].st_name) == str->sh_size - sym[j].st_name ||
-			    strcmp(s, name))
-				continue;
-			*value = sym[j].st_value;
-			*size = sym[j].st_size;
-			return true;
-		}
-	}
-	return false;
+	loader__for_each_symbol(kvm, symbol_match, &q);
+	*value = q.value;
+	*size = q.size;
+	return q.found;
 }
 
 /*
@@ -385,6 +372,57 @@ static int wedge_setup(struct kvm *kvm)
 	return 0;
 }
 
+/*
+ * i386 code that runs before paging, or on physical addresses, where the
+ * wedge is not mapped: the function that holds the PVH entry (the test
+ * kernel's pvh_start32), and Linux's head code and what it calls with
+ * paging off.  Without a symbol for the entry nothing can be patched.
+ */
+static const char *const linux_head32[] = {
+	"startup_32", "startup_32_smp", "verify_cpu", "pvh_start_xen",
+	"mk_early_pgtbl_32", "load_ucode_bsp",
+};
+
+static bool early_symbol(const char *name, uint64_t value, uint64_t size, void *arg)
+{
+	struct kvm *kvm = arg;
+	uint64_t entry = kvm->entry32 + kvm->load_delta;
+	bool head = false;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(linux_head32) / sizeof(linux_head32[0]); i++)
+		head |= strcmp(name, linux_head32[i]) == 0;
+	if (!size || !(head || (entry >= value && entry - value < size)) ||
+	    kw.nr_early == sizeof(kw.early) / sizeof(kw.early[0]))
+		return false;
+	kw.early[kw.nr_early].start = value;
+	kw.early[kw.nr_early++].end = value + size;
+	return false;
+}
+
+static bool wedge32_early(uint64_t addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < kw.nr_early; i++)
+		if (addr >= kw.early[i].start && addr < kw.early[i].end)
+			return true;
+	return false;
+}
+
+static int wedge32_find_early(struct kvm *kvm)
+{
+	kw.nr_early = 0;
+	loader__for_each_symbol(kvm, early_symbol, kvm);
+	if (!wedge32_early(kvm->entry32 + kvm->load_delta)) {
+		pr_warning("%s: no symbol with a size holds the PVH entry %#llx, so where its code ends is unknown: no site is patched",
+			   kvm->cfg.kernel,
+			   (unsigned long long)(kvm->entry32 + kvm->load_delta));
+		kvm->cfg.no_patch = true;
+	}
+	return 0;
+}
+
 /* Is [paddr, paddr + size) guest RAM that neither the image nor the VMM uses? */
 static bool wedge32_fits(struct kvm *kvm, uint64_t paddr, uint64_t size)
 {
@@ -431,8 +469,7 @@ static int wedge32_place(struct kvm *kvm, const struct afb_image *image)
 	kvm->wedge_data = WG32_DATA_OFF;
 	kw.thunk_off = WG32_THUNK_OFF;
 	kw.thunk_size = size - WG32_THUNK_OFF;
-	kw.boot_section = loader__section_at(kvm, kvm->entry32 + kvm->load_delta);
-	return 0;
+	return wedge32_find_early(kvm);
 }
 
 static int wedge32_setup(struct kvm *kvm)
@@ -574,9 +611,9 @@ static int plan_lidt(struct afb_wedge_area *area, const struct afb_image *image,
 
 /*
  * i386: console port I/O and cpuid, as in 64-bit code (the thunk bytes
- * are the same in both modes).  Left native: the PVH entry's section
- * (it runs with paging off and no stack), .altinstr_replacement, and
- * every other kind (no
+ * are the same in both modes).  Left native: code that runs before
+ * paging (wedge32_find_early), .altinstr_replacement, and every other
+ * kind (no
  * window to map: the area is the kernel's own, so mov %cr3 needs no
  * wedge; no MSR cache or shadow IDT in the 32-bit wedge).
  */
@@ -584,11 +621,10 @@ static int kvm_plan32(const struct kvm_wedge *w, const struct afb_site *site,
 		      const struct afb_insn *insn, struct afb_wedge_area *area,
 		      struct afb_site_patch *patch)
 {
-	if (site->mode != 32 || w->disabled[site->kind])
+	if (site->mode != 32 || w->disabled[site->kind] || wedge32_early(site->addr))
 		return 0;
 	/* Linux copies .altinstr_replacement elsewhere at boot (kvm_plan). */
-	if (site->section && (strcmp(site->section, ".altinstr_replacement") == 0 ||
-			      (w->boot_section && strcmp(site->section, w->boot_section) == 0)))
+	if (site->section && strcmp(site->section, ".altinstr_replacement") == 0)
 		return 0;
 	switch (site->kind) {
 	case AFB_KIND_OUT:

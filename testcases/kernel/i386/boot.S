@@ -63,6 +63,10 @@ pvh_start32:
 	movl %eax, %cr0
 	movl $entry_high, %eax
 	jmp *%eax
+	// Its extent in the symbol table tells a host which code runs before
+	// paging (afterburn-kvm leaves those sites native).
+	.type pvh_start32, @function
+	.size pvh_start32, . - pvh_start32
 
 	.text
 entry_high:
