@@ -279,7 +279,7 @@ static const char *t_popf_if(void)
 {
 	unsigned long before, after;
 	asm volatile("pushf; pop %0\n\t"
-		     "pushf; and" SUFFIX " $~0x200, (%%" SP "); popf\n\t"
+		     "pushf; and" ASM_SUFFIX " $~0x200, (%%" ASM_SP "); popf\n\t"
 		     "pushf; pop %1" : "=r"(before), "=r"(after) : : "cc", "memory");
 	if (!(before & 0x200) || !(after & 0x200))
 		return FAILED("rflags 0x%lx before, 0x%lx after", before, after);

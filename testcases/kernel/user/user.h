@@ -45,11 +45,11 @@ long atol(const char *s);
 
 // Operand-size suffix and stack pointer for inline asm that must name them.
 #ifdef __x86_64__
-#define SUFFIX "q"
-#define SP "rsp"
+#define ASM_SUFFIX "q"
+#define ASM_SP "rsp"
 #else
-#define SUFFIX "l"
-#define SP "esp"
+#define ASM_SUFFIX "l"
+#define ASM_SP "esp"
 #endif
 
 static inline u64 rdtsc(void)
