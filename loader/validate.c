@@ -114,7 +114,10 @@ static bool check_segment(const struct afb_image *img, size_t i, char *why)
 		return true;
 	if (!find_load(img, s, &idx, &ph, why))
 		return false;
-	if (!(ph.p_flags & PF_X)) {
+	/* An i386 kernel's own page tables decide what runs, not its
+	 * PT_LOAD flags: Linux links .init.text into its RW segment (the
+	 * site's section is still checked to be code). */
+	if (!(ph.p_flags & PF_X) && !(img->default_mode == 32 && img->shnum)) {
 		snprintf(why, WHY_MAX,
 			 "it is not inside an executable PT_LOAD segment (segment %zu is not executable)",
 			 idx);

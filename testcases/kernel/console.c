@@ -74,7 +74,12 @@ static void print_number(u64 x, int base, int neg, int width, char pad)
 		console_putc(buf[i]);
 }
 
-// Formats %d %u %x %p %s %c %% with an optional 0 flag, width and l.
+// The next unsigned argument: unsigned int, unsigned long (l) or
+// unsigned long long (ll); long is 32 bits on i386 and 64 on x86-64.
+#define ARG_UNSIGNED(ap, nlong) ((nlong) > 1 ? va_arg(ap, unsigned long long) : \
+				 (nlong) ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int))
+
+// Formats %d %u %x %p %s %c %% with an optional 0 flag, width, l and ll.
 void kvprintf(const char *fmt, va_list ap)
 {
 	for (; *fmt; fmt++) {
@@ -83,28 +88,29 @@ void kvprintf(const char *fmt, va_list ap)
 			continue;
 		}
 		char pad = ' ';
-		int width = 0, islong = 0;
+		int width = 0, nlong = 0;
 		if (*++fmt == '0')
 			pad = '0', fmt++;
 		while (*fmt >= '0' && *fmt <= '9')
 			width = width * 10 + (*fmt++ - '0');
 		while (*fmt == 'l')
-			islong = 1, fmt++;
+			nlong++, fmt++;
 		switch (*fmt) {
 		case 'd': {
-			s64 v = islong ? va_arg(ap, s64) : va_arg(ap, int);
+			s64 v = nlong > 1 ? va_arg(ap, long long) :
+				nlong ? va_arg(ap, long) : va_arg(ap, int);
 			print_number(v < 0 ? -(u64)v : (u64)v, 10, v < 0, width, pad);
 			break;
 		}
 		case 'u':
-			print_number(islong ? va_arg(ap, u64) : va_arg(ap, u32), 10, 0, width, pad);
+			print_number(ARG_UNSIGNED(ap, nlong), 10, 0, width, pad);
 			break;
 		case 'x':
-			print_number(islong ? va_arg(ap, u64) : va_arg(ap, u32), 16, 0, width, pad);
+			print_number(ARG_UNSIGNED(ap, nlong), 16, 0, width, pad);
 			break;
 		case 'p':
 			console_write("0x", 2);
-			print_number((u64)va_arg(ap, void *), 16, 0, 16, '0');
+			print_number((uintptr)va_arg(ap, void *), 16, 0, 2 * sizeof(void *), '0');
 			break;
 		case 's': {
 			const char *s = va_arg(ap, const char *);

@@ -24,10 +24,14 @@ void kprintf(const char *fmt, ...) PRINTF(1, 2);
 NORETURN void panic(const char *fmt, ...) PRINTF(1, 2);
 
 // cpu.c
-void seg_init(void);
-void syscall_init(void);
-void cpu_setkstack(u64 top);
 void cpu_identify(void);
+
+// desc.c (per arch)
+void seg_init(void);
+void idt_init(void);
+void syscall_init(void);
+void cpu_setkstack(uintptr top);
+void cpu_check_features(void);
 
 // exec.c
 int exec_load(struct proc *p, const char *name);
@@ -37,8 +41,8 @@ struct file *filealloc(void);
 struct file *filedup(struct file *fp);
 void fileclose(struct file *fp);
 struct file *console_open(void);
-long filewrite(struct file *fp, u64 ubuf, u64 n);
-long fileread(struct file *fp, u64 ubuf, u64 n);
+long filewrite(struct file *fp, uintptr ubuf, uintptr n);
+long fileread(struct file *fp, uintptr ubuf, uintptr n);
 
 // kalloc.c
 void kinit(const struct hvm_memmap_entry *map, int n);
@@ -57,14 +61,14 @@ void pic_spurious(int irq);
 // pipe.c
 int pipealloc(struct file **rf, struct file **wf);
 void pipeclose(struct pipe *pi, int writable);
-int pipewrite(struct pipe *pi, const char *buf, u64 n);
-long piperead(struct pipe *pi, char *buf, u64 n);
+int pipewrite(struct pipe *pi, const char *buf, uintptr n);
+long piperead(struct pipe *pi, char *buf, uintptr n);
 
 // proc.c
 int spawn(const char *name, long arg);
 int fork(void);
 NORETURN void exit(int status);
-int wait(u64 ustatus);
+int wait(uintptr ustatus);
 void sched(void);
 void yield(void);
 void sleep(void *chan);
@@ -81,56 +85,57 @@ int strncmp(const char *a, const char *b, size_t n);
 char *safestrcpy(char *dst, const char *src, size_t n);
 
 // syscall.c
-u64 argraw(int n);
+uintptr argraw(int n);
 void syscall(struct trapframe *tf);
 
 // sysfile.c
-u64 sys_write(void);
-u64 sys_read(void);
-u64 sys_close(void);
-u64 sys_pipe(void);
+uintptr sys_write(void);
+uintptr sys_read(void);
+uintptr sys_close(void);
+uintptr sys_pipe(void);
 
 // sysproc.c
-u64 sys_exit(void);
-u64 sys_getpid(void);
-u64 sys_yield(void);
-u64 sys_fork(void);
-u64 sys_spawn(void);
-u64 sys_wait(void);
-u64 sys_sbrk(void);
-u64 sys_privloop(void);
-u64 sys_uptime(void);
-u64 sys_poweroff(void);
-u64 sys_cmdline(void);
-u64 sys_tsckhz(void);
+uintptr sys_exit(void);
+uintptr sys_getpid(void);
+uintptr sys_yield(void);
+uintptr sys_fork(void);
+uintptr sys_spawn(void);
+uintptr sys_wait(void);
+uintptr sys_sbrk(void);
+uintptr sys_privloop(void);
+uintptr sys_uptime(void);
+uintptr sys_poweroff(void);
+uintptr sys_cmdline(void);
+uintptr sys_tsckhz(void);
 
 // timer.c
-extern volatile u64 ticks;
-extern u64 tsc_khz;
+extern volatile uintptr ticks;
+extern uintptr tsc_khz;
 void timer_init(void);
 void timer_intr(void);
 void tsc_calibrate(void);
 
 // trap.c
-void idt_init(void);
 void trap(struct trapframe *tf);
 
 // trapasm.S
 void syscall_entry(void);
 void swtch(struct context **old, struct context *new);
 
-// vm.c
+// kmap.c (per arch)
 void kvm_init(void);
-u64 kvm_root(void);
+uintptr kvm_root(void);
+
+// vm.c
 pte_t *uvm_create(void);
-int uvm_alloc(pte_t *pml4, u64 start, u64 end, int perm);
-void uvm_dealloc(pte_t *pml4, u64 start, u64 end);
-void uvm_free(pte_t *pml4);
+int uvm_alloc(pte_t *pgdir, uintptr start, uintptr end, int perm);
+void uvm_dealloc(pte_t *pgdir, uintptr start, uintptr end);
+void uvm_free(pte_t *pgdir);
 int uvm_copy(pte_t *src, pte_t *dst);
-char *uvm_kaddr(pte_t *pml4, u64 va);
-int copyout(pte_t *pml4, u64 dstva, const void *src, u64 len);
-int copyin(pte_t *pml4, void *dst, u64 srcva, u64 len);
-int copyinstr(pte_t *pml4, char *dst, u64 srcva, u64 max);
+char *uvm_kaddr(pte_t *pgdir, uintptr va);
+int copyout(pte_t *pgdir, uintptr dstva, const void *src, uintptr len);
+int copyin(pte_t *pgdir, void *dst, uintptr srcva, uintptr len);
+int copyinstr(pte_t *pgdir, char *dst, uintptr srcva, uintptr max);
 void switchuvm(struct proc *p);
 
 #endif

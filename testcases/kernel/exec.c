@@ -30,7 +30,7 @@ static const struct program *find_program(const char *name)
 
 // Check that a program header describes a loadable segment inside the
 // image and inside user space, starting on a page boundary.
-static int segment_ok(const struct proghdr *ph, u64 imagesz)
+static int segment_ok(const struct proghdr *ph, uintptr imagesz)
 {
 	return ph->memsz >= ph->filesz && ph->off <= imagesz &&
 	       ph->filesz <= imagesz - ph->off && ph->vaddr % PGSIZE == 0 &&
@@ -40,14 +40,14 @@ static int segment_ok(const struct proghdr *ph, u64 imagesz)
 
 static int load_segment(struct proc *p, const char *image, const struct proghdr *ph)
 {
-	u64 end = PGROUNDUP(ph->vaddr + ph->memsz);
+	uintptr end = PGROUNDUP(ph->vaddr + ph->memsz);
 	int perm = (ph->flags & ELF_PROG_FLAG_W) ? PTE_W : 0;
-	if (uvm_alloc(p->pml4, ph->vaddr, end, perm) < 0)
+	if (uvm_alloc(p->pgdir, ph->vaddr, end, perm) < 0)
 		return -1;
 	// copyout refuses read-only pages, so fill them through the direct map.
-	for (u64 off = 0; off < ph->filesz; off += PGSIZE) {
-		u64 n = ph->filesz - off < PGSIZE ? ph->filesz - off : PGSIZE;
-		char *dst = uvm_kaddr(p->pml4, ph->vaddr + off);
+	for (uintptr off = 0; off < ph->filesz; off += PGSIZE) {
+		uintptr n = ph->filesz - off < PGSIZE ? ph->filesz - off : PGSIZE;
+		char *dst = uvm_kaddr(p->pgdir, ph->vaddr + off);
 		memcpy(dst, image + ph->off + off, n);
 	}
 	if (end > p->brk)
@@ -63,9 +63,9 @@ int exec_load(struct proc *p, const char *name)
 	if (!prog)
 		return -1;
 	const char *image = prog->start;
-	u64 size = prog->end - prog->start;
+	uintptr size = prog->end - prog->start;
 	const struct elfhdr *eh = (const struct elfhdr *)image;
-	if (size < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->machine != EM_X86_64 ||
+	if (size < sizeof(*eh) || eh->magic != ELF_MAGIC || eh->machine != ELF_MACHINE ||
 	    eh->entry < USER_BASE || eh->entry >= USER_TOP ||
 	    eh->phoff > size || eh->phnum > (size - eh->phoff) / sizeof(struct proghdr))
 		return -1;
@@ -79,14 +79,9 @@ int exec_load(struct proc *p, const char *name)
 			return -1;
 	}
 	p->heapbase = p->brk;
-	if (uvm_alloc(p->pml4, USTACK_BOTTOM, USER_TOP, PTE_W) < 0)
+	if (uvm_alloc(p->pgdir, USTACK_BOTTOM, USER_TOP, PTE_W) < 0)
 		return -1;
 
-	struct trapframe *tf = p->tf;
-	tf->rip = eh->entry;
-	tf->rsp = USER_TOP;
-	tf->cs = UCODE_SEL;
-	tf->ss = UDATA_SEL;
-	tf->rflags = FL_IF;
+	tf_user_init(p->tf, eh->entry, USER_TOP);
 	return 0;
 }

@@ -15,7 +15,7 @@ static struct file ftable[NFILE];
 
 struct file *filealloc(void)
 {
-	u64 f = intr_save();
+	uintptr f = intr_save();
 	for (struct file *fp = ftable; fp < &ftable[NFILE]; fp++) {
 		if (fp->ref == 0) {
 			fp->ref = 1;
@@ -60,15 +60,15 @@ struct file *console_open(void)
 
 // Write n bytes from user address ubuf. Returns n, or -1 if nothing could
 // be written; a pipe whose reader went away ends the write early.
-long filewrite(struct file *fp, u64 ubuf, u64 n)
+long filewrite(struct file *fp, uintptr ubuf, uintptr n)
 {
 	char buf[CHUNK];
-	u64 done = 0;
+	uintptr done = 0;
 	if (!fp->writable)
 		return -1;
 	while (done < n) {
-		u64 m = n - done < CHUNK ? n - done : CHUNK;
-		if (copyin(myproc()->pml4, buf, ubuf + done, m) < 0)
+		uintptr m = n - done < CHUNK ? n - done : CHUNK;
+		if (copyin(myproc()->pgdir, buf, ubuf + done, m) < 0)
 			return done ? (long)done : -1;
 		if (fp->type == FD_CONSOLE)
 			console_write(buf, m);
@@ -80,7 +80,7 @@ long filewrite(struct file *fp, u64 ubuf, u64 n)
 }
 
 // Read up to n bytes into user address ubuf; 0 at end of file.
-long fileread(struct file *fp, u64 ubuf, u64 n)
+long fileread(struct file *fp, uintptr ubuf, uintptr n)
 {
 	char buf[CHUNK];
 	if (!fp->readable || fp->type != FD_PIPE)
@@ -88,7 +88,7 @@ long fileread(struct file *fp, u64 ubuf, u64 n)
 	if (n > CHUNK)
 		n = CHUNK;
 	long m = piperead(fp->pipe, buf, n);
-	if (m > 0 && copyout(myproc()->pml4, ubuf, buf, m) < 0)
+	if (m > 0 && copyout(myproc()->pgdir, ubuf, buf, m) < 0)
 		return -1;
 	return m;
 }

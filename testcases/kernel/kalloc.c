@@ -15,14 +15,14 @@ struct run {
 };
 
 static struct run *freelist;
-static u64 nfree;
+static uintptr nfree;
 
 extern char end[];            // first address after the kernel (kernel.ld)
 
 void kfree(void *va)
 {
-	u64 a = (u64)va;
-	if (a % PGSIZE || a < (u64)end || V2P(a) >= DIRECTMAP_SIZE)
+	uintptr a = (uintptr)va;
+	if (a % PGSIZE || a < (uintptr)end || V2P(a) >= DIRECTMAP_SIZE)
 		panic("kfree %p", va);
 	struct run *r = va;
 	r->next = freelist;
@@ -35,7 +35,7 @@ void kfree(void *va)
 // data and the boot structures) and those the direct map does not reach.
 void kinit(const struct hvm_memmap_entry *map, int n)
 {
-	u64 lo = PGROUNDUP(V2P(end));
+	uintptr lo = PGROUNDUP(V2P(end));
 	for (int i = 0; i < n; i++) {
 		if (map[i].type != HVM_MEMMAP_RAM)
 			continue;

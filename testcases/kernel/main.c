@@ -17,7 +17,7 @@ static int nmemmap;
 
 // Copy what we need out of hvm_start_info (the command line and the
 // memory map) before the page allocator can hand those pages out.
-static void bootinfo_read(u64 pa)
+static void bootinfo_read(uintptr pa)
 {
 	const struct hvm_start_info *si = P2V(pa);
 	if (pa == 0 || pa >= DIRECTMAP_SIZE || si->magic != HVM_START_MAGIC)
@@ -30,13 +30,15 @@ static void bootinfo_read(u64 pa)
 	nmemmap = si->memmap_entries < NMEMMAP ? (int)si->memmap_entries : NMEMMAP;
 	memcpy(memmap, map, nmemmap * sizeof(*map));
 	for (int i = 0; i < nmemmap; i++)
-		kprintf("kernel: memmap 0x%lx-0x%lx type %u\n", memmap[i].addr,
-			memmap[i].addr + memmap[i].size - 1, memmap[i].type);
+		kprintf("kernel: memmap 0x%llx-0x%llx type %u\n",
+			(unsigned long long)memmap[i].addr,
+			(unsigned long long)(memmap[i].addr + memmap[i].size - 1),
+			memmap[i].type);
 }
 
 // Both boot entries (boot.S) arrive here on the boot stack, interrupts
 // off, with the physical address of the PVH start info.
-void main(u64 start_info_pa)
+void main(uintptr start_info_pa)
 {
 	uart_init();
 	kvm_init();              // first: the entry only promised the image mapped

@@ -10,8 +10,8 @@
 
 struct pipe {
 	char data[PIPESIZE];
-	u64 nread;               // bytes read so far
-	u64 nwrite;              // bytes written so far
+	uintptr nread;           // bytes read so far
+	uintptr nwrite;          // bytes written so far
 	int readopen;            // read end still open
 	int writeopen;           // write end still open
 };
@@ -37,7 +37,7 @@ int pipealloc(struct file **rf, struct file **wf)
 
 void pipeclose(struct pipe *pi, int writable)
 {
-	u64 f = intr_save();
+	uintptr f = intr_save();
 	if (writable) {
 		pi->writeopen = 0;
 		wakeup(&pi->nread);
@@ -53,10 +53,10 @@ void pipeclose(struct pipe *pi, int writable)
 
 // Write all n bytes, sleeping while the buffer is full. -1 if the read
 // end is (or becomes) closed.
-int pipewrite(struct pipe *pi, const char *buf, u64 n)
+int pipewrite(struct pipe *pi, const char *buf, uintptr n)
 {
-	u64 f = intr_save();
-	for (u64 i = 0; i < n; i++) {
+	uintptr f = intr_save();
+	for (uintptr i = 0; i < n; i++) {
 		while (pi->nwrite == pi->nread + PIPESIZE) {
 			if (!pi->readopen) {
 				intr_restore(f);
@@ -78,12 +78,12 @@ int pipewrite(struct pipe *pi, const char *buf, u64 n)
 
 // Read what is there (at most n bytes), sleeping while the buffer is
 // empty and a writer remains. 0 at end of file.
-long piperead(struct pipe *pi, char *buf, u64 n)
+long piperead(struct pipe *pi, char *buf, uintptr n)
 {
-	u64 f = intr_save();
+	uintptr f = intr_save();
 	while (pi->nread == pi->nwrite && pi->writeopen)
 		sleep(&pi->nread);
-	u64 i;
+	uintptr i;
 	for (i = 0; i < n && pi->nread < pi->nwrite; i++)
 		buf[i] = pi->data[pi->nread++ % PIPESIZE];
 	wakeup(&pi->nwrite);

@@ -25,7 +25,7 @@ extern char trapret[];           // trapasm.S
 // in p->tf. Returns an EMBRYO with pid and stack set, or NULL.
 static struct proc *allocproc(void)
 {
-	u64 f = intr_save();
+	uintptr f = intr_save();
 	struct proc *p = NULL;
 	for (int i = 0; i < NPROC && !p; i++)
 		if (ptable[i].state == UNUSED)
@@ -46,16 +46,16 @@ static struct proc *allocproc(void)
 	sp -= sizeof(*p->context);
 	p->context = (struct context *)sp;
 	memset(p->context, 0, sizeof(*p->context));
-	p->context->rip = (u64)trapret;
+	CTX_PC(p->context) = (uintptr)trapret;
 	return p;
 }
 
 // Give an EMBRYO back (creation failed half way).
 static void freeproc(struct proc *p)
 {
-	if (p->pml4)
-		uvm_free(p->pml4);
-	p->pml4 = NULL;
+	if (p->pgdir)
+		uvm_free(p->pgdir);
+	p->pgdir = NULL;
 	p->parent = NULL;
 	p->name[0] = '\0';
 	p->state = UNUSED;
@@ -76,12 +76,12 @@ int spawn(const char *name, long arg)
 	struct proc *p = allocproc(), *parent = myproc();
 	if (!p)
 		return -1;
-	p->pml4 = uvm_create();
-	if (!p->pml4 || exec_load(p, name) < 0) {
+	p->pgdir = uvm_create();
+	if (!p->pgdir || exec_load(p, name) < 0) {
 		freeproc(p);
 		return -1;
 	}
-	p->tf->rdi = arg;
+	TF_ENTRYARG(p->tf) = arg;
 	safestrcpy(p->name, name, sizeof(p->name));
 	if (parent) {
 		dupfiles(p, parent);
@@ -92,7 +92,7 @@ int spawn(const char *name, long arg)
 	}
 	p->parent = parent;
 	int pid = p->pid;
-	u64 f = intr_save();
+	uintptr f = intr_save();
 	p->state = RUNNABLE;
 	intr_restore(f);
 	return pid;
@@ -104,20 +104,20 @@ int fork(void)
 	struct proc *p = myproc(), *np = allocproc();
 	if (!np)
 		return -1;
-	np->pml4 = uvm_create();
-	if (!np->pml4 || uvm_copy(p->pml4, np->pml4) < 0) {
+	np->pgdir = uvm_create();
+	if (!np->pgdir || uvm_copy(p->pgdir, np->pgdir) < 0) {
 		freeproc(np);
 		return -1;
 	}
 	np->brk = p->brk;
 	np->heapbase = p->heapbase;
 	*np->tf = *p->tf;
-	np->tf->rax = 0;
+	TF_RET(np->tf) = 0;
 	dupfiles(np, p);
 	safestrcpy(np->name, p->name, sizeof(np->name));
 	np->parent = p;
 	int pid = np->pid;
-	u64 f = intr_save();
+	uintptr f = intr_save();
 	np->state = RUNNABLE;
 	intr_restore(f);
 	return pid;
@@ -133,7 +133,7 @@ static void wakeup1(void *chan)
 
 void wakeup(void *chan)
 {
-	u64 f = intr_save();
+	uintptr f = intr_save();
 	wakeup1(chan);
 	intr_restore(f);
 }
@@ -170,10 +170,10 @@ void exit(int status)
 
 // Wait for a child to exit; store its status at user address ustatus
 // (if not 0) and return its pid, or -1 if the caller has no children.
-int wait(u64 ustatus)
+int wait(uintptr ustatus)
 {
 	struct proc *p = myproc();
-	u64 f = intr_save();
+	uintptr f = intr_save();
 	for (;;) {
 		int havekids = 0;
 		for (struct proc *c = ptable; c < &ptable[NPROC]; c++) {
@@ -186,7 +186,7 @@ int wait(u64 ustatus)
 			intr_restore(f);
 			int pid = c->pid, status = c->xstatus;
 			freeproc(c);
-			if (ustatus && copyout(p->pml4, ustatus, &status, sizeof(status)) < 0)
+			if (ustatus && copyout(p->pgdir, ustatus, &status, sizeof(status)) < 0)
 				return -1;
 			return pid;
 		}
@@ -203,7 +203,7 @@ int wait(u64 ustatus)
 void sched(void)
 {
 	struct proc *p = myproc();
-	if (read_rflags() & FL_IF)
+	if (read_flags() & FL_IF)
 		panic("sched: interruptible");
 	if (p->state == RUNNING)
 		panic("sched: running");
@@ -212,7 +212,7 @@ void sched(void)
 
 void yield(void)
 {
-	u64 f = intr_save();
+	uintptr f = intr_save();
 	myproc()->state = RUNNABLE;
 	sched();
 	intr_restore(f);
@@ -223,7 +223,7 @@ void yield(void)
 void sleep(void *chan)
 {
 	struct proc *p = myproc();
-	u64 f = intr_save();
+	uintptr f = intr_save();
 	p->chan = chan;
 	p->state = SLEEPING;
 	sched();

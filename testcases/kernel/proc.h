@@ -4,32 +4,18 @@
 
 #include "types.h"
 #include "param.h"
+#include "frame.h"           // struct trapframe, struct context (per arch)
 
-// Saved by trapasm.S on every entry from an interrupt, exception or
-// syscall, lowest address first. The layout is shared with trapasm.S
-// (TF_* offsets there).
-struct trapframe {
-	u64 r15, r14, r13, r12, r11, r10, r9, r8;
-	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	u64 trapno;
-	u64 err;                 // error code, 0 where the CPU pushes none
-	u64 rip, cs, rflags, rsp, ss;   // the hardware frame (iretq pops it)
-};
-
-// Callee-saved registers kept across swtch(); rip is its return address.
-struct context {
-	u64 r15, r14, r13, r12, rbx, rbp, rip;
-};
-
-// The per-CPU area. KERNEL_GS_BASE points at it while user code runs, so
-// the syscall entry finds its stack with swapgs. Offsets are used by
-// trapasm.S (CPU_KSTACK, CPU_USTASH): keep the first two fields first.
+// The per-CPU area. On x86-64 KERNEL_GS_BASE points at it while user
+// code runs, so the syscall entry finds its stack with swapgs. Offsets
+// are used by x86_64/trapasm.S (CPU_KSTACK, CPU_USTASH): keep the first
+// two fields first.
 struct cpu {
-	u64 kstack_top;          // rsp0 of the running process
-	u64 user_rsp;            // scratch for the syscall entry
+	uintptr kstack_top;      // esp0/rsp0 of the running process
+	uintptr user_rsp;        // scratch for the x86-64 syscall entry
 	struct context *scheduler;   // swtch() here to enter the scheduler
 	struct proc *proc;       // running process or NULL
-	u64 cr3;                 // the page table root now loaded
+	uintptr cr3;             // the page table root now loaded
 };
 
 enum procstate { UNUSED, EMBRYO, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
@@ -38,9 +24,9 @@ struct proc {
 	enum procstate state;
 	int pid;
 	struct proc *parent;
-	pte_t *pml4;             // page table root (kernel virtual address)
-	u64 brk;                 // program break: end of the heap
-	u64 heapbase;            // the break can shrink back to here
+	pte_t *pgdir;            // page table root (kernel virtual address)
+	uintptr brk;             // program break: end of the heap
+	uintptr heapbase;        // the break can shrink back to here
 	char *kstack;            // bottom of the kernel stack
 	struct trapframe *tf;    // user registers, at the top of kstack
 	struct context *context; // where swtch() resumes it

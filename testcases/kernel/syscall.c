@@ -1,24 +1,22 @@
-// System call dispatch: a table indexed by the number in %rax.
+// System call dispatch: a table indexed by the number in TF_SYSNUM
+// (%rax on x86-64, %eax on i386).
 
 #include "types.h"
 #include "defs.h"
 #include "proc.h"
 #include "syscall.h"
 
-// The n-th argument (0-based) of the current system call, Linux's order.
-u64 argraw(int n)
+// The n-th argument (0-based) of the current system call, in the
+// registers of the arch's convention (frame.h).
+uintptr argraw(int n)
 {
 	struct trapframe *tf = myproc()->tf;
-	switch (n) {
-	case 0: return tf->rdi;
-	case 1: return tf->rsi;
-	case 2: return tf->rdx;
-	case 3: return tf->r10;
-	}
-	panic("argraw %d", n);
+	if (n < 0 || n >= SYSCALL_NARGS)
+		panic("argraw %d", n);
+	return tf_sysarg(tf, n);
 }
 
-static u64 (*const syscalls[])(void) = {
+static uintptr (*const syscalls[])(void) = {
 	[SYS_write] = sys_write,
 	[SYS_read] = sys_read,
 	[SYS_exit] = sys_exit,
@@ -40,12 +38,12 @@ static u64 (*const syscalls[])(void) = {
 // Called from syscall_entry with interrupts on. tf is also myproc()->tf.
 void syscall(struct trapframe *tf)
 {
-	u64 num = tf->rax;
+	uintptr num = TF_SYSNUM(tf);
 	if (num < NELEM(syscalls) && syscalls[num]) {
-		tf->rax = syscalls[num]();
+		TF_RET(tf) = syscalls[num]();
 	} else {
 		kprintf("kernel: pid %d (%s): unknown syscall %lu\n",
 			myproc()->pid, myproc()->name, num);
-		tf->rax = (u64)-1;
+		TF_RET(tf) = (uintptr)-1;
 	}
 }

@@ -1,8 +1,10 @@
 // System call numbers and the few constants user programs share with the
 // kernel. Included by both sides: keep it to plain #defines.
 //
-// Calling convention (Linux's): number in %rax, arguments in %rdi, %rsi,
-// %rdx, %r10; the `syscall` instruction; result in %rax, -1 on error.
+// Calling convention (Linux's): on x86-64, number in %rax, arguments in
+// %rdi, %rsi, %rdx, %r10, the `syscall` instruction, result in %rax; on
+// i386, number in %eax, arguments in %ebx, %ecx, %edx, %esi,
+// `int $SYSCALL_VECTOR`, result in %eax. -1 on error.
 #ifndef KERNEL_SYSCALL_H
 #define KERNEL_SYSCALL_H
 
@@ -23,6 +25,8 @@
 #define SYS_cmdline   15
 #define SYS_tsckhz    16
 #define SYS_nsyscall  17
+
+#define SYSCALL_VECTOR 0x40   // i386: the one gate user code may use
 
 // privloop(kind, n): privileged-operation loops run inside the kernel.
 #define PRIV_IRQ      0   // n x (cli; sti; pushf; popf)

@@ -8,7 +8,7 @@
 // The open file behind descriptor argument n, or NULL.
 static struct file *argfd(int n, int *fdp)
 {
-	u64 fd = argraw(n);
+	uintptr fd = argraw(n);
 	if (fd >= NOFILE || !myproc()->ofile[fd])
 		return NULL;
 	if (fdp)
@@ -28,19 +28,19 @@ static int fdalloc(struct file *fp)
 	return -1;
 }
 
-u64 sys_write(void)
+uintptr sys_write(void)
 {
 	struct file *fp = argfd(0, NULL);
-	return fp ? (u64)filewrite(fp, argraw(1), argraw(2)) : (u64)-1;
+	return fp ? (uintptr)filewrite(fp, argraw(1), argraw(2)) : (uintptr)-1;
 }
 
-u64 sys_read(void)
+uintptr sys_read(void)
 {
 	struct file *fp = argfd(0, NULL);
-	return fp ? (u64)fileread(fp, argraw(1), argraw(2)) : (u64)-1;
+	return fp ? (uintptr)fileread(fp, argraw(1), argraw(2)) : (uintptr)-1;
 }
 
-u64 sys_close(void)
+uintptr sys_close(void)
 {
 	int fd;
 	struct file *fp = argfd(0, &fd);
@@ -52,7 +52,7 @@ u64 sys_close(void)
 }
 
 // pipe(int fds[2]): fds[0] reads, fds[1] writes.
-u64 sys_pipe(void)
+uintptr sys_pipe(void)
 {
 	struct proc *p = myproc();
 	struct file *rf, *wf;
@@ -61,7 +61,7 @@ u64 sys_pipe(void)
 	int fds[2] = { fdalloc(rf), -1 };
 	if (fds[0] >= 0)
 		fds[1] = fdalloc(wf);
-	if (fds[1] < 0 || copyout(p->pml4, argraw(0), fds, sizeof(fds)) < 0) {
+	if (fds[1] < 0 || copyout(p->pgdir, argraw(0), fds, sizeof(fds)) < 0) {
 		for (int i = 0; i < 2; i++)
 			if (fds[i] >= 0)
 				p->ofile[fds[i]] = NULL;

@@ -12,8 +12,8 @@
 #define PIT_HZ    1193182
 #define CALIBRATE_TICKS (HZ / 25)          // 40 ms
 
-volatile u64 ticks;              // timer interrupts since boot
-u64 tsc_khz;                     // TSC cycles per millisecond
+volatile uintptr ticks;          // timer interrupts since boot
+uintptr tsc_khz;                 // TSC cycles per millisecond
 
 void timer_init(void)
 {
@@ -32,10 +32,10 @@ void timer_intr(void)
 
 // Spin with interrupts on until `ticks` passes target; panic if no tick
 // arrives in a very long time (a host that delivers no timer interrupt).
-static void wait_ticks(u64 target, u64 t0)
+static void wait_ticks(uintptr target, u64 t0)
 {
 	while (ticks < target)
-		if (rdtsc() - t0 > (1UL << 36))
+		if (rdtsc() - t0 > (1ULL << 36))
 			panic("timer: no interrupts from the PIT (ticks=%lu)", ticks);
 }
 
@@ -47,7 +47,8 @@ void tsc_calibrate(void)
 	u64 start = rdtsc();
 	sti();
 	wait_ticks(ticks + 1, start);
-	u64 t0 = rdtsc(), k0 = ticks;
+	u64 t0 = rdtsc();
+	uintptr k0 = ticks;
 	wait_ticks(k0 + CALIBRATE_TICKS, start);
 	u64 t1 = rdtsc();
 	cli();

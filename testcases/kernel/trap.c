@@ -1,26 +1,11 @@
-// Interrupts and exceptions: the IDT and the one C function every vector
-// of trapasm.S calls.
+// Interrupts and exceptions: the one C function every vector of
+// trapasm.S calls (the IDT itself is per arch: desc.c).
 
 #include "types.h"
 #include "defs.h"
 #include "mmu.h"
 #include "proc.h"
 #include "x86.h"
-
-struct gatedesc {
-	u16 off_lo;
-	u16 sel;
-	u8 ist;                  // IST stack index, 0 = none
-	u8 type;                 // present, DPL, gate type
-	u16 off_mid;
-	u32 off_hi;
-	u32 reserved;
-} __attribute__((packed));
-
-#define GATE_INTR 0x8e           // present, DPL 0, 64-bit interrupt gate
-
-static struct gatedesc idt[256];
-extern u64 vectors[];            // trapasm.S
 
 static const char *const trapnames[32] = {
 	[T_DE] = "divide error", [T_DB] = "debug", [T_NMI] = "NMI",
@@ -32,23 +17,7 @@ static const char *const trapnames[32] = {
 	[19] = "SIMD error",
 };
 
-// Every vector is an interrupt gate (IF cleared on entry) with DPL 0, so
-// `int n` from user mode is itself a #GP. The double fault gets its own
-// stack: a kernel stack overflow then still reaches panic().
-void idt_init(void)
-{
-	for (int i = 0; i < T_NVEC; i++) {
-		u64 h = vectors[i];
-		idt[i] = (struct gatedesc){
-			.off_lo = h & 0xffff, .sel = KCODE_SEL,
-			.ist = i == T_DF ? 1 : 0, .type = GATE_INTR,
-			.off_mid = (h >> 16) & 0xffff, .off_hi = h >> 32,
-		};
-	}
-	lidt(idt, sizeof(idt));
-}
-
-static const char *trapname(u64 trapno)
+static const char *trapname(uintptr trapno)
 {
 	if (trapno < 32 && trapnames[trapno])
 		return trapnames[trapno];
@@ -60,8 +29,8 @@ static const char *trapname(u64 trapno)
 static void kill_faulting(struct trapframe *tf)
 {
 	struct proc *p = myproc();
-	kprintf("kernel: pid %d (%s) killed: %s (trap %lu, err 0x%lx) at rip 0x%lx",
-		p->pid, p->name, trapname(tf->trapno), tf->trapno, tf->err, tf->rip);
+	kprintf("kernel: pid %d (%s) killed: %s (trap %lu, err 0x%lx) at pc 0x%lx",
+		p->pid, p->name, trapname(tf->trapno), tf->trapno, tf->err, TF_PC(tf));
 	if (tf->trapno == T_PF)
 		kprintf(" addr 0x%lx", rcr2());
 	kprintf("\n");
@@ -70,10 +39,11 @@ static void kill_faulting(struct trapframe *tf)
 
 static void kernel_fault(struct trapframe *tf)
 {
-	u64 cr2 = rcr2();
+	uintptr cr2 = rcr2();
 	kprintf("kernel: %s in kernel mode: trap %lu err 0x%lx\n"
-		"  rip 0x%lx rsp 0x%lx rflags 0x%lx cr2 0x%lx\n",
-		trapname(tf->trapno), tf->trapno, tf->err, tf->rip, tf->rsp, tf->rflags, cr2);
+		"  pc 0x%lx sp 0x%lx flags 0x%lx cr2 0x%lx\n",
+		trapname(tf->trapno), tf->trapno, tf->err, TF_PC(tf), TF_SP(tf),
+		TF_FLAGS(tf), cr2);
 	panic("trap");
 }
 

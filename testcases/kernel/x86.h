@@ -1,7 +1,9 @@
 // Wrappers for the x86 instructions C code cannot express. Most of them are
 // sensitive: afterburn-as turns each use into a site, so keep them as
 // plain single instructions (no clever sequences) and let the compiler
-// inline them where they are used.
+// inline them where they are used. The same source serves i386 and
+// x86-64: register-sized values are uintptr, and the stack operations
+// take their operand size from the mode (pushf is pushfl or pushfq).
 #ifndef KERNEL_X86_H
 #define KERNEL_X86_H
 
@@ -28,29 +30,29 @@ static inline void sti(void)  { asm volatile("sti" ::: "memory"); }
 static inline void sti_hlt(void) { asm volatile("sti; hlt" ::: "memory"); }
 static inline void hlt(void)  { asm volatile("hlt" ::: "memory"); }
 
-static inline u64 read_rflags(void)
+static inline uintptr read_flags(void)
 {
-	u64 f;
-	asm volatile("pushfq; popq %0" : "=r"(f) : : "memory");
+	uintptr f;
+	asm volatile("pushf; pop %0" : "=r"(f) : : "memory");
 	return f;
 }
 
-static inline void write_rflags(u64 f)
+static inline void write_flags(uintptr f)
 {
-	asm volatile("pushq %0; popfq" : : "r"(f) : "memory", "cc");
+	asm volatile("push %0; popf" : : "r"(f) : "memory", "cc");
 }
 
 // Save the interrupt state and disable interrupts; restore it later with
 // intr_restore(). This is the kernel's only mutual exclusion: one CPU, and
 // the kernel is never preempted except by interrupt handlers.
-static inline u64 intr_save(void)
+static inline uintptr intr_save(void)
 {
-	u64 f = read_rflags();
+	uintptr f = read_flags();
 	cli();
 	return f;
 }
 
-static inline void intr_restore(u64 f) { write_rflags(f); }
+static inline void intr_restore(uintptr f) { write_flags(f); }
 
 static inline u64 rdmsr(u32 msr)
 {
@@ -76,33 +78,33 @@ static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
 	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 
-static inline u64 rcr0(void) { u64 v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static inline void lcr0(u64 v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static inline u64 rcr2(void) { u64 v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-static inline u64 rcr3(void) { u64 v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-static inline void lcr3(u64 v) { asm volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
-static inline u64 rcr4(void) { u64 v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
-static inline void lcr4(u64 v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+static inline uintptr rcr0(void) { uintptr v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline void lcr0(uintptr v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static inline uintptr rcr2(void) { uintptr v; asm volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uintptr rcr3(void) { uintptr v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline void lcr3(uintptr v) { asm volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
+static inline uintptr rcr4(void) { uintptr v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void lcr4(uintptr v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
-static inline void invlpg(u64 va)
+static inline void invlpg(uintptr va)
 {
 	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
 struct descptr {                  // operand of lgdt/lidt
 	u16 limit;
-	u64 base;
+	uintptr base;
 } __attribute__((packed));
 
 static inline void lgdt(void *base, u16 size)
 {
-	struct descptr d = { (u16)(size - 1), (u64)base };
+	struct descptr d = { (u16)(size - 1), (uintptr)base };
 	asm volatile("lgdt %0" : : "m"(d));
 }
 
 static inline void lidt(void *base, u16 size)
 {
-	struct descptr d = { (u16)(size - 1), (u64)base };
+	struct descptr d = { (u16)(size - 1), (uintptr)base };
 	asm volatile("lidt %0" : : "m"(d));
 }
 

@@ -6,7 +6,8 @@
 # "no-patch".
 #
 # Environment: KERNEL_AFTERBURNT (the image, required), AFTERBURN_KVM
-# (default: afterburn-kvm in the build tree), KVM_TIMEOUT (seconds, 300).
+# (default: afterburn-kvm in the build tree), KVM_TIMEOUT (seconds, 300),
+# KVM_FLAGS (more afterburn-kvm options).
 #
 # Exit: 0 pass, 1 fail, 99 setup error (no KVM here nor in scripts/kvm-vm).
 #
@@ -40,6 +41,8 @@ bad() { echo "FAIL: $name: $*" >&2; fail=1; }
 
 flags="--stats --timeout=$timeout"
 [ "$MODE" = no-patch ] && flags="$flags --no-patch"
+flags="$flags ${KVM_FLAGS:-}"
+name="$name${KVM_FLAGS:+ $KVM_FLAGS}"
 # shellcheck disable=SC2086
 "$kvm" $flags -m 128 -append tests -kernel "$KERNEL_AFTERBURNT" \
 	>"$tmp/out" 2>"$tmp/err" </dev/null

@@ -13,7 +13,8 @@
 # port 0xcf9, panic=-1 reboots at once on a panic.
 #
 # Environment: LINUX_VMLINUX (default testcases/linux/build/afterburn/
-# vmlinux), AFTERBURN_KVM, BUSYBOX (default /bin/busybox, static),
+# vmlinux; an i386 one boots too, with LINUX_SMP=1 and an i386 BUSYBOX),
+# AFTERBURN_KVM, BUSYBOX (default /bin/busybox, static),
 # LINUX_TIMEOUT (seconds per boot, 120), LINUX_APPEND (extra options),
 # LINUX_SMP (vCPUs, 2), LINUX_QEMU=no (no QEMU-KVM reference boot).  Where this machine has no hardware-virtualization
 # KVM the script runs itself inside scripts/kvm-vm's VM (with as many CPUs).
@@ -42,6 +43,11 @@ append="console=ttyS0 noxsave clearcpuid=151,308 no_timer_check reboot=pci panic
 [ -f "$vmlinux" ] || { echo "SKIP: $vmlinux not built (make check-linux)" >&2; exit 77; }
 [ -x "$kvm" ] || { echo "ERROR: $kvm not built" >&2; exit 99; }
 [ -x "$busybox" ] || { echo "SKIP: no $busybox (busybox-static)" >&2; exit 77; }
+# An i386 vmlinux (ELF32: make check-linux-i386) runs an i386 busybox only.
+class() { od -An -tx1 -j4 -N1 "$1" | tr -d ' '; }
+[ "$(class "$vmlinux")" = "$(class "$busybox")" ] || {
+	echo "SKIP: $vmlinux and $busybox are not the same ELF class (an i386 Linux needs BUSYBOX=an i386 static busybox)" >&2
+	exit 77; }
 . "$top/testcases/kvm/kvm-host.sh"
 
 tmp=$(mktemp -d) || exit 99

@@ -19,7 +19,7 @@ trap 'rm -rf "$seg"' EXIT INT TERM
 # kernel.ld, plus a 'percpu' segment at virtual 0, loaded after .bss.
 sed -e 's|^\tnote PT_NOTE FLAGS(4);|&\n\tpercpu PT_LOAD FLAGS(6);|' \
     -e 's|^\tend = \.;|\t.percpu 0 : AT(LOADADDR(.bss) + SIZEOF(.bss)) { *(.percpu) } :percpu\n\t. = KERNEL_BASE + LOADADDR(.percpu) + SIZEOF(.percpu);\n\t. = ALIGN(4096);\n&|' \
-	"$top/testcases/kernel/kernel.ld" >"$seg/kernel.ld"
+	"$top/testcases/kernel/x86_64/kernel.ld" >"$seg/kernel.ld"
 printf '\t.section .percpu, "aw"\n\t.quad 0x1234, 0x5678\n' >"$seg/percpu.s"
 as --64 -o "$seg/percpu.o" "$seg/percpu.s" || exit 99
 ${LD:-ld} -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \

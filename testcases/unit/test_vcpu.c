@@ -7,7 +7,7 @@
  * byte per page), and it records port I/O, MSRs, CR3 loads, TLB flushes,
  * segment bases, idling and user-mode entries.  The guest's GDT, TSS and
  * IDT are laid out in that memory as the test kernel lays out its own
- * (testcases/kernel/cpu.c, trap.c) and loaded with lgdt/lidt/ltr.
+ * (testcases/kernel/x86_64/desc.c) and loaded with lgdt/lidt/ltr.
  */
 #include <errno.h>
 #include <stdio.h>

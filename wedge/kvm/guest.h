@@ -23,7 +23,22 @@
 #define WG_PGTABLE_OFF		0x1fd000
 #define WG_THUNK_MAX		(WG_PGTABLE_OFF - WG_THUNK_OFF)
 
-/* The data page, offsets from WG_DATA_OFF. */
+/*
+ * The 32-bit wedge (guest32.S), for i386 kernels: it has out, in and
+ * cpuid only, and lives in the area the image declares with an Afterburn
+ * area note (an address range the kernel maps executable in every page
+ * table, from its first instruction with paging on: doc/guest-contract.md),
+ * so the VMM installs no mapping:
+ *
+ *	+0x0000  code (guest32.S), at most WG32_CODE_MAX bytes
+ *	+0x1000  data page (the WD_* layout below, to WD_CON_BUF's end)
+ *	+0x3000  per-site thunks, to the end of the area
+ */
+#define WG32_CODE_MAX		0x1000
+#define WG32_DATA_OFF		0x1000
+#define WG32_THUNK_OFF		0x3000
+
+/* The data page, offsets from WG_DATA_OFF (WG32_DATA_OFF). */
 #define WD_PML4E		0x000	/* u64: PML4 entry of the window */
 #define WD_CON_LEN		0x008	/* u32: bytes in WD_CON_BUF */
 #define WD_UART_LCR		0x00c	/* u8: last LCR written (DLAB) */

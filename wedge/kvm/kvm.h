@@ -39,6 +39,8 @@
 #define BOOT_STACK_TOP		0x5000	/* %rsp for the 64-bit entry */
 #define BOOT_MPTABLE		0xf0000	/* MP floating pointer + table (mptable.c) */
 #define BOOT_MPTABLE_MAX	0x1000
+#define BOOT_AREA32		0x90000	/* i386: the 32-bit wedge's default */
+#define BOOT_AREA32_SIZE	0xf000	/* ... place, reserved (patch.c) */
 
 #define KVM_CPUS_MAX		16	/* -smp: vCPUs, one thread each */
 
@@ -91,10 +93,14 @@ struct kvm {
 	uint64_t ram_size;
 	uint64_t wedge_phys;	/* start of the wedge's reserved RAM */
 	uint64_t wedge_vaddr;	/* the wedge window (patch.c) */
+	uint64_t wedge_base;	/* guest-physical start of the wedge's code */
+	uint64_t wedge_data;	/* ... and its data page's offset from there */
 	bool wedge_in_kernel_pdpt;	/* mapped through the kernel's own PDPT */
 	uint64_t wedge_pdpt[2];	/* ... these, at guest-physical addresses */
 	unsigned int nr_wedge_pdpt;
 
+	bool elf32;		/* an i386 (ELF32) image */
+	unsigned int phnum;	/* its program headers (loader__phdr) */
 	uint64_t entry64;	/* e_entry */
 	uint64_t entry32;	/* XEN_ELFNOTE_PHYS32_ENTRY, 0 if none */
 	uint64_t image_start;	/* lowest p_paddr of a PT_LOAD */
@@ -158,8 +164,17 @@ bool kvm_cpu__copy_gva(struct kvm *kvm, uint64_t gva, void *buf, size_t len,
 int mptable__setup(struct kvm *kvm);
 
 /* ---- loader.c ----------------------------------------------------- */
+struct loader_phdr {		/* a program header of either ELF class */
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz;
+};
+
 int loader__load(struct kvm *kvm);
 void loader__unload(struct kvm *kvm);
+void loader__phdr(const struct kvm *kvm, unsigned int i, struct loader_phdr *ph);
+typedef bool (*loader_symbol_fn)(const char *name, uint64_t value,
+				 uint64_t size, void *arg);
+void loader__for_each_symbol(const struct kvm *kvm, loader_symbol_fn fn, void *arg);
 
 /* ---- patch.c ------------------------------------------------------ */
 int patch__apply(struct kvm *kvm);

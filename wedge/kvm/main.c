@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * afterburn-kvm: boot an (afterburnt) x86-64 kernel with a PVH entry on
+ * afterburn-kvm: boot an (afterburnt) x86-64 or i386 kernel with a PVH entry on
  * /dev/kvm.  The options, their table, and the order of boot:
  * VM and RAM, devices, image, vCPU, patching, run.
  */
@@ -58,10 +58,11 @@ static const struct option options[] = {
 static void usage(FILE *f)
 {
 	fputs("Usage: afterburn-kvm [OPTION]... [-kernel] IMAGE\n"
-	      "Boot an x86-64 ELF kernel with a PVH entry on /dev/kvm; patch its\n"
-	      "Afterburn sites into the KVM wedge first.\n"
+	      "Boot an x86-64 or i386 ELF kernel with a PVH entry on /dev/kvm;\n"
+	      "patch its Afterburn sites into the KVM wedge first.\n"
 	      "\n"
-	      "  -kernel IMAGE     the kernel (ELF64 with XEN_ELFNOTE_PHYS32_ENTRY)\n"
+	      "  -kernel IMAGE     the kernel (ELF64 or ELF32 with\n"
+	      "                    XEN_ELFNOTE_PHYS32_ENTRY; ELF32 starts there)\n"
 	      "  -initrd FILE      passed as PVH module 0\n"
 	      "  -append CMDLINE   the kernel command line\n"
 	      "  -m SIZE           guest RAM in MiB, or with a K, M or G suffix\n"
@@ -81,7 +82,10 @@ static void usage(FILE *f)
 	      "  --wedge-at=ADDR   the wedge window (2 MiB aligned); default from the\n"
 	      "                    image: 0xffffffff40000000 in the kernel's own PDPT\n"
 	      "                    for a kernel linked in the top 2 GiB (Linux), else\n"
-	      "                    0xfffc0000000 in PML4 slot 31\n"
+	      "                    0xfffc0000000 in PML4 slot 31.  i386: the virtual\n"
+	      "                    address of physical 0x90000 in the kernel's map;\n"
+	      "                    default from its area note, else 0x90000 plus its\n"
+	      "                    p_vaddr - p_paddr\n"
 	      "  --timeout=SECS    stop the guest after SECS seconds (exit 124)\n"
 	      "  --verbose         report unknown MSR and MMIO accesses\n"
 	      "  -nographic        accepted for QEMU compatibility; always so\n"
@@ -155,9 +159,9 @@ static int parse_options(int argc, char **argv, struct kvm_config *cfg)
 			errno = 0;
 			cfg->wedge_at = strtoull(optarg, &end, 0);
 			if (errno || *end || end == optarg || !cfg->wedge_at ||
-			    (cfg->wedge_at & (WEDGE_SIZE - 1)) ||
+			    (cfg->wedge_at & 0xfff) ||
 			    ((int64_t)(cfg->wedge_at << 16) >> 16) != (int64_t)cfg->wedge_at) {
-				pr_err("--wedge-at=%s: need a canonical, 2 MiB aligned address", optarg);
+				pr_err("--wedge-at=%s: need a canonical, page aligned address", optarg);
 				return -EINVAL;
 			}
 			break;

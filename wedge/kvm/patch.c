@@ -36,6 +36,10 @@
  * The window is mapped in every root the guest loads: in the VMM's boot
  * tables by cpu.c, and in each root the guest loads afterwards by the
  * patched 'mov %reg,%cr3'.  So if mov_cr is disabled, nothing is patched.
+ *
+ * An i386 (ELF32) kernel gets the 32-bit wedge (guest32.S) instead, in
+ * the area its image declares, which the kernel maps itself: only its
+ * out, in and cpuid sites are patched (kvm_plan32).
  */
 #include <elf.h>
 #include <errno.h>
@@ -57,12 +61,16 @@
 enum { WG_OUT8, WG_IN8, WG_CPUID, WG_RDMSR, WG_WRMSR, WG_LOAD_CR3, WG_LIDT };
 
 extern const uint8_t afb_kvm_guest_start[], afb_kvm_guest_end[];
+extern const uint8_t afb_kvm_guest32_start[], afb_kvm_guest32_end[];
 
 struct kvm_wedge {
 	struct afb_wedge wedge;		/* first: plan() gets a pointer to it */
 	struct kvm *kvm;
 	bool disabled[AFB_KIND_MAX + 1];
 	bool active;			/* the wedge is in guest memory */
+	uint64_t thunk_off, thunk_size;	/* where its thunks go */
+	struct { uint64_t start, end; } early[8];	/* i386: code that runs */
+	unsigned int nr_early;		/* ... before paging (kvm_plan32) */
 	struct afb_patch_stats stats;
 };
 
@@ -70,7 +78,13 @@ static struct kvm_wedge kw;
 
 static uint8_t *wedge_host(struct kvm *kvm, uint64_t off)
 {
-	return kvm->ram + kvm->wedge_phys + off;
+	return kvm->ram + kvm->wedge_base + off;
+}
+
+/* The data page (guest.h), wherever this wedge keeps it. */
+static uint8_t *wedge_data(struct kvm *kvm, uint64_t off)
+{
+	return wedge_host(kvm, kvm->wedge_data + off);
 }
 
 static uint64_t wedge_entry(unsigned int slot)
@@ -132,46 +146,32 @@ static void wedge_fill_cpuid(struct kvm *kvm, uint8_t *data)
 	}
 }
 
+struct symbol_query {
+	const char *name;
+	uint64_t value, size;
+	bool found;
+};
+
+static bool symbol_match(const char *name, uint64_t value, uint64_t size, void *arg)
+{
+	struct symbol_query *q = arg;
+
+	if (strcmp(name, q->name))
+		return false;
+	*q = (struct symbol_query){ q->name, value, size, true };
+	return true;
+}
+
 /* The image's symbol @name (its value and size), from .symtab. */
 static bool image_symbol(struct kvm *kvm, const char *name, uint64_t *value,
 			 uint64_t *size)
 {
-	const uint8_t *f = kvm->image_file;
-	const Elf64_Ehdr *eh = kvm->image_file;
-	const Elf64_Shdr *sh;
-	unsigned int i;
+	struct symbol_query q = { .name = name };
 
-	if (eh->e_shentsize != sizeof(*sh) || eh->e_shoff > kvm->image_size ||
-	    (uint64_t)eh->e_shnum * sizeof(*sh) > kvm->image_size - eh->e_shoff)
-		return false;
-	sh = (const Elf64_Shdr *)(f + eh->e_shoff);
-	for (i = 0; i < eh->e_shnum; i++) {
-		const Elf64_Shdr *str = &sh[sh[i].sh_link];
-		const Elf64_Sym *sym;
-		uint64_t n, j;
-
-		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum ||
-		    sh[i].sh_entsize != sizeof(*sym) ||
-		    sh[i].sh_offset > kvm->image_size ||
-		    sh[i].sh_size > kvm->image_size - sh[i].sh_offset ||
-		    str->sh_offset > kvm->image_size ||
-		    str->sh_size > kvm->image_size - str->sh_offset)
-			continue;
-		sym = (const Elf64_Sym *)(f + sh[i].sh_offset);
-		n = sh[i].sh_size / sizeof(*sym);
-		for (j = 0; j < n; j++) {
-			const char *s = (const char *)f + str->sh_offset + sym[j].st_name;
-
-			if (sym[j].st_name >= str->sh_size ||
-			    strnlen(s, str->sh_size - sym[j].st_name) == str->sh_size - sym[j].st_name ||
-			    strcmp(s, name))
-				continue;
-			*value = sym[j].st_value;
-			*size = sym[j].st_size;
-			return true;
-		}
-	}
-	return false;
+	loader__for_each_symbol(kvm, symbol_match, &q);
+	*value = q.value;
+	*size = q.size;
+	return q.found;
 }
 
 /*
@@ -297,6 +297,10 @@ static int wedge_place(struct kvm *kvm)
 
 	if (!va)
 		va = text >= KERNEL_TOP_2G ? WEDGE_VADDR_TOP : WEDGE_VADDR;
+	if (va & (WEDGE_SIZE - 1)) {
+		pr_err("--wedge-at=%#llx: not 2 MiB aligned", (unsigned long long)va);
+		return -EINVAL;
+	}
 	kvm->wedge_vaddr = va;
 	kvm->wedge_in_kernel_pdpt = ((va >> 39) & 511) == 511;
 	if (!kvm->wedge_in_kernel_pdpt) {
@@ -365,14 +369,19 @@ static int wedge_map_in_kernel(struct kvm *kvm, uint64_t va)
 static int wedge_setup(struct kvm *kvm)
 {
 	size_t code = afb_kvm_guest_end - afb_kvm_guest_start;
-	uint64_t *pdpt = (uint64_t *)wedge_host(kvm, WG_PGTABLE_OFF);
-	uint64_t *pd = pdpt + 512;
+	uint64_t *pdpt, *pd;
 	uint64_t va = kvm->wedge_vaddr;
 
 	if (code > WG_CODE_MAX) {
 		pr_err("wedge code is %zu bytes, more than %d", code, WG_CODE_MAX);
 		return -E2BIG;
 	}
+	kvm->wedge_base = kvm->wedge_phys;
+	kvm->wedge_data = WG_DATA_OFF;
+	kw.thunk_off = WG_THUNK_OFF;
+	kw.thunk_size = WG_THUNK_MAX;
+	pdpt = (uint64_t *)wedge_host(kvm, WG_PGTABLE_OFF);
+	pd = pdpt + 512;
 	memset(wedge_host(kvm, 0), 0, WEDGE_SIZE);
 	memcpy(wedge_host(kvm, WG_CODE_OFF), afb_kvm_guest_start, code);
 	memset(pdpt, 0, 0x2000);
@@ -383,12 +392,130 @@ static int wedge_setup(struct kvm *kvm)
 		return -EEXIST;
 	}
 	kw.active = true;
-	*(uint64_t *)wedge_host(kvm, WG_DATA_OFF + WD_PML4E) =
+	*(uint64_t *)wedge_data(kvm, WD_PML4E) =
 		patch__wedge_pml4e(kvm);
-	*wedge_host(kvm, WG_DATA_OFF + WD_UART_LSR) = serial8250__lsr();
-	*wedge_host(kvm, WG_DATA_OFF + WD_UART_IER) = serial8250__ier();
-	*wedge_host(kvm, WG_DATA_OFF + WD_UART_LCR) = serial8250__lcr();
-	wedge_fill_cpuid(kvm, wedge_host(kvm, WG_DATA_OFF));
+	*wedge_data(kvm, WD_UART_LSR) = serial8250__lsr();
+	*wedge_data(kvm, WD_UART_IER) = serial8250__ier();
+	*wedge_data(kvm, WD_UART_LCR) = serial8250__lcr();
+	wedge_fill_cpuid(kvm, wedge_data(kvm, 0));
+	return 0;
+}
+
+/*
+ * i386 code that runs before paging, or on physical addresses, where the
+ * wedge is not mapped: the function that holds the PVH entry (the test
+ * kernel's pvh_start32), and Linux's head code and what it calls with
+ * paging off.  Without a symbol for the entry nothing can be patched.
+ */
+static const char *const linux_head32[] = {
+	"startup_32", "startup_32_smp", "verify_cpu", "pvh_start_xen",
+	"mk_early_pgtbl_32", "load_ucode_bsp",
+};
+
+static bool early_symbol(const char *name, uint64_t value, uint64_t size, void *arg)
+{
+	struct kvm *kvm = arg;
+	uint64_t entry = kvm->entry32 + kvm->load_delta;
+	bool head = false;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(linux_head32) / sizeof(linux_head32[0]); i++)
+		head |= strcmp(name, linux_head32[i]) == 0;
+	if (!size || !(head || (entry >= value && entry - value < size)) ||
+	    kw.nr_early == sizeof(kw.early) / sizeof(kw.early[0]))
+		return false;
+	kw.early[kw.nr_early].start = value;
+	kw.early[kw.nr_early++].end = value + size;
+	return false;
+}
+
+static bool wedge32_early(uint64_t addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < kw.nr_early; i++)
+		if (addr >= kw.early[i].start && addr < kw.early[i].end)
+			return true;
+	return false;
+}
+
+static int wedge32_find_early(struct kvm *kvm)
+{
+	kw.nr_early = 0;
+	loader__for_each_symbol(kvm, early_symbol, kvm);
+	if (!wedge32_early(kvm->entry32 + kvm->load_delta)) {
+		pr_warning("%s: no symbol with a size holds the PVH entry %#llx, so where its code ends is unknown: no site is patched",
+			   kvm->cfg.kernel,
+			   (unsigned long long)(kvm->entry32 + kvm->load_delta));
+		kvm->cfg.no_patch = true;
+	}
+	return 0;
+}
+
+/* Is [paddr, paddr + size) guest RAM that neither the image nor the VMM uses? */
+static bool wedge32_fits(struct kvm *kvm, uint64_t paddr, uint64_t size)
+{
+	return size >= WG32_THUNK_OFF + 0x1000 && !(paddr & 0xfff) &&
+	       kvm__gpa(kvm, paddr, size) &&
+	       paddr >= BOOT_CMDLINE + BOOT_CMDLINE_MAX &&
+	       !(paddr < kvm->image_end && kvm->image_start < paddr + size) &&
+	       !(paddr < BOOT_MPTABLE + BOOT_MPTABLE_MAX && BOOT_MPTABLE < paddr + size) &&
+	       paddr + size <= kvm->wedge_phys;
+}
+
+/*
+ * An i386 kernel: the 32-bit wedge (guest32.S) goes into memory the
+ * kernel maps itself in every page table, from its first paged
+ * instruction on (guest.h).  That is the area its image declares with an
+ * Afterburn area note; without one (Linux), physical BOOT_AREA32, which
+ * the memory map reserves for i386 guests, at --wedge-at or where a
+ * kernel that maps low memory at its own p_vaddr - p_paddr (Linux's
+ * PAGE_OFFSET, the test kernel's KERNEL_BASE) has it.
+ */
+static int wedge32_place(struct kvm *kvm, const struct afb_image *image)
+{
+	const struct afb_area *areas;
+	size_t n = afb_image_areas(image, &areas), i;
+	uint64_t va = 0, pa = 0, size = 0;
+
+	for (i = 0; i < n && !kvm->cfg.wedge_at; i++)
+		if (wedge32_fits(kvm, areas[i].paddr, areas[i].size)) {
+			va = areas[i].vaddr, pa = areas[i].paddr, size = areas[i].size;
+			break;
+		}
+	if (!size && kvm->load_delta_ok && kvm->load_delta >= 0x80000000ULL) {
+		pa = BOOT_AREA32, size = BOOT_AREA32_SIZE;
+		va = kvm->cfg.wedge_at ? kvm->cfg.wedge_at : pa + kvm->load_delta;
+	}
+	if (!size || !wedge32_fits(kvm, pa, size) || va > 0xffffffffULL - size) {
+		pr_warning("%s: no place for the 32-bit wedge (no usable Afterburn area note, and the kernel does not map low memory at %s): no site is patched",
+			   kvm->cfg.kernel, kvm->cfg.wedge_at ? "--wedge-at" : "its p_vaddr - p_paddr");
+		kvm->cfg.no_patch = true;
+		return 0;
+	}
+	kvm->wedge_vaddr = va;
+	kvm->wedge_base = pa;
+	kvm->wedge_data = WG32_DATA_OFF;
+	kw.thunk_off = WG32_THUNK_OFF;
+	kw.thunk_size = size - WG32_THUNK_OFF;
+	return wedge32_find_early(kvm);
+}
+
+static int wedge32_setup(struct kvm *kvm)
+{
+	size_t code = afb_kvm_guest32_end - afb_kvm_guest32_start;
+
+	if (code > WG32_CODE_MAX) {
+		pr_err("32-bit wedge code is %zu bytes, more than %d", code, WG32_CODE_MAX);
+		return -E2BIG;
+	}
+	memset(wedge_host(kvm, 0), 0, kw.thunk_off + kw.thunk_size);
+	memcpy(wedge_host(kvm, WG_CODE_OFF), afb_kvm_guest32_start, code);
+	kw.active = true;
+	*wedge_data(kvm, WD_UART_LSR) = serial8250__lsr();
+	*wedge_data(kvm, WD_UART_IER) = serial8250__ier();
+	*wedge_data(kvm, WD_UART_LCR) = serial8250__lcr();
+	wedge_fill_cpuid(kvm, wedge_data(kvm, 0));
 	return 0;
 }
 
@@ -511,12 +638,43 @@ static int plan_lidt(struct afb_wedge_area *area, const struct afb_image *image,
 	return afb_wedge_jmp(patch, site, at);
 }
 
+/*
+ * i386: console port I/O and cpuid, as in 64-bit code (the thunk bytes
+ * are the same in both modes).  Left native: code that runs before
+ * paging (wedge32_find_early), .altinstr_replacement, and every other
+ * kind (no
+ * window to map: the area is the kernel's own, so mov %cr3 needs no
+ * wedge; no MSR cache or shadow IDT in the 32-bit wedge).
+ */
+static int kvm_plan32(const struct kvm_wedge *w, const struct afb_site *site,
+		      const struct afb_insn *insn, struct afb_wedge_area *area,
+		      struct afb_site_patch *patch)
+{
+	if (site->mode != 32 || w->disabled[site->kind] || wedge32_early(site->addr))
+		return 0;
+	/* Linux copies .altinstr_replacement elsewhere at boot (kvm_plan). */
+	if (site->section && strcmp(site->section, ".altinstr_replacement") == 0)
+		return 0;
+	switch (site->kind) {
+	case AFB_KIND_OUT:
+		return insn->opsize == 1 ? plan_out(area, site, insn, patch) : 0;
+	case AFB_KIND_IN:
+		return insn->opsize == 1 ? plan_in(site, insn, patch) : 0;
+	case AFB_KIND_CPUID:
+		return afb_wedge_call(patch, site, wedge_entry(WG_CPUID));
+	default:
+		return 0;
+	}
+}
+
 static int kvm_plan(const struct afb_wedge *wedge, const struct afb_image *image,
 		    struct afb_wedge_area *area, const struct afb_site *site,
 		    const struct afb_insn *insn, struct afb_site_patch *patch)
 {
 	const struct kvm_wedge *w = (const struct kvm_wedge *)wedge;
 
+	if (w->kvm->elf32)
+		return kvm_plan32(w, site, insn, area, patch);
 	if (site->mode != 64 || site->addr == afb_image_entry(image) ||
 	    w->disabled[site->kind])
 		return 0;
@@ -609,20 +767,20 @@ static bool window_holds(uint64_t addr)
 }
 
 /* Map segment @ph's pages that fall in [lo, hi) at their p_vaddr. */
-static int window_map_segment(struct kvm *kvm, const Elf64_Phdr *ph,
+static int window_map_segment(struct kvm *kvm, const struct loader_phdr *ph,
 			      unsigned int idx, uint64_t lo, uint64_t hi)
 {
-	uint64_t delta = ph->p_vaddr - ph->p_paddr;
-	uint64_t s = ph->p_vaddr > lo ? ph->p_vaddr : lo;
-	uint64_t e = ph->p_vaddr + ph->p_memsz < hi ? ph->p_vaddr + ph->p_memsz : hi;
+	uint64_t delta = ph->vaddr - ph->paddr;
+	uint64_t s = ph->vaddr > lo ? ph->vaddr : lo;
+	uint64_t e = ph->vaddr + ph->memsz < hi ? ph->vaddr + ph->memsz : hi;
 	unsigned int i;
 
 	if (s >= e)
 		return 0;
 	if (delta & 0xfff) {
 		pr_err("%s: segment %u: p_vaddr %#llx and p_paddr %#llx differ within a page; cannot patch (use --no-patch)",
-		       kvm->cfg.kernel, idx, (unsigned long long)ph->p_vaddr,
-		       (unsigned long long)ph->p_paddr);
+		       kvm->cfg.kernel, idx, (unsigned long long)ph->vaddr,
+		       (unsigned long long)ph->paddr);
 		return -ENOEXEC;
 	}
 	s &= ~0xfffULL;
@@ -659,8 +817,7 @@ static void patch_unmap(void)
 static int patch_memory(struct kvm *kvm, const struct afb_image *image,
 			struct afb_memory *mem)
 {
-	const Elf64_Ehdr *eh = kvm->image_file;
-	const Elf64_Phdr *ph = (const Elf64_Phdr *)((const uint8_t *)eh + eh->e_phoff);
+	struct loader_phdr ph;
 	const struct afb_site *sites;
 	size_t n = afb_image_sites(image, &sites), i;
 	uint64_t lo = UINT64_MAX, hi = 0;
@@ -692,10 +849,11 @@ static int patch_memory(struct kvm *kvm, const struct afb_image *image,
 		window = NULL;
 		return -ENOMEM;
 	}
-	for (i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type != PT_LOAD || !ph[i].p_memsz)
+	for (i = 0; i < kvm->phnum; i++) {
+		loader__phdr(kvm, i, &ph);
+		if (ph.type != PT_LOAD || !ph.memsz)
 			continue;
-		r = window_map_segment(kvm, &ph[i], i, lo, hi);
+		r = window_map_segment(kvm, &ph, i, lo, hi);
 		if (r < 0)
 			return r;
 	}
@@ -730,12 +888,14 @@ int patch__apply(struct kvm *kvm)
 	r = parse_disable(kvm->cfg.disable);
 	if (r < 0)
 		return r;
-	r = wedge_place(kvm);
-	if (r < 0 || kvm->cfg.no_patch)
-		return r;
-	if (kw.disabled[AFB_KIND_MOV_CR] && !kvm->wedge_in_kernel_pdpt) {
-		pr_warning("mov_cr disabled: the wedge cannot be mapped, no site is patched");
-		return 0;
+	if (!kvm->elf32) {
+		r = wedge_place(kvm);
+		if (r < 0 || kvm->cfg.no_patch)
+			return r;
+		if (kw.disabled[AFB_KIND_MOV_CR] && !kvm->wedge_in_kernel_pdpt) {
+			pr_warning("mov_cr disabled: the wedge cannot be mapped, no site is patched");
+			return 0;
+		}
 	}
 	r = afb_image_open_memory(kvm->image_file, kvm->image_size,
 				  kvm->cfg.kernel, &image, &err);
@@ -743,16 +903,21 @@ int patch__apply(struct kvm *kvm)
 		pr_err("%s", err.message);
 		return r;
 	}
+	if (kvm->elf32) {
+		r = wedge32_place(kvm, image);
+		if (r < 0 || kvm->cfg.no_patch)
+			goto out;
+	}
 	r = patch_memory(kvm, image, &mem);
 	if (r < 0)
 		goto out;
-	r = wedge_setup(kvm);
+	r = kvm->elf32 ? wedge32_setup(kvm) : wedge_setup(kvm);
 	if (r < 0)
 		goto out;
 	area = (struct afb_wedge_area){
-		.base = wedge_host(kvm, WG_THUNK_OFF),
-		.vaddr = kvm->wedge_vaddr + WG_THUNK_OFF,
-		.size = WG_THUNK_MAX,
+		.base = wedge_host(kvm, kw.thunk_off),
+		.vaddr = kvm->wedge_vaddr + kw.thunk_off,
+		.size = kw.thunk_size,
 	};
 	r = afb_wedge_apply(image, &mem, &kw.wedge, &area, &kw.stats, &err);
 	if (r < 0) {
@@ -763,7 +928,7 @@ int patch__apply(struct kvm *kvm)
 	/* A wrmsr the wedge does not see would make its cache stale; and
 	 * one cache cannot hold several vCPUs' MSRs. */
 	if (kw.stats.native[AFB_KIND_WRMSR] || kvm->nr_cpus > 1)
-		*(uint32_t *)wedge_host(kvm, WG_DATA_OFF + WD_MSR_OFF) = 1;
+		*(uint32_t *)wedge_data(kvm, WD_MSR_OFF) = 1;
 	if (kvm_verbose)
 		patch__print_stats(kvm);
 out:
@@ -779,7 +944,7 @@ static void con_flush(struct kvm *kvm)
 	uint8_t *data;
 	uint32_t len;
 
-	data = wedge_host(kvm, WG_DATA_OFF);
+	data = wedge_data(kvm, 0);
 	memcpy(&len, data + WD_CON_LEN, 4);
 	if (len > WD_CON_SIZE)
 		len = WD_CON_SIZE;	/* a guest scribbled on it */
@@ -798,7 +963,7 @@ void patch__flush_console(struct kvm *kvm)
 
 	if (!kw.active)
 		return;
-	lock = (uint32_t *)wedge_host(kvm, WG_DATA_OFF + WD_CON_LOCK);
+	lock = (uint32_t *)wedge_data(kvm, WD_CON_LOCK);
 	if (__atomic_fetch_or(lock, 1, __ATOMIC_ACQUIRE) & 1) {
 		if (kvm->powered_off)
 			con_flush(kvm);
@@ -844,7 +1009,7 @@ void patch__print_trace(struct kvm *kvm)
 
 	if (!kw.active)
 		return;
-	d = wedge_host(kvm, WG_DATA_OFF);
+	d = wedge_data(kvm, 0);
 	memcpy(v, d + WD_TRACE, sizeof(v));
 	if (!v[8])
 		return;
@@ -917,7 +1082,7 @@ void patch__sync(struct kvm *kvm)
 	if (!kw.active || kvm->cfg.no_patch)
 		return;
 	patch__flush_console(kvm);
-	d = wedge_host(kvm, WG_DATA_OFF);
+	d = wedge_data(kvm, 0);
 	/* The UART's registers as they are now, whoever wrote them: a
 	 * native 'out' (an unpatched site) exits and lands here too. */
 	d[WD_UART_LSR] = serial8250__lsr();
@@ -938,7 +1103,7 @@ void patch__print_stats(struct kvm *kvm)
 	fprintf(stderr, "afterburn-kvm: sites patched %u, native %u\n",
 		s->total_patched, s->total_native);
 	if (s->patched[AFB_KIND_LIDT]) {
-		const uint8_t *d = wedge_host(kvm, WG_DATA_OFF);
+		const uint8_t *d = wedge_data(kvm, 0);
 		uint64_t sys, pf, gp, ud;
 		uint32_t shadow;
 

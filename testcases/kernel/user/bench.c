@@ -12,8 +12,9 @@ static void report(const char *name, long iters, u64 cycles, const char *extra)
 {
 	u64 c100 = cycles * 100 / iters;
 	u64 ns100 = cycles * 1000000 / khz * 100 / iters;
-	printf("BENCH name=%s iters=%ld cycles_per_op=%lu.%02lu ns_per_op=%lu.%02lu%s\n",
-	       name, iters, c100 / 100, c100 % 100, ns100 / 100, ns100 % 100, extra);
+	printf("BENCH name=%s iters=%ld cycles_per_op=%llu.%02llu ns_per_op=%llu.%02llu%s\n",
+	       name, iters, (unsigned long long)(c100 / 100), (unsigned long long)(c100 % 100),
+	       (unsigned long long)(ns100 / 100), (unsigned long long)(ns100 % 100), extra);
 }
 
 static void b_null_syscall(const char *name, long n)
@@ -106,7 +107,8 @@ static void b_console_write(const char *name, long lines)
 		write(1, line, sizeof(line));
 	u64 t = rdtsc() - t0;
 	char extra[48];
-	snprintf(extra, sizeof(extra), " kib_per_s=%lu", lines * 64 * khz / 1024 * 1000 / (t ? t : 1));
+	snprintf(extra, sizeof(extra), " kib_per_s=%llu",
+		 (unsigned long long)(lines * 64 * khz / 1024 * 1000 / (t ? t : 1)));
 	report(name, lines * 64, t, extra);
 }
 
@@ -121,7 +123,8 @@ static void b_timer_irq(const char *name, long n)
 		;
 	u64 t = rdtsc() - t0;
 	char extra[48];
-	snprintf(extra, sizeof(extra), " rate_hz=%lu", n * khz * 1000 / (t ? t : 1));
+	snprintf(extra, sizeof(extra), " rate_hz=%llu",
+		 (unsigned long long)(n * khz * 1000 / (t ? t : 1)));
 	report(name, n, t, extra);
 }
 

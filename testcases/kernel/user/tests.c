@@ -6,7 +6,11 @@
 
 #include "user.h"
 
-#define KERNEL_ADDR 0x0000100000100000UL   // kernel text (memlayout.h)
+#ifdef __x86_64__
+#define KERNEL_ADDR 0x0000100000100000UL   // kernel text (x86_64/memlayout.h)
+#else
+#define KERNEL_ADDR 0xc0100000UL           // kernel text (i386/memlayout.h)
+#endif
 #define T_DE 0
 #define T_UD 6
 #define T_GP 13
@@ -75,7 +79,8 @@ static const char *t_sbrk(void)
 {
 	char *p = sbrk(0), *q = sbrk(3 * 4096);
 	if (q != p)
-		return FAILED("sbrk returned %lx, break was %lx", (u64)q, (u64)p);
+		return FAILED("sbrk returned %lx, break was %lx", (unsigned long)q,
+			      (unsigned long)p);
 	for (int i = 0; i < 3 * 4096; i++)
 		q[i] = (char)i;
 	for (int i = 0; i < 3 * 4096; i++)
@@ -83,7 +88,7 @@ static const char *t_sbrk(void)
 			return "heap memory does not hold its contents";
 	if (sbrk(-3 * 4096) != p + 3 * 4096 || sbrk(0) != p)
 		return "shrinking the break failed";
-	if (sbrk(1L << 40) != (void *)-1)
+	if (sbrk((long)(~0UL >> 1)) != (void *)-1)
 		return "a huge sbrk succeeded";
 	return 0;
 }
@@ -242,10 +247,17 @@ static void do_inb(void) { asm volatile("inb $0x80, %%al" ::: "eax"); }
 static void do_outb(void) { asm volatile("outb %%al, $0x80" :: "a"(0)); }
 static void do_rdmsr(void) { asm volatile("rdmsr" :: "c"(0xc0000080) : "eax", "edx"); }
 static void do_wrmsr(void) { asm volatile("wrmsr" :: "c"(0xc0000080), "a"(0), "d"(0)); }
-static void do_rdcr3(void) { u64 v; asm volatile("mov %%cr3, %0" : "=r"(v)); }
+static void do_rdcr3(void) { unsigned long v; asm volatile("mov %%cr3, %0" : "=r"(v)); }
 static void do_lgdt(void) { static char d[10]; asm volatile("lgdt %0" :: "m"(d)); }
 static void do_invlpg(void) { asm volatile("invlpg (%0)" :: "r"(0x10000000UL)); }
+#ifdef __x86_64__
 static void do_swapgs(void) { asm volatile("swapgs"); }
+#define SWAPGS_TRAP T_GP
+#else
+// swapgs exists only in 64-bit mode: elsewhere its encoding is #UD.
+static void do_swapgs(void) { asm volatile(".byte 0x0f, 0x01, 0xf8"); }
+#define SWAPGS_TRAP T_UD
+#endif
 static void do_int80(void) { asm volatile("int $0x80"); }
 
 static const char *t_priv_cli(void) { return expect_killed(do_cli, T_GP); }
@@ -258,17 +270,17 @@ static const char *t_priv_wrmsr(void) { return expect_killed(do_wrmsr, T_GP); }
 static const char *t_priv_cr3(void) { return expect_killed(do_rdcr3, T_GP); }
 static const char *t_priv_lgdt(void) { return expect_killed(do_lgdt, T_GP); }
 static const char *t_priv_invlpg(void) { return expect_killed(do_invlpg, T_GP); }
-static const char *t_priv_swapgs(void) { return expect_killed(do_swapgs, T_GP); }
+static const char *t_priv_swapgs(void) { return expect_killed(do_swapgs, SWAPGS_TRAP); }
 static const char *t_priv_int80(void) { return expect_killed(do_int80, T_GP); }
 
 // popf at CPL 3 with IOPL 0 silently keeps IF: the classic instruction
 // that is sensitive without being privileged.
 static const char *t_popf_if(void)
 {
-	u64 before, after;
-	asm volatile("pushfq; popq %0\n\t"
-		     "pushfq; andq $~0x200, (%%rsp); popfq\n\t"
-		     "pushfq; popq %1" : "=r"(before), "=r"(after) : : "cc", "memory");
+	unsigned long before, after;
+	asm volatile("pushf; pop %0\n\t"
+		     "pushf; and" ASM_SUFFIX " $~0x200, (%%" ASM_SP "); popf\n\t"
+		     "pushf; pop %1" : "=r"(before), "=r"(after) : : "cc", "memory");
 	if (!(before & 0x200) || !(after & 0x200))
 		return FAILED("rflags 0x%lx before, 0x%lx after", before, after);
 	return 0;

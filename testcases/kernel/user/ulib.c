@@ -78,7 +78,7 @@ static void put_number(struct out *o, u64 x, int base, int neg, int width, char 
 		put(o, tmp[--i]);
 }
 
-// %d %u %x %s %c %% with an optional 0 flag, width and l.
+// %d %u %x %s %c %% with an optional 0 flag, width, l and ll.
 int vsnprintf(char *buf, int n, const char *fmt, va_list ap)
 {
 	struct out o = { buf, n, 0 };
@@ -88,18 +88,20 @@ int vsnprintf(char *buf, int n, const char *fmt, va_list ap)
 			continue;
 		}
 		char pad = ' ';
-		int width = 0, islong = 0;
+		int width = 0, nlong = 0;
 		if (*++fmt == '0')
 			pad = '0', fmt++;
 		while (*fmt >= '0' && *fmt <= '9')
 			width = width * 10 + (*fmt++ - '0');
 		while (*fmt == 'l')
-			islong = 1, fmt++;
+			nlong++, fmt++;
 		if (*fmt == 'd') {
-			long v = islong ? va_arg(ap, long) : va_arg(ap, int);
+			long long v = nlong > 1 ? va_arg(ap, long long) :
+				      nlong ? va_arg(ap, long) : va_arg(ap, int);
 			put_number(&o, v < 0 ? -(u64)v : (u64)v, 10, v < 0, width, pad);
 		} else if (*fmt == 'u' || *fmt == 'x') {
-			u64 v = islong ? va_arg(ap, u64) : va_arg(ap, unsigned);
+			u64 v = nlong > 1 ? va_arg(ap, unsigned long long) :
+				nlong ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
 			put_number(&o, v, *fmt == 'u' ? 10 : 16, 0, width, pad);
 		} else if (*fmt == 's') {
 			for (const char *s = va_arg(ap, const char *); *s; s++)

@@ -7,7 +7,11 @@
 #include "../syscall.h"
 #include <stdarg.h>
 
+#ifdef __x86_64__
 typedef unsigned long u64;
+#else
+typedef unsigned long long u64;
+#endif
 
 // usys.S: one stub per system call; -1 on error.
 int write(int fd, const void *buf, long n);
@@ -38,6 +42,15 @@ int strncmp(const char *a, const char *b, long n);
 void *memset(void *dst, int c, long n);
 void *memcpy(void *dst, const void *src, long n);
 long atol(const char *s);
+
+// Operand-size suffix and stack pointer for inline asm that must name them.
+#ifdef __x86_64__
+#define ASM_SUFFIX "q"
+#define ASM_SP "rsp"
+#else
+#define ASM_SUFFIX "l"
+#define ASM_SP "esp"
+#endif
 
 static inline u64 rdtsc(void)
 {

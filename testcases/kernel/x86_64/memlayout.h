@@ -39,8 +39,8 @@
 #define UHEAP_LIMIT   (USTACK_BOTTOM - 4096)   // sbrk stops one guard page short
 
 #ifndef __ASSEMBLER__
-#define V2P(a) (((u64)(a)) - KERNEL_BASE)
-#define P2V(a) ((void *)(((u64)(a)) + KERNEL_BASE))
+#define V2P(a) (((uintptr)(a)) - KERNEL_BASE)
+#define P2V(a) ((void *)(((uintptr)(a)) + KERNEL_BASE))
 #endif
 #define V2P_WO(x) ((x) - KERNEL_BASE)          // for assembler expressions
 

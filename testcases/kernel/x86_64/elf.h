@@ -1,4 +1,4 @@
-// The subset of the ELF64 format the program loader reads.
+// The subset of the ELF64 format the program loader (exec.c) reads.
 #ifndef KERNEL_ELF_H
 #define KERNEL_ELF_H
 
@@ -38,5 +38,6 @@ struct proghdr {
 #define ELF_PROG_LOAD   1
 #define ELF_PROG_FLAG_W 2
 #define EM_X86_64       62
+#define ELF_MACHINE     EM_X86_64   // what exec.c accepts
 
 #endif
