@@ -86,18 +86,33 @@ AFB_EXPORT void afb_thunk_bytes(struct afb_thunk *t, const void *bytes,
 	t->len += len;
 }
 
-AFB_EXPORT void afb_thunk_rip(struct afb_thunk *t, const void *opcode,
-			      size_t len, uint64_t target, size_t imm_len)
+/*
+ * @opcode, then the disp32 that makes it reach @target: a rel32 from the
+ * end of the instruction (a branch, or a RIP-relative operand), or for a
+ * memory operand in 32-bit code, which has no RIP-relative form, the
+ * absolute address.
+ */
+static void put_disp32(struct afb_thunk *t, const void *opcode, size_t len,
+		       uint64_t target, size_t imm_len, bool operand)
 {
 	uint64_t end = t->at + t->len + len + 4 + imm_len;
 	int32_t rel;
 	bool ok;
 
-	ok = t->mode == 32 ? abs32(t, target, &rel) : rel32(t, target, end, &rel);
+	if (operand && t->mode == 32)
+		ok = abs32(t, target, &rel);
+	else
+		ok = rel32(t, target, end, &rel);
 	if (!ok || !room(t, len + 4))
 		return;
 	afb_thunk_bytes(t, opcode, len);
 	afb_thunk_bytes(t, &rel, 4);
+}
+
+AFB_EXPORT void afb_thunk_rip(struct afb_thunk *t, const void *opcode,
+			      size_t len, uint64_t target, size_t imm_len)
+{
+	put_disp32(t, opcode, len, target, imm_len, true);
 }
 
 AFB_EXPORT void afb_thunk_original(struct afb_thunk *t,
@@ -161,7 +176,7 @@ AFB_EXPORT void afb_thunk_jmp(struct afb_thunk *t, uint64_t target)
 {
 	static const uint8_t jmp = 0xe9;
 
-	afb_thunk_rip(t, &jmp, 1, target, 0);
+	put_disp32(t, &jmp, 1, target, 0, false);
 }
 
 AFB_EXPORT void afb_thunk_return(struct afb_thunk *t,

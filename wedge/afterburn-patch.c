@@ -265,12 +265,34 @@ static bool is_exec_load(const GElf_Phdr *p)
 	return p->p_type == PT_LOAD && (p->p_flags & PF_X) && p->p_memsz;
 }
 
+/* Does @p map the first byte of a site of @img? */
+static bool holds_site(const GElf_Phdr *p, const struct afb_image *img)
+{
+	const struct afb_site *s;
+	size_t n = afb_image_sites(img, &s), i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].addr >= p->p_vaddr && s[i].addr - p->p_vaddr < p->p_memsz)
+			return true;
+	return false;
+}
+
+/* The segments load_memory() copies: the executable ones and any with sites. */
+static bool is_code_load(const GElf_Phdr *p, const struct afb_image *img)
+{
+	return is_exec_load(p) ||
+	       (p->p_type == PT_LOAD && p->p_memsz && holds_site(p, img));
+}
+
 /*
- * Every executable PT_LOAD at its virtual address, in one buffer: sites
- * live only there (afb_image_validate() checks), and a kernel's data
- * segments can be far away (Linux's per-CPU segment sits at 0).
+ * Every executable PT_LOAD, and every other one with sites (an i386
+ * kernel's .init.text is in its RW segment), at its virtual address, in
+ * one buffer: sites live only there (afb_image_validate() checks), and a
+ * kernel's data segments can be far away (Linux's per-CPU segment sits at
+ * 0).
  */
-static void load_memory(const struct elf_in *in, struct afb_memory *mem)
+static void load_memory(const struct elf_in *in, const struct afb_image *img,
+			struct afb_memory *mem)
 {
 	uint64_t lo = UINT64_MAX, hi = 0;
 	const GElf_Phdr *p;
@@ -278,7 +300,7 @@ static void load_memory(const struct elf_in *in, struct afb_memory *mem)
 
 	for (i = 0; i < in->phnum; i++) {
 		p = &in->ph[i];
-		if (!is_exec_load(p))
+		if (!is_code_load(p, img))
 			continue;
 		if (p->p_vaddr + p->p_memsz < p->p_vaddr)
 			die("%s: PT_LOAD segment %zu wraps around", in->path, i);
@@ -295,7 +317,7 @@ static void load_memory(const struct elf_in *in, struct afb_memory *mem)
 	mem->base = xcalloc(1, mem->size);
 	for (i = 0; i < in->phnum; i++) {
 		p = &in->ph[i];
-		if (is_exec_load(p))
+		if (is_code_load(p, img))
 			memcpy(mem->base + (p->p_vaddr - lo), in->buf + p->p_offset,
 			       p->p_filesz);
 	}
@@ -340,6 +362,9 @@ static void check_area(const struct elf_in *in, const struct area_opt *a)
 }
 
 #define TOP_2G		0xffffffff80000000ULL
+#define LOW_AREA_START	0x10000		/* the BIOS's first 64 KiB below */
+#define LOW_AREA_END	0xa0000		/* 640 KiB: EBDA, VGA, ROMs above */
+#define LOW_AREA_EXAMPLE 0x90000
 
 /* Is @a inside the declared area @d, with the same virtual-physical offset? */
 static bool area_within(const struct area_opt *a, const struct afb_area *d)
@@ -366,17 +391,73 @@ static bool linked_top_2g(const struct elf_in *in)
 }
 
 /*
+ * The one virtual-physical offset of every executable PT_LOAD, if they
+ * share one that is not 0: a kernel that runs where it maps physical
+ * memory (Linux i386 at PAGE_OFFSET).
+ */
+static bool kernel_offset(const struct elf_in *in, uint64_t *off)
+{
+	bool any = false;
+	size_t i;
+
+	*off = 0;
+	for (i = 0; i < in->phnum; i++) {
+		const GElf_Phdr *p = &in->ph[i];
+
+		if (!is_exec_load(p))
+			continue;
+		if (any && p->p_vaddr - p->p_paddr != *off)
+			return false;
+		*off = p->p_vaddr - p->p_paddr;
+		any = true;
+	}
+	return any && *off;
+}
+
+/*
+ * An i386 kernel linked @off above its physical addresses, as Linux is at
+ * PAGE_OFFSET, maps all low physical memory at that offset, executable
+ * without PAE, but keeps for itself only its own image and the first MiB
+ * (x86 Linux reserves it whole since 5.13 and never hands it out); the
+ * BIOS owns the first 64 KiB and everything from 640 KiB.  So the area
+ * must keep the offset, which also lets the code that runs before paging
+ * (at physical addresses) reach its thunks, and lie in [64 KiB, 640 KiB).
+ */
+static void check_direct_map(const struct elf_in *in, const struct area_opt *a,
+			     uint64_t off)
+{
+	const char *why = NULL;
+
+	if (a->vaddr - a->paddr != off)
+		why = "not at that offset";
+	else if (a->paddr < LOW_AREA_START || a->paddr > LOW_AREA_END ||
+		 a->size > LOW_AREA_END - a->paddr)
+		why = "outside the low memory it keeps for itself";
+	if (!why)
+		return;
+	die("--area 0x%llx,0x%llx,0x%llx: %s is a 32-bit kernel linked 0x%llx above its physical addresses (Linux's PAGE_OFFSET) that declares no wedge area, and this area is %s: such a kernel maps executable only its image and its map of physical memory at that offset, and of the latter keeps only [0x%x, 0x%x) from other uses; give VADDR = PADDR + 0x%llx with PADDR..PADDR+SIZE inside that range (for example --area=0x%llx,0x%x,0x%x), or have the kernel declare an area (doc/guest-contract.md)",
+	    (unsigned long long)a->vaddr, (unsigned long long)a->paddr,
+	    (unsigned long long)a->size, in->path, (unsigned long long)off, why,
+	    LOW_AREA_START, LOW_AREA_END, (unsigned long long)off,
+	    (unsigned long long)(off + LOW_AREA_EXAMPLE), LOW_AREA_EXAMPLE,
+	    0xf000);
+}
+
+/*
  * The area must be memory the image maps executable.  An image that
  * declares its areas (AFB_NT_AREA notes, doc/guest-contract.md) gets its
  * first one as the default, and a given --area must lie inside one of
  * them.  A kernel linked in the top 2 GiB that declares none is Linux's
- * layout: it maps executable only its own text, so no area can work.
+ * x86-64 layout: it maps executable only its own text, so no area can
+ * work.  A 32-bit kernel linked above its physical addresses is Linux's
+ * i386 layout: check_direct_map().
  */
 static void choose_area(const struct elf_in *in, const struct afb_image *img,
 			struct area_opt *a)
 {
 	const struct afb_area *d;
 	size_t n = afb_image_areas(img, &d), i;
+	uint64_t off = 0;
 
 	if (!a->given && n) {
 		*a = (struct area_opt){ true, d[0].vaddr, d[0].paddr, d[0].size };
@@ -394,6 +475,10 @@ static void choose_area(const struct elf_in *in, const struct afb_image *img,
 		    (unsigned long long)d[0].vaddr,
 		    (unsigned long long)(d[0].vaddr + d[0].size),
 		    (unsigned long long)d[0].paddr);
+	if (in->elfclass == ELFCLASS32 && kernel_offset(in, &off)) {
+		check_direct_map(in, a, off);
+		return;
+	}
 	if (linked_top_2g(in))
 		die("--area 0x%llx,0x%llx,0x%llx: %s is linked in the top 2 GiB and declares no wedge area: a kernel laid out like Linux maps executable only its own text, so the patched image would jump into unmapped memory; patch it at load time (afterburn-kvm) or have the kernel declare an area (doc/guest-contract.md)",
 		    (unsigned long long)a->vaddr, (unsigned long long)a->paddr,
@@ -722,7 +807,7 @@ int main(int argc, char **argv)
 	choose_area(&in, img, &opt.area);
 	if (opt.area.given)
 		check_area(&in, &opt.area);	/* also the declared one */
-	load_memory(&in, &mem);
+	load_memory(&in, img, &mem);
 	patch(&opt, img, &mem, &area, &stats);
 	build_out(&opt, &in, img, &mem, &area, &o);
 	check_out(&opt, img, &o);

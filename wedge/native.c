@@ -28,7 +28,10 @@
  * jumps are the same e9 rel32, which wraps at 4 GiB in 32-bit code.  Not patched: the 32-bit
  * PVH entry of an x86-64 kernel, which runs before paging at physical
  * addresses that a rel32 from its link address cannot describe, and
- * 16-bit code.  An i386 kernel's code that runs before paging (Linux's
+ * 16-bit code; and sites in .altinstr_replacement, which Linux copies
+ * into place at boot, where a rel32 from the copy no longer reaches the
+ * thunk (Linux fixes up only a jmp or call that begins a replacement).
+ * An i386 kernel's code that runs before paging (Linux's
  * PVH entry and startup_32) runs at its physical address, and reaches
  * its thunk there too when the area keeps the kernel's virtual-physical
  * offset: afterburn-patch requires that of an area for such a kernel.
@@ -37,6 +40,7 @@
  * makes the pair one site of kind sti_hlt, so its thunk runs both.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "wedges.h"
 
@@ -48,7 +52,8 @@ static int native_plan(const struct afb_wedge *wedge,
 	struct afb_thunk t;
 
 	(void)wedge;
-	if (site->mode != afb_image_default_mode(image))
+	if (site->mode != afb_image_default_mode(image) ||
+	    (site->section && !strcmp(site->section, ".altinstr_replacement")))
 		return 0;
 	/* Room first: an area that is too small (or absent) is -ENOSPC,
 	 * whatever its address. */
