@@ -421,11 +421,27 @@ static void test_native(void **state)
 	free(exe);
 }
 
+/* The site of @kind in @mode code. */
+static const struct afb_site *site_of(const struct loaded *l, unsigned int kind,
+				      unsigned int mode)
+{
+	const struct afb_site *s;
+	size_t n = afb_image_sites(l->img, &s), i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].kind == kind && s[i].mode == mode)
+			return &s[i];
+	fail_msg("no %u-bit site of kind %u", mode, kind);
+	return NULL;
+}
+
+/* An i386 image: its 32-bit sites get 32-bit thunks, its 16-bit ones stay. */
 static void test_native_32(void **state)
 {
 	char *obj = util_assemble_fixture("good32.s", "--32");
 	char *exe = util_link(obj, "native32", "-m elf_i386");
 	struct afb_patch_stats stats;
+	const struct afb_site *s;
 	struct afb_error err;
 	struct loaded l;
 
@@ -433,9 +449,17 @@ static void test_native_32(void **state)
 	load(&l, exe, 0);
 	assert_int_equal(afb_wedge_apply(l.img, &l.mem, &afb_wedge_native, &l.area,
 					 &stats, &err), 0);
-	assert_int_equal(stats.total_patched, 0);
-	assert_int_equal(l.area.used, 0);
-	assert_memory_equal(l.mem.base, l.copy, l.mem.size);
+	assert_int_equal(stats.total_patched, 7);
+	assert_int_equal(stats.total_native, 2);
+	s = site_of(&l, AFB_KIND_CLI, 32);
+	check_thunk(&l, s, "\xfa", 1, s->addr + s->len);
+	s = site_of(&l, AFB_KIND_LOAD_FAR_PTR, 32);
+	check_thunk(&l, s, "\xc5\x30", 2, s->addr + s->len);
+	s = site_of(&l, AFB_KIND_HLT, 32);	/* .init.text */
+	check_thunk(&l, s, "\xf4", 1, s->addr + s->len);
+	s = site_of(&l, AFB_KIND_CPUID, 16);
+	assert_memory_equal(l.mem.base + (s->addr - l.mem.vaddr),
+			    l.copy + (s->addr - l.mem.vaddr), s->len);
 	unload(&l);
 	free(obj);
 	free(exe);
