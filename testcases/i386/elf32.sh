@@ -16,7 +16,9 @@
 #      the kernel's virtual-physical offset, or outside the low memory it
 #      keeps) with a message that says so;
 #   5. on metal (qemu-system-i386, PVH entry) the guest runs its sites and
-#      ends with status 0x10, as built and patched.
+#      ends with status 0x10, as built and patched;
+#   6. gcc -m32 through the gcc -B directory assembles C with afterburn-as
+#      --32: inline asm and a builtin become 32-bit sites, the audit strict.
 set -u
 : "${top_srcdir:=$(dirname "$0")/../..}" "${top_builddir:=.}"
 as=${AFTERBURN_AS:-$top_builddir/afterburn/afterburn-as}
@@ -155,6 +157,27 @@ boot() {	# NAME IMAGE
 }
 boot plain "$guest"
 [ ! -f "$tmp/native.elf" ] || boot native "$tmp/native.elf"
+
+## 6. gcc -m32 -B.
+
+cat >"$tmp/c32.c" <<'EOC'
+unsigned long f(unsigned long x)
+{
+	unsigned long fl;
+
+	asm volatile("cli; pushfl; popl %0" : "=r"(fl));
+	return fl + __builtin_ia32_rdtsc() + x;
+}
+EOC
+if AFTERBURN_AS_FLAGS=--afterburn-audit=strict gcc -m32 -O2 -ffreestanding \
+	-B"$top_builddir/afterburn/bin/" -c "$tmp/c32.c" -o "$tmp/c32.o" 2>"$tmp/err"; then
+	"$sites" --format=tsv "$tmp/c32.o" | awk -F'\t' 'NR > 1 { print $3, $6 }' >"$tmp/c32"
+	printf 'cli 32\npushf 32\nrdtsc 32\n' | diff -u - "$tmp/c32" ||
+		fail "gcc -m32: not the sites of the inline asm and the builtin"
+	pass "gcc -m32 -B: 32-bit sites from C"
+else
+	fail "gcc -m32 -B$top_builddir/afterburn/bin/: $(cat "$tmp/err")"
+fi
 
 [ "$failures" -eq 0 ] || exit 1
 echo "PASS: elf32.sh"
