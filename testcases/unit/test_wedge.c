@@ -465,6 +465,48 @@ static void test_native_32(void **state)
 	free(exe);
 }
 
+/* A 32-bit thunk: absolute operands, no REX, rel32 that wraps. */
+static void test_thunk_32(void **state)
+{
+	static const uint8_t want[] = {
+		0x89, 0x05, 0x08, 0x10, 0x09, 0xc0,	/* mov %eax,scratch */
+		0x8b, 0x05, 0x00, 0x10, 0x09, 0xc0,	/* mov counter,%eax */
+		0x8d, 0x40, 0x01,			/* lea 1(%eax),%eax */
+		0x89, 0x05, 0x00, 0x10, 0x09, 0xc0,	/* mov %eax,counter */
+		0x8b, 0x05, 0x08, 0x10, 0x09, 0xc0,	/* mov scratch,%eax */
+		0xf0, 0x83, 0x05, 0x00, 0x10, 0x09, 0xc0, 0x01,	/* lock addl $1 */
+		0xf0, 0x83, 0x15, 0x04, 0x10, 0x09, 0xc0, 0x00,	/* lock adcl $0 */
+		0xe9, 0xd5, 0xff, 0xf6, 0x00,		/* jmp 0xc1000005 */
+	};
+	static uint8_t buf[4096];
+	struct afb_wedge_area area = { .base = buf, .vaddr = 0xc0090000,
+				       .size = sizeof(buf) };
+	struct afb_site site = { .addr = 0xc1000000, .len = 5, .insn_len = 1,
+				 .mode = 32, .kind = AFB_KIND_CLI };
+	struct afb_site_patch patch = { 0 };
+	struct afb_thunk t;
+
+	(void)state;
+	afb_thunk_begin_for(&t, &area, &site);
+	assert_int_equal(t.mode, 32);
+	afb_thunk_count(&t, 0xc0091000, 0xc0091008);
+	afb_thunk_count_locked(&t, 0xc0091000);
+	afb_thunk_return(&t, &site);
+	assert_int_equal(t.error, 0);
+	assert_int_equal(t.len, sizeof(want));
+	assert_memory_equal(t.code, want, sizeof(want));
+	assert_int_equal(afb_thunk_finish(&t, &area, &site, &patch), 0);
+	assert_int_equal(patch.bytes[0], 0xe9);	/* the site jumps back down */
+	/* an operand above 4 GiB cannot be a 32-bit absolute address */
+	afb_thunk_begin_for(&t, &area, &site);
+	afb_thunk_rip(&t, want, 2, 0x100000000ULL, 0);
+	assert_int_equal(t.error, -ERANGE);
+	/* 16-bit code gets no thunk */
+	site.mode = 16;
+	afb_thunk_begin_for(&t, &area, &site);
+	assert_int_equal(afb_thunk_finish(&t, &area, &site, &patch), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -477,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_copy_insn),
 		cmocka_unit_test(test_native),
 		cmocka_unit_test(test_native_32),
+		cmocka_unit_test(test_thunk_32),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
