@@ -98,9 +98,10 @@ static bool find_load(const struct afb_image *img, const struct afb_site *s,
 }
 
 /*
- * In a linked image, the site lies inside one executable PT_LOAD with all
- * its bytes in the file, and those are the bytes its section header
- * names: what a loader maps is what is checked, listed and verified.
+ * In a linked image, the site lies inside one PT_LOAD with all its bytes
+ * in the file, executable in an x86-64 image, and those are the bytes its
+ * section header names: what a loader maps is what is checked, listed and
+ * verified.
  */
 static bool check_segment(const struct afb_image *img, size_t i, char *why)
 {
@@ -114,9 +115,13 @@ static bool check_segment(const struct afb_image *img, size_t i, char *why)
 		return true;
 	if (!find_load(img, s, &idx, &ph, why))
 		return false;
-	/* An i386 kernel's own page tables decide what runs, not its
-	 * PT_LOAD flags: Linux links .init.text into its RW segment (the
-	 * site's section is still checked to be code). */
+	/*
+	 * An i386 kernel's segment flags say nothing about what it runs:
+	 * without PAE no x86 page is non-executable, and Linux i386 links
+	 * .init.text into its RW segment.  There the executable section
+	 * (check_section(); an image without section headers has none) is
+	 * what counts.
+	 */
 	if (!(ph.p_flags & PF_X) && !(img->default_mode == 32 && img->shnum)) {
 		snprintf(why, WHY_MAX,
 			 "it is not inside an executable PT_LOAD segment (segment %zu is not executable)",

@@ -220,6 +220,20 @@ static int rel32(uint64_t target, uint64_t from_end, int32_t *rel)
 	return 0;
 }
 
+/*
+ * The same for a branch in @mode code: in 32-bit code EIP wraps at 4 GiB,
+ * so between two 32-bit addresses every rel32 reaches.
+ */
+static int branch_rel(unsigned int mode, uint64_t target, uint64_t from_end,
+		      int32_t *rel)
+{
+	if (mode == 32 && target <= UINT32_MAX && from_end <= UINT32_MAX) {
+		*rel = (int32_t)(uint32_t)(target - from_end);
+		return 0;
+	}
+	return rel32(target, from_end, rel);
+}
+
 /* The site becomes @opcode rel32 to @target (5 bytes; nops follow). */
 static int branch_rel32(struct afb_site_patch *patch,
 			const struct afb_site *site, uint8_t opcode,
@@ -230,7 +244,7 @@ static int branch_rel32(struct afb_site_patch *patch,
 
 	if (!patch || !site || site->len < CALL_REL32_LEN)
 		return -EINVAL;
-	ret = rel32(target, site->addr + CALL_REL32_LEN, &rel);
+	ret = branch_rel(site->mode, target, site->addr + CALL_REL32_LEN, &rel);
 	if (ret)
 		return ret;
 	patch->bytes[0] = opcode;

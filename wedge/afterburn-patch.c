@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * afterburn-patch: patch the sites of a linked x86-64 ELF image offline for
+ * afterburn-patch: patch the sites of a linked x86-64 or i386 ELF image offline for
  * a built-in wedge and write the result as a new ELF file.
  *
  *   afterburn-patch IMAGE -o OUT --wedge=NAME [--area=VADDR,PADDR,SIZE]
@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "patch-elf.h"
 #include "util.h"
 #include "wedges.h"
 
@@ -56,18 +57,6 @@ struct opts {
 	const struct afb_wedge *wedge;
 	struct area_opt area;
 	bool stats;
-};
-
-/* IMAGE as read: the file and copies of its headers. */
-struct elf_in {
-	const char *path;
-	uint8_t *buf;
-	size_t size;
-	mode_t mode;
-	Elf64_Ehdr eh;
-	Elf64_Phdr *ph;
-	Elf64_Shdr *sh;			/* NULL if there are none */
-	size_t phnum, shnum;
 };
 
 /* The output file being built. */
@@ -115,8 +104,8 @@ static const struct option long_options[] = {
 
 static const char usage_text[] =
 "Usage: %s IMAGE -o OUT --wedge=NAME [--area=VADDR,PADDR,SIZE] [--stats]\n"
-"Patch the Afterburn sites of a linked x86-64 ELF image for a wedge and\n"
-"write the patched image to OUT.  IMAGE is never modified.\n"
+"Patch the Afterburn sites of a linked x86-64 or i386 ELF image for a wedge\n"
+"and write the patched image to OUT.  IMAGE is never modified.\n"
 "\n"
 "  -o, --output=OUT     where to write the patched image (required)\n"
 "      --wedge=NAME     the wedge that decides what each site becomes:\n"
@@ -255,92 +244,10 @@ static void parse_options(int argc, char **argv, struct opts *o)
 
 /* ---- Reading IMAGE ------------------------------------------------------ */
 
-static void read_file(struct elf_in *in)
-{
-	struct stat st;
-	ssize_t n;
-	size_t got = 0;
-	int fd = open(in->path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || fstat(fd, &st))
-		die("%s: %s", in->path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		die("%s: not a regular file", in->path);
-	in->size = st.st_size;
-	in->mode = st.st_mode & 07777;
-	in->buf = xcalloc(1, in->size);
-	while (got < in->size) {
-		n = read(fd, in->buf + got, in->size - got);
-		if (n <= 0)
-			die("%s: read error: %s", in->path, n ? strerror(errno) : "file shrank");
-		got += n;
-	}
-	close(fd);
-}
-
-/* [off, off + len) lies inside the file. */
-static bool in_file(const struct elf_in *in, uint64_t off, uint64_t len)
-{
-	return off <= in->size && len <= in->size - off;
-}
-
-static void check_ehdr(const struct elf_in *in)
-{
-	const Elf64_Ehdr *eh = &in->eh;
-
-	if (in->size < EI_NIDENT || memcmp(in->buf, ELFMAG, SELFMAG))
-		die("%s: not an ELF file", in->path);
-	if (in->size < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_X86_64)
-		die("%s: not a 64-bit little-endian x86-64 ELF file", in->path);
-	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
-		die("%s: not a linked image (ET_EXEC or ET_DYN); link it first",
-		    in->path);
-	if (eh->e_phentsize != sizeof(Elf64_Phdr) || !eh->e_phnum ||
-	    eh->e_phnum == PN_XNUM)
-		die("%s: no usable program header table", in->path);
-	if (eh->e_shoff && (eh->e_shentsize != sizeof(Elf64_Shdr) ||
-			    !eh->e_shnum || eh->e_shstrndx >= eh->e_shnum))
-		die("%s: unsupported section header table (extended numbering or bad entry size)",
-		    in->path);
-}
-
-static void read_headers(struct elf_in *in)
-{
-	const Elf64_Ehdr *eh = &in->eh;
-	size_t i;
-
-	memcpy(&in->eh, in->buf, in->size < sizeof(in->eh) ? in->size : sizeof(in->eh));
-	check_ehdr(in);
-	in->phnum = eh->e_phnum;
-	if (!in_file(in, eh->e_phoff, in->phnum * sizeof(Elf64_Phdr)))
-		die("%s: the program headers run past the end of the file", in->path);
-	in->ph = xcalloc(in->phnum, sizeof(Elf64_Phdr));
-	memcpy(in->ph, in->buf + eh->e_phoff, in->phnum * sizeof(Elf64_Phdr));
-	for (i = 0; i < in->phnum; i++)
-		if (in->ph[i].p_type == PT_LOAD &&
-		    (!in_file(in, in->ph[i].p_offset, in->ph[i].p_filesz) ||
-		     in->ph[i].p_filesz > in->ph[i].p_memsz))
-			die("%s: PT_LOAD segment %zu is corrupt (offset 0x%llx, size 0x%llx)",
-			    in->path, i, (unsigned long long)in->ph[i].p_offset,
-			    (unsigned long long)in->ph[i].p_filesz);
-	in->shnum = eh->e_shoff ? eh->e_shnum : 0;
-	if (!in->shnum)
-		return;
-	if (!in_file(in, eh->e_shoff, in->shnum * sizeof(Elf64_Shdr)))
-		die("%s: the section headers run past the end of the file", in->path);
-	in->sh = xcalloc(in->shnum, sizeof(Elf64_Shdr));
-	memcpy(in->sh, in->buf + eh->e_shoff, in->shnum * sizeof(Elf64_Shdr));
-	if (!in_file(in, in->sh[eh->e_shstrndx].sh_offset,
-		     in->sh[eh->e_shstrndx].sh_size))
-		die("%s: the section name table runs past the end of the file",
-		    in->path);
-}
-
 /* An image we patched already has our section; its sites are calls now. */
 static void refuse_patched(const struct elf_in *in)
 {
-	const Elf64_Shdr *str = in->shnum ? &in->sh[in->eh.e_shstrndx] : NULL;
+	const GElf_Shdr *str = in->shnum ? &in->sh[in->eh.e_shstrndx] : NULL;
 	size_t i;
 
 	for (i = 0; str && i < in->shnum; i++)
@@ -353,25 +260,47 @@ static void refuse_patched(const struct elf_in *in)
 
 /* ---- The memory image and the wedge area -------------------------------- */
 
-static bool is_exec_load(const Elf64_Phdr *p)
+static bool is_exec_load(const GElf_Phdr *p)
 {
 	return p->p_type == PT_LOAD && (p->p_flags & PF_X) && p->p_memsz;
 }
 
+/* Does @p map the first byte of a site of @img? */
+static bool holds_site(const GElf_Phdr *p, const struct afb_image *img)
+{
+	const struct afb_site *s;
+	size_t n = afb_image_sites(img, &s), i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].addr >= p->p_vaddr && s[i].addr - p->p_vaddr < p->p_memsz)
+			return true;
+	return false;
+}
+
+/* The segments load_memory() copies: the executable ones and any with sites. */
+static bool is_code_load(const GElf_Phdr *p, const struct afb_image *img)
+{
+	return is_exec_load(p) ||
+	       (p->p_type == PT_LOAD && p->p_memsz && holds_site(p, img));
+}
+
 /*
- * Every executable PT_LOAD at its virtual address, in one buffer: sites
- * live only there (afb_image_validate() checks), and a kernel's data
- * segments can be far away (Linux's per-CPU segment sits at 0).
+ * Every executable PT_LOAD, and every other one with sites (an i386
+ * kernel's .init.text is in its RW segment), at its virtual address, in
+ * one buffer: sites live only there (afb_image_validate() checks), and a
+ * kernel's data segments can be far away (Linux's per-CPU segment sits at
+ * 0).
  */
-static void load_memory(const struct elf_in *in, struct afb_memory *mem)
+static void load_memory(const struct elf_in *in, const struct afb_image *img,
+			struct afb_memory *mem)
 {
 	uint64_t lo = UINT64_MAX, hi = 0;
-	const Elf64_Phdr *p;
+	const GElf_Phdr *p;
 	size_t i;
 
 	for (i = 0; i < in->phnum; i++) {
 		p = &in->ph[i];
-		if (!is_exec_load(p))
+		if (!is_code_load(p, img))
 			continue;
 		if (p->p_vaddr + p->p_memsz < p->p_vaddr)
 			die("%s: PT_LOAD segment %zu wraps around", in->path, i);
@@ -388,7 +317,7 @@ static void load_memory(const struct elf_in *in, struct afb_memory *mem)
 	mem->base = xcalloc(1, mem->size);
 	for (i = 0; i < in->phnum; i++) {
 		p = &in->ph[i];
-		if (is_exec_load(p))
+		if (is_code_load(p, img))
 			memcpy(mem->base + (p->p_vaddr - lo), in->buf + p->p_offset,
 			       p->p_filesz);
 	}
@@ -402,7 +331,7 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 /* --area is sane and clear of every PT_LOAD, virtually and physically. */
 static void check_area(const struct elf_in *in, const struct area_opt *a)
 {
-	const Elf64_Phdr *p;
+	const GElf_Phdr *p;
 	size_t i;
 
 	if (!a->size || a->size > AREA_MAX)
@@ -433,6 +362,9 @@ static void check_area(const struct elf_in *in, const struct area_opt *a)
 }
 
 #define TOP_2G		0xffffffff80000000ULL
+#define LOW_AREA_START	0x10000		/* the BIOS's first 64 KiB below */
+#define LOW_AREA_END	0xa0000		/* 640 KiB: EBDA, VGA, ROMs above */
+#define LOW_AREA_EXAMPLE 0x90000
 
 /* Is @a inside the declared area @d, with the same virtual-physical offset? */
 static bool area_within(const struct area_opt *a, const struct afb_area *d)
@@ -459,17 +391,73 @@ static bool linked_top_2g(const struct elf_in *in)
 }
 
 /*
+ * The one virtual-physical offset of every executable PT_LOAD, if they
+ * share one that is not 0: a kernel that runs where it maps physical
+ * memory (Linux i386 at PAGE_OFFSET).
+ */
+static bool kernel_offset(const struct elf_in *in, uint64_t *off)
+{
+	bool any = false;
+	size_t i;
+
+	*off = 0;
+	for (i = 0; i < in->phnum; i++) {
+		const GElf_Phdr *p = &in->ph[i];
+
+		if (!is_exec_load(p))
+			continue;
+		if (any && p->p_vaddr - p->p_paddr != *off)
+			return false;
+		*off = p->p_vaddr - p->p_paddr;
+		any = true;
+	}
+	return any && *off;
+}
+
+/*
+ * An i386 kernel linked @off above its physical addresses, as Linux is at
+ * PAGE_OFFSET, maps all low physical memory at that offset, executable
+ * without PAE, but keeps for itself only its own image and the first MiB
+ * (x86 Linux reserves it whole since 5.13 and never hands it out); the
+ * BIOS owns the first 64 KiB and everything from 640 KiB.  So the area
+ * must keep the offset, which also lets the code that runs before paging
+ * (at physical addresses) reach its thunks, and lie in [64 KiB, 640 KiB).
+ */
+static void check_direct_map(const struct elf_in *in, const struct area_opt *a,
+			     uint64_t off)
+{
+	const char *why = NULL;
+
+	if (a->vaddr - a->paddr != off)
+		why = "not at that offset";
+	else if (a->paddr < LOW_AREA_START || a->paddr > LOW_AREA_END ||
+		 a->size > LOW_AREA_END - a->paddr)
+		why = "outside the low memory it keeps for itself";
+	if (!why)
+		return;
+	die("--area 0x%llx,0x%llx,0x%llx: %s is a 32-bit kernel linked 0x%llx above its physical addresses (Linux's PAGE_OFFSET) that declares no wedge area, and this area is %s: such a kernel maps executable only its image and its map of physical memory at that offset, and of the latter keeps only [0x%x, 0x%x) from other uses; give VADDR = PADDR + 0x%llx with PADDR..PADDR+SIZE inside that range (for example --area=0x%llx,0x%x,0x%x), or have the kernel declare an area (doc/guest-contract.md)",
+	    (unsigned long long)a->vaddr, (unsigned long long)a->paddr,
+	    (unsigned long long)a->size, in->path, (unsigned long long)off, why,
+	    LOW_AREA_START, LOW_AREA_END, (unsigned long long)off,
+	    (unsigned long long)(off + LOW_AREA_EXAMPLE), LOW_AREA_EXAMPLE,
+	    0xf000);
+}
+
+/*
  * The area must be memory the image maps executable.  An image that
  * declares its areas (AFB_NT_AREA notes, doc/guest-contract.md) gets its
  * first one as the default, and a given --area must lie inside one of
  * them.  A kernel linked in the top 2 GiB that declares none is Linux's
- * layout: it maps executable only its own text, so no area can work.
+ * x86-64 layout: it maps executable only its own text, so no area can
+ * work.  A 32-bit kernel linked above its physical addresses is Linux's
+ * i386 layout: check_direct_map().
  */
 static void choose_area(const struct elf_in *in, const struct afb_image *img,
 			struct area_opt *a)
 {
 	const struct afb_area *d;
 	size_t n = afb_image_areas(img, &d), i;
+	uint64_t off = 0;
 
 	if (!a->given && n) {
 		*a = (struct area_opt){ true, d[0].vaddr, d[0].paddr, d[0].size };
@@ -487,6 +475,10 @@ static void choose_area(const struct elf_in *in, const struct afb_image *img,
 		    (unsigned long long)d[0].vaddr,
 		    (unsigned long long)(d[0].vaddr + d[0].size),
 		    (unsigned long long)d[0].paddr);
+	if (in->elfclass == ELFCLASS32 && kernel_offset(in, &off)) {
+		check_direct_map(in, a, off);
+		return;
+	}
 	if (linked_top_2g(in))
 		die("--area 0x%llx,0x%llx,0x%llx: %s is linked in the top 2 GiB and declares no wedge area: a kernel laid out like Linux maps executable only its own text, so the patched image would jump into unmapped memory; patch it at load time (afterburn-kvm) or have the kernel declare an area (doc/guest-contract.md)",
 		    (unsigned long long)a->vaddr, (unsigned long long)a->paddr,
@@ -559,9 +551,9 @@ static void put_sites(const struct afb_image *img, const struct afb_memory *mem,
 }
 
 /* The new program header table: the area's PT_LOAD in vaddr order. */
-static Elf64_Phdr *new_phdrs(const struct elf_in *in, const Elf64_Phdr *area)
+static GElf_Phdr *new_phdrs(const struct elf_in *in, const GElf_Phdr *area)
 {
-	Elf64_Phdr *ph = xcalloc(in->phnum + 1, sizeof(*ph));
+	GElf_Phdr *ph = xcalloc(in->phnum + 1, sizeof(*ph));
 	size_t i, j = 0, at = in->phnum;
 
 	for (i = 0; i < in->phnum; i++)
@@ -580,12 +572,14 @@ static Elf64_Phdr *new_phdrs(const struct elf_in *in, const Elf64_Phdr *area)
 /* No section, segment or header uses the file bytes [off, off + len). */
 static bool file_range_free(const struct elf_in *in, uint64_t off, uint64_t len)
 {
-	const Elf64_Ehdr *eh = &in->eh;
+	const GElf_Ehdr *eh = &in->eh;
 	size_t i;
 
-	if (!in_file(in, off, len) || overlaps(0, sizeof(*eh), off, len))
+	if (!elf_in__in_file(in, off, len) ||
+	    overlaps(0, elf_in__ehdr_size(in), off, len))
 		return false;
-	if (in->shnum && overlaps(eh->e_shoff, in->shnum * sizeof(Elf64_Shdr), off, len))
+	if (in->shnum && overlaps(eh->e_shoff, in->shnum * elf_in__shdr_size(in),
+				  off, len))
 		return false;
 	for (i = 0; i < in->shnum; i++)
 		if (in->sh[i].sh_type != SHT_NOBITS && in->sh[i].sh_type != SHT_NULL &&
@@ -604,13 +598,12 @@ static bool file_range_free(const struct elf_in *in, uint64_t off, uint64_t len)
  * PT_PHDR segment describes the table in memory; it can only grow in
  * place.
  */
-static void put_phdrs(const struct elf_in *in, const Elf64_Phdr *area,
-		      struct out *o, Elf64_Ehdr *eh)
+static void put_phdrs(const struct elf_in *in, const GElf_Phdr *area,
+		      struct out *o, GElf_Ehdr *eh)
 {
-	size_t n = in->phnum + 1, len = n * sizeof(Elf64_Phdr), i;
-	Elf64_Phdr *ph = new_phdrs(in, area);
-	bool in_place = file_range_free(in, in->eh.e_phoff + len - sizeof(Elf64_Phdr),
-					sizeof(Elf64_Phdr));
+	size_t n = in->phnum + 1, ent = elf_in__phdr_size(in), len = n * ent, i;
+	GElf_Phdr *ph = new_phdrs(in, area);
+	bool in_place = file_range_free(in, in->eh.e_phoff + len - ent, ent);
 
 	for (i = 0; i < n; i++) {
 		if (ph[i].p_type != PT_PHDR)
@@ -620,20 +613,18 @@ static void put_phdrs(const struct elf_in *in, const Elf64_Phdr *area,
 			    in->path);
 		ph[i].p_filesz = ph[i].p_memsz = len;
 	}
-	if (in_place)
-		memcpy(o->buf + in->eh.e_phoff, ph, len);
-	else
-		eh->e_phoff = out_append(o, ph, len, 8);
+	eh->e_phoff = in_place ? in->eh.e_phoff : out_reserve(o, len, 8);
+	elf_in__put_phdrs(in, ph, n, o->buf + eh->e_phoff);
 	eh->e_phnum = n;
 	free(ph);
 }
 
 /* New .shstrtab (the old one plus our name) and section headers, at the end. */
-static void put_shdrs(const struct elf_in *in, const Elf64_Phdr *area,
-		      struct out *o, Elf64_Ehdr *eh)
+static void put_shdrs(const struct elf_in *in, const GElf_Phdr *area,
+		      struct out *o, GElf_Ehdr *eh)
 {
-	Elf64_Shdr *sh = xcalloc(in->shnum + 1, sizeof(*sh));
-	Elf64_Shdr *str = &sh[in->eh.e_shstrndx];
+	GElf_Shdr *sh = xcalloc(in->shnum + 1, sizeof(*sh));
+	GElf_Shdr *str = &sh[in->eh.e_shstrndx];
 	size_t name_off;
 
 	memcpy(sh, in->sh, in->shnum * sizeof(*sh));
@@ -641,7 +632,7 @@ static void put_shdrs(const struct elf_in *in, const Elf64_Phdr *area,
 	str->sh_offset = out_append(o, in->buf + str->sh_offset, str->sh_size, 1);
 	out_append(o, WEDGE_SECTION, sizeof(WEDGE_SECTION), 1);
 	str->sh_size += sizeof(WEDGE_SECTION);
-	sh[in->shnum] = (Elf64_Shdr){
+	sh[in->shnum] = (GElf_Shdr){
 		.sh_name = name_off,
 		.sh_type = SHT_PROGBITS,
 		.sh_flags = SHF_ALLOC | SHF_EXECINSTR |
@@ -651,16 +642,17 @@ static void put_shdrs(const struct elf_in *in, const Elf64_Phdr *area,
 		.sh_size = area->p_filesz,
 		.sh_addralign = 16,
 	};
-	eh->e_shoff = out_append(o, sh, (in->shnum + 1) * sizeof(*sh), 8);
+	eh->e_shoff = out_reserve(o, (in->shnum + 1) * elf_in__shdr_size(in), 8);
+	elf_in__put_shdrs(in, sh, in->shnum + 1, o->buf + eh->e_shoff);
 	eh->e_shnum = in->shnum + 1;
 	free(sh);
 }
 
 /* The area's bytes at the end of the file, and its PT_LOAD. */
-static Elf64_Phdr put_area(const struct opts *opt, const struct afb_wedge_area *a,
+static GElf_Phdr put_area(const struct opts *opt, const struct afb_wedge_area *a,
 			   struct out *o)
 {
-	Elf64_Phdr ph = {
+	GElf_Phdr ph = {
 		.p_type = PT_LOAD,
 		.p_flags = PF_R | PF_X | (a->data_size ? PF_W : 0),
 		.p_vaddr = a->vaddr,
@@ -678,8 +670,8 @@ static void build_out(const struct opts *opt, const struct elf_in *in,
 		      const struct afb_image *img, const struct afb_memory *mem,
 		      const struct afb_wedge_area *area, struct out *o)
 {
-	Elf64_Ehdr eh = in->eh;
-	Elf64_Phdr ph;
+	GElf_Ehdr eh = in->eh;
+	GElf_Phdr ph;
 
 	out_append(o, in->buf, in->size, 1);
 	put_sites(img, mem, o);
@@ -689,7 +681,7 @@ static void build_out(const struct opts *opt, const struct elf_in *in,
 		if (in->shnum)
 			put_shdrs(in, &ph, o, &eh);
 	}
-	memcpy(o->buf, &eh, sizeof(eh));
+	elf_in__put_ehdr(in, &eh, o->buf);
 }
 
 /* OUT must still read as an image with the same sites. */
@@ -806,16 +798,16 @@ int main(int argc, char **argv)
 	parse_options(argc, argv, &opt);
 	refuse_same_file(&opt);
 	in.path = opt.in;
-	read_file(&in);
+	elf_in__read_file(&in);
 	img = open_image(&in);	/* first: it names what a truncated file lacks */
-	read_headers(&in);
+	elf_in__read_headers(&in);
 	refuse_patched(&in);
 	if (opt.area.given)
 		check_area(&in, &opt.area);
 	choose_area(&in, img, &opt.area);
 	if (opt.area.given)
 		check_area(&in, &opt.area);	/* also the declared one */
-	load_memory(&in, &mem);
+	load_memory(&in, img, &mem);
 	patch(&opt, img, &mem, &area, &stats);
 	build_out(&opt, &in, img, &mem, &area, &o);
 	check_out(&opt, img, &o);
@@ -826,9 +818,7 @@ int main(int argc, char **argv)
 	free(o.buf);
 	free(area.base);
 	free(mem.base);
-	free(in.sh);
-	free(in.ph);
-	free(in.buf);
+	elf_in__free(&in);
 	if (fflush(stdout) || ferror(stdout)) {
 		pr_err("write error on standard output: %s", strerror(errno));
 		return EXIT_FAIL;

@@ -21,8 +21,20 @@
  * itself (int n, a far call) pushes the thunk's, and its handler returns
  * into the thunk, which then jumps back.
  *
- * Not patched: sites not in 64-bit mode.  The test kernel's 32-bit PVH
- * entry runs before paging, where the thunk's address is not mapped.
+ * Which sites: those in the image's own code size, 64-bit code in an
+ * x86-64 image and 32-bit code in an i386 one.  Thunks are built in the
+ * site's code size (afb_thunk_begin_for()): the copied instruction keeps
+ * its bytes (32-bit code has no RIP-relative operand to fix up) and the
+ * jumps are the same e9 rel32, which wraps at 4 GiB in 32-bit code.  Not patched: the 32-bit
+ * PVH entry of an x86-64 kernel, which runs before paging at physical
+ * addresses that a rel32 from its link address cannot describe, and
+ * 16-bit code; and sites in .altinstr_replacement, which Linux copies
+ * into place at boot, where a rel32 from the copy no longer reaches the
+ * thunk (Linux fixes up only a jmp or call that begins a replacement).
+ * An i386 kernel's code that runs before paging (Linux's
+ * PVH entry and startup_32) runs at its physical address, and reaches
+ * its thunk there too when the area keeps the kernel's virtual-physical
+ * offset: afterburn-patch requires that of an area for such a kernel.
  *
  * 'sti; hlt' keeps sti's one-instruction interrupt shadow: afterburn-as
  * makes the pair one site of kind sti_hlt, so its thunk runs both.
@@ -32,62 +44,26 @@
 
 #include "wedges.h"
 
-#define THUNK_MAX	20	/* insn (<= 15) + jmp (5) */
-
-/* Append 'jmp rel32' to @to at @code[*len], the code being at @at. */
-static int put_jmp(uint8_t *code, size_t *len, uint64_t at, uint64_t to)
-{
-	int64_t rel = (int64_t)(to - (at + *len + 5));
-
-	if (rel < INT32_MIN || rel > INT32_MAX)
-		return -ERANGE;
-	code[(*len)++] = 0xe9;
-	memcpy(code + *len, &(int32_t){ (int32_t)rel }, 4);
-	*len += 4;
-	return 0;
-}
-
-/* Build the thunk for @site as it will sit at @at; returns its length. */
-static int build_thunk(const struct afb_site *site,
-		       const struct afb_image *image,
-		       const struct afb_insn *insn, uint64_t at, uint8_t *code)
-{
-	size_t len;
-	int n;
-
-	n = afb_wedge_copy_insn(image, site, insn, at, code);
-	if (n < 0)
-		return n;
-	len = n;
-	n = put_jmp(code, &len, at, site->addr + site->len);
-	return n ? n : (int)len;
-}
-
 static int native_plan(const struct afb_wedge *wedge,
 		       const struct afb_image *image,
 		       struct afb_wedge_area *area, const struct afb_site *site,
 		       const struct afb_insn *insn, struct afb_site_patch *patch)
 {
-	uint8_t code[THUNK_MAX];
-	uint64_t at, thunk;
-	int len;
+	struct afb_thunk t;
 
 	(void)wedge;
-	if (site->mode != 64)
+	if (site->mode != afb_image_default_mode(image) ||
+	    (site->section && !strcmp(site->section, ".altinstr_replacement")))
 		return 0;
 	/* Room first: an area that is too small (or absent) is -ENOSPC,
 	 * whatever its address. */
-	len = insn->len + 5;
-	if (area->used > area->size || (size_t)len > area->size - area->used)
+	if (area->used > area->size ||
+	    (size_t)insn->len + 5 > area->size - area->used)
 		return -ENOSPC;
-	at = area->vaddr + area->used;
-	len = build_thunk(site, image, insn, at, code);
-	if (len < 0)
-		return len;
-	thunk = afb_wedge_emit_thunk(area, code, len);
-	if (!thunk)
-		return -ENOSPC;
-	return afb_wedge_jmp(patch, site, thunk);
+	afb_thunk_begin_for(&t, area, site);
+	afb_thunk_original(&t, image, site, insn);
+	afb_thunk_return(&t, site);
+	return afb_thunk_finish(&t, area, site, patch);
 }
 
 const struct afb_wedge afb_wedge_native = {

@@ -134,10 +134,21 @@ struct afb_thunk {
 	size_t len;
 	uint64_t at;
 	int error;
+	unsigned int mode;	/* code size: 64 or 32 */
 };
 
-/* Start a thunk at the next free byte of @area. */
+/* Start a 64-bit thunk at the next free byte of @area. */
 void afb_thunk_begin(struct afb_thunk *t, const struct afb_wedge_area *area);
+
+/*
+ * Start a thunk for @site at the next free byte of @area, in the site's
+ * code size: 32-bit code for a site in 32-bit code (an i386 kernel), else
+ * 64-bit; -EINVAL sticks for a 16-bit site.  In 32-bit code the
+ * afb_thunk_rip() operand is an absolute disp32 (no RIP-relative
+ * addressing there) and the wedge's own opcodes must be 32-bit ones.
+ */
+void afb_thunk_begin_for(struct afb_thunk *t, const struct afb_wedge_area *area,
+			 const struct afb_site *site);
 
 /* Append raw bytes (an instruction of the wedge's own). */
 void afb_thunk_bytes(struct afb_thunk *t, const void *bytes, size_t len);
@@ -145,7 +156,8 @@ void afb_thunk_bytes(struct afb_thunk *t, const void *bytes, size_t len);
 /*
  * Append an instruction whose last bytes are a RIP-relative disp32:
  * @opcode (prefixes, opcode, a ModRM with mod 00 and r/m 101), then the
- * displacement that makes it address @target.  For example
+ * displacement that makes it address @target (in a 32-bit thunk the same
+ * ModRM takes @target itself, which must be below 4 GiB).  For example
  * { 0xc6, 0x05 } with an imm8 after it is "movb $imm8, target(%rip)":
  * give the immediate with afb_thunk_bytes() right after.
  */
@@ -161,14 +173,18 @@ void afb_thunk_original(struct afb_thunk *t, const struct afb_image *image,
  * Add 1 to the 64-bit counter at @counter without touching the flags or
  * the stack: %rax is saved at @scratch (8 bytes of afb_wedge_data()),
  * incremented with lea, and restored.  Not atomic: use it where nothing
- * else runs the same sequence meanwhile (interrupts off, one CPU).
+ * else runs the same sequence meanwhile (interrupts off, one CPU).  A
+ * 32-bit thunk does the same with %eax on the counter's low 32 bits (lea
+ * has no carry to give the high half).
  */
 void afb_thunk_count(struct afb_thunk *t, uint64_t counter, uint64_t scratch);
 
 /*
  * Add 1 to the counter at @counter with "lock incq": atomic, but it
  * changes OF, SF, ZF, AF and PF.  Only where the flags are dead, or
- * restored next (before the site's popf).
+ * restored next (before the site's popf).  A 32-bit thunk uses "lock addl
+ * $1" on the low half and "lock adcl $0" on the high half: every
+ * increment lands, and changes CF too.
  */
 void afb_thunk_count_locked(struct afb_thunk *t, uint64_t counter);
 
@@ -186,7 +202,7 @@ int afb_thunk_finish(struct afb_thunk *t, struct afb_wedge_area *area,
 
 /* ---- Wedges in shared objects (afterburn-patch --wedge=PATH.so) ---- */
 
-#define AFB_WEDGE_ABI		1	/* bumped when struct afb_wedge changes */
+#define AFB_WEDGE_ABI		2	/* bumped when struct afb_wedge or afb_thunk changes */
 #define AFB_WEDGE_SYMBOL	"afterburn_wedge"
 #define AFB_WEDGE_ABI_SYMBOL	"afterburn_wedge_abi"
 

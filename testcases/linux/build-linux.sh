@@ -14,6 +14,11 @@
 #                        6.12; picks the tarball, the work directory and the
 #                        configuration (linux.config, plus linux-VERSION.config
 #                        where it exists: 6.12 turns on X86_FRED)
+#   --arch=ARCH          x86_64 (the default) or i386 (make ARCH=i386, a
+#                        32-bit kernel); picks the arch's own fragment
+#                        linux-ARCH.config (merged after linux.config) and,
+#                        for i386, the work directory build-i386 (6.1) or
+#                        build-VERSION-i386
 #   --tarball=FILE       kernel source (default
 #                        /usr/src/linux-source-VERSION.tar.xz from Debian's
 #                        linux-source-VERSION package)
@@ -21,7 +26,9 @@
 #                        $top_builddir/testcases/linux/build for 6.1,
 #                        $top_builddir/testcases/linux/build-VERSION for
 #                        another version: the afterburnt 6.12 kernel is
-#                        testcases/linux/build-6.12/afterburn/vmlinux)
+#                        testcases/linux/build-6.12/afterburn/vmlinux, the
+#                        afterburnt i386 6.1 kernel
+#                        testcases/linux/build-i386/afterburn/vmlinux)
 #   --jobs=N             make -j (default: nproc)
 #   --config=FILE        a second fragment merged after linux.config
 #                        (linux-smp.config: the SMP configuration)
@@ -56,6 +63,7 @@ variant=afterburn
 bindir=
 name=
 kernel=6.1
+arch=x86_64
 tarball=${LINUX_TARBALL:-}
 work=${LINUX_WORK:-}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
@@ -73,6 +81,7 @@ for arg; do
 	--bindir=*) bindir=${arg#*=} ;;
 	--name=*) name=${arg#*=} ;;
 	--kernel=*) kernel=${arg#*=} ;;
+	--arch=*) arch=${arg#*=} ;;
 	--tarball=*) tarball=${arg#*=} ;;
 	--work=*) work=${arg#*=} ;;
 	--jobs=*) jobs=${arg#*=} ;;
@@ -86,9 +95,14 @@ for arg; do
 	esac
 done
 
+case $arch in
+x86_64) suffix= ;;
+i386) suffix=-i386 ;;
+*) die "--arch must be x86_64 or i386, not '$arch'" ;;
+esac
 case $kernel in
-6.1) work=${work:-$top_builddir/testcases/linux/build} ;;
-6.12) work=${work:-$top_builddir/testcases/linux/build-$kernel} ;;
+6.1) work=${work:-$top_builddir/testcases/linux/build$suffix} ;;
+6.12) work=${work:-$top_builddir/testcases/linux/build-$kernel$suffix} ;;
 *) die "--kernel must be 6.1 or 6.12, not '$kernel'" ;;
 esac
 tarball=${tarball:-/usr/src/linux-source-$kernel.tar.xz}
@@ -157,18 +171,19 @@ if [ ! -f "$src/.unpacked" ] || [ "$(cat "$src/.unpacked")" != "$stamp_src" ]; t
 fi
 kver=$(make -s -C "$src" kernelversion 2>/dev/null) || kver=unknown
 
-## Configure: tinyconfig, merge linux.config (and the version's own
-## fragment), olddefconfig, then check.
+## Configure: tinyconfig, merge linux.config (and the arch's and the
+## version's own fragments), olddefconfig, then check.
 
 out=$work/$name
 log=$work/$name.log
 mkdir -p "$out"
-# The fragments as one file (linux.config, the version's own, --config):
-# what configured $out, and what must hold.
+# The fragments as one file (linux.config, the arch's, the version's own,
+# --config): what configured $out, and what must hold.
 fragment=$here/linux.config
 merged=$out/.afterburn-config.new
 {
 	cat "$fragment"
+	cat "$here/linux-$arch.config"
 	[ ! -f "$here/linux-$kernel.config" ] || cat "$here/linux-$kernel.config"
 	[ -z "$extra" ] || cat "$extra"
 } >"$merged"
@@ -182,12 +197,12 @@ fail() {
 
 if [ ! -f "$out/.config" ] || [ ! -f "$out/.afterburn-config" ] ||
    ! cmp -s "$merged" "$out/.afterburn-config"; then
-	echo "$me: configuring $out (Linux $kver, tinyconfig + $fragment${extra:+ + $extra})" >&2
+	echo "$me: configuring $out (Linux $kver ARCH=$arch, tinyconfig + $fragment + linux-$arch.config${extra:+ + $extra})" >&2
 	{
-		make -C "$src" O="$out" tinyconfig &&
-		"$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
+		make -C "$src" O="$out" ARCH="$arch" tinyconfig &&
+		ARCH=$arch "$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
 			"$out/.config" "$merged" &&
-		make -C "$src" O="$out" olddefconfig
+		make -C "$src" O="$out" ARCH="$arch" olddefconfig
 	} > "$log" 2>&1 || fail "configuration"
 	cp "$merged" "$out/.afterburn-config"
 fi
@@ -213,13 +228,13 @@ fi
 if [ "$clean" = yes ] ||
    { [ -f "$out/.afterburn-tool" ] && [ "$(cat "$out/.afterburn-tool")" != "$tool_id" ]; }; then
 	echo "$me: cleaning $out (the assembler changed or --clean)" >&2
-	make -C "$src" O="$out" clean > "$log" 2>&1 || fail "make clean"
+	make -C "$src" O="$out" ARCH="$arch" clean > "$log" 2>&1 || fail "make clean"
 fi
 echo "$tool_id" > "$out/.afterburn-tool"
 
 echo "$me: building $out/vmlinux (CC=\"$cc\", -j$jobs; log: $log)" >&2
 start=$(date +%s)
-make -C "$src" O="$out" -j"$jobs" CC="$cc" vmlinux >> "$log" 2>&1 ||
+make -C "$src" O="$out" ARCH="$arch" -j"$jobs" CC="$cc" vmlinux >> "$log" 2>&1 ||
 	fail "the $name build of vmlinux"
 end=$(date +%s)
 echo "$me: built $out/vmlinux in $((end - start)) s" >&2

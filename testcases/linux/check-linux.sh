@@ -2,6 +2,7 @@
 # check-linux.sh: the real-kernel test behind 'make check-linux'.
 #
 # Usage: testcases/linux/check-linux.sh [--kernel=6.1|6.12]... [build-linux.sh options]
+#        testcases/linux/check-linux.sh --kernel=6.1 --arch=i386   (make check-linux-i386)
 #        testcases/linux/check-linux.sh --vmlinux=FILE   (check, no build)
 #
 # Builds Debian's linux-source-6.1 and linux-source-6.12 (tinyconfig +
@@ -24,7 +25,9 @@
 #      symbol.
 #
 # The afterburnt 6.12 kernel is testcases/linux/build-6.12/afterburn/vmlinux
-# (6.1: testcases/linux/build/afterburn/vmlinux).  Takes a few minutes per
+# (6.1: testcases/linux/build/afterburn/vmlinux; with --arch=i386, which
+# build-linux.sh takes, testcases/linux/build-i386/afterburn/vmlinux, an
+# ELF32 image that objdump disassembles as i386 throughout).  Takes a few minutes per
 # kernel (the builds).  Exit status: 0 pass, 1 fail, 77 skipped (no
 # kernel source: apt-get install linux-source-6.1 linux-source-6.12).
 #

@@ -421,11 +421,27 @@ static void test_native(void **state)
 	free(exe);
 }
 
+/* The site of @kind in @mode code. */
+static const struct afb_site *site_of(const struct loaded *l, unsigned int kind,
+				      unsigned int mode)
+{
+	const struct afb_site *s;
+	size_t n = afb_image_sites(l->img, &s), i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].kind == kind && s[i].mode == mode)
+			return &s[i];
+	fail_msg("no %u-bit site of kind %u", mode, kind);
+	return NULL;
+}
+
+/* An i386 image: its 32-bit sites get 32-bit thunks, its 16-bit ones stay. */
 static void test_native_32(void **state)
 {
 	char *obj = util_assemble_fixture("good32.s", "--32");
 	char *exe = util_link(obj, "native32", "-m elf_i386");
 	struct afb_patch_stats stats;
+	const struct afb_site *s;
 	struct afb_error err;
 	struct loaded l;
 
@@ -433,12 +449,62 @@ static void test_native_32(void **state)
 	load(&l, exe, 0);
 	assert_int_equal(afb_wedge_apply(l.img, &l.mem, &afb_wedge_native, &l.area,
 					 &stats, &err), 0);
-	assert_int_equal(stats.total_patched, 0);
-	assert_int_equal(l.area.used, 0);
-	assert_memory_equal(l.mem.base, l.copy, l.mem.size);
+	assert_int_equal(stats.total_patched, 7);
+	assert_int_equal(stats.total_native, 2);
+	s = site_of(&l, AFB_KIND_CLI, 32);
+	check_thunk(&l, s, "\xfa", 1, s->addr + s->len);
+	s = site_of(&l, AFB_KIND_LOAD_FAR_PTR, 32);
+	check_thunk(&l, s, "\xc5\x30", 2, s->addr + s->len);
+	s = site_of(&l, AFB_KIND_HLT, 32);	/* .init.text */
+	check_thunk(&l, s, "\xf4", 1, s->addr + s->len);
+	s = site_of(&l, AFB_KIND_CPUID, 16);
+	assert_memory_equal(l.mem.base + (s->addr - l.mem.vaddr),
+			    l.copy + (s->addr - l.mem.vaddr), s->len);
 	unload(&l);
 	free(obj);
 	free(exe);
+}
+
+/* A 32-bit thunk: absolute operands, no REX, rel32 that wraps. */
+static void test_thunk_32(void **state)
+{
+	static const uint8_t want[] = {
+		0x89, 0x05, 0x08, 0x10, 0x09, 0xc0,	/* mov %eax,scratch */
+		0x8b, 0x05, 0x00, 0x10, 0x09, 0xc0,	/* mov counter,%eax */
+		0x8d, 0x40, 0x01,			/* lea 1(%eax),%eax */
+		0x89, 0x05, 0x00, 0x10, 0x09, 0xc0,	/* mov %eax,counter */
+		0x8b, 0x05, 0x08, 0x10, 0x09, 0xc0,	/* mov scratch,%eax */
+		0xf0, 0x83, 0x05, 0x00, 0x10, 0x09, 0xc0, 0x01,	/* lock addl $1 */
+		0xf0, 0x83, 0x15, 0x04, 0x10, 0x09, 0xc0, 0x00,	/* lock adcl $0 */
+		0xe9, 0xd5, 0xff, 0xf6, 0x00,		/* jmp 0xc1000005 */
+	};
+	static uint8_t buf[4096];
+	struct afb_wedge_area area = { .base = buf, .vaddr = 0xc0090000,
+				       .size = sizeof(buf) };
+	struct afb_site site = { .addr = 0xc1000000, .len = 5, .insn_len = 1,
+				 .mode = 32, .kind = AFB_KIND_CLI };
+	struct afb_site_patch patch = { 0 };
+	struct afb_thunk t;
+
+	(void)state;
+	afb_thunk_begin_for(&t, &area, &site);
+	assert_int_equal(t.mode, 32);
+	afb_thunk_count(&t, 0xc0091000, 0xc0091008);
+	afb_thunk_count_locked(&t, 0xc0091000);
+	afb_thunk_return(&t, &site);
+	assert_int_equal(t.error, 0);
+	assert_int_equal(t.len, sizeof(want));
+	assert_memory_equal(t.code, want, sizeof(want));
+	assert_int_equal(afb_thunk_finish(&t, &area, &site, &patch), 0);
+	assert_int_equal(patch.bytes[0], 0xe9);	/* the site jumps back down */
+	/* an operand above 4 GiB cannot be a 32-bit absolute address */
+	afb_thunk_begin_for(&t, &area, &site);
+	afb_thunk_rip(&t, want, 2, 0x100000000ULL, 0);
+	assert_int_equal(t.error, -ERANGE);
+	/* 16-bit code gets no thunk */
+	site.mode = 16;
+	afb_thunk_begin_for(&t, &area, &site);
+	assert_int_equal(afb_thunk_finish(&t, &area, &site, &patch), -EINVAL);
 }
 
 int main(void)
@@ -453,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_copy_insn),
 		cmocka_unit_test(test_native),
 		cmocka_unit_test(test_native_32),
+		cmocka_unit_test(test_thunk_32),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -178,6 +178,8 @@ EM(int3);
 EM(iret);
 EM(sysret);
 EM(sysexit);
+EM(sysenter);
+EM(syscall);
 
 EM(far_jmp);
 EM(far_call);

@@ -339,6 +339,29 @@ int afb_vcpu_syscall(struct afb_vcpu *vcpu, struct afb_frame *frame)
 	return ret < 0 || ret == AFB_VCPU_SHUTDOWN ? ret : 0;
 }
 
+/*
+ * syscall decoded as an instruction (not intercepted as a system call):
+ * the same entry, from the instruction after it.
+ */
+int em_syscall(struct afb_vcpu *vcpu, struct afb_frame *frame,
+	       const struct afb_insn *insn)
+{
+	(void)insn;
+	frame->next_rip = frame->rip;	/* afb_vcpu_emulate() stepped over it */
+	return afb_vcpu_syscall(vcpu, frame);
+}
+
+/*
+ * sysenter: the virtual CPU is an x86-64 one in long mode, where AMD
+ * CPUs make sysenter #UD; a guest cannot rely on Intel's, which a 64-bit
+ * kernel that leaves IA32_SYSENTER_CS 0 turns into #GP anyway.
+ */
+int em_sysenter(struct afb_vcpu *vcpu, struct afb_frame *frame,
+		const struct afb_insn *insn)
+{
+	return em_undefined(vcpu, frame, insn);
+}
+
 /* Switch to CPL3 with @cs and @ss (RPL 3, DPL 3 as sysret assumes). */
 static void enter_cpl3(struct afb_vcpu *vcpu, uint16_t cs, uint16_t ss)
 {

@@ -83,6 +83,8 @@ static const em_fn emulators[AFB_KIND_MAX + 1] = {
 	[AFB_KIND_INTO] = em_into,
 	[AFB_KIND_INT1] = em_int1,
 	[AFB_KIND_INT3] = em_int3,
+	[AFB_KIND_SYSENTER] = em_sysenter,
+	[AFB_KIND_SYSCALL] = em_syscall,
 };
 
 /**
