@@ -42,6 +42,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
+#include <linux/futex.h>
 
 #include "ptrace.h"
 #include "seccomp.h"
@@ -60,18 +61,34 @@ static const uint32_t ptrace_requests[] = {
 
 static const uint32_t output_fds[] = { 1, 2 };
 static const uint32_t arch_prctl_codes[] = { ARCH_SET_FS, ARCH_SET_GS };
-static const uint32_t ioctl_requests[] = { TCGETS };
+static const uint32_t ioctl_requests[] = {
+	TCGETS, SECCOMP_IOCTL_NOTIF_RECV, SECCOMP_IOCTL_NOTIF_SEND,
+};
 static const uint32_t fstatat_flags[] = { AT_EMPTY_PATH };
 static const uint32_t null_only[] = { 0 };
 
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* --user=seccomp: the hand-off (futex), the ticks (kill, to the stubs
+   only), the stubs' batches (their notifications, poll for a timeout). */
+static void allow_seccomp_stubs(struct sc_filter *f, const struct host *h)
+{
+	static const uint32_t futex_ops[] = { FUTEX_WAIT, FUTEX_WAKE };
+	uint32_t pids[MAX_STUBS];
+	unsigned int i;
+
+	for (i = 0; i < MAX_STUBS; i++)
+		pids[i] = (uint32_t)h->stubs[i].pid;
+	sc_allow_args(f, SYS_futex, 1, futex_ops, N(futex_ops));
+	sc_allow_args(f, SYS_kill, 0, pids, MAX_STUBS);
+	sc_allow(f, SYS_poll);
+}
 
 int seccomp__install(struct host *h)
 {
 	static struct sc_filter f;
 	size_t i;
 
-	(void)h;
 	sc_init(&f);
 	sc_ip_range(&f, GUEST_WEDGE_BASE, GUEST_KERNEL_END, SECCOMP_RET_TRAP);
 	for (i = 0; i < N(plain); i++)
@@ -81,6 +98,8 @@ int seccomp__install(struct host *h)
 	sc_allow_args(&f, SYS_arch_prctl, 0, arch_prctl_codes,
 		      N(arch_prctl_codes));
 	sc_allow_args(&f, SYS_ioctl, 1, ioctl_requests, N(ioctl_requests));
+	if (h->user_seccomp)
+		allow_seccomp_stubs(&f, h);
 	sc_allow_args(&f, SYS_newfstatat, 3, fstatat_flags, N(fstatat_flags));
 	sc_allow_args(&f, SYS_sigaltstack, 0, null_only, N(null_only));
 	sc_finish(&f, SECCOMP_RET_TRAP);
