@@ -49,7 +49,6 @@ ptrace_sc_syscall_ip:
 
 /* Set up by the child (stub-seccomp.c): post "ready" (signal 0). */
 ptrace_sc_start:
-	movabsq $SC_STACK_ADDR + SC_STACK_SIZE - 64, %rsp
 	movq $0, D(SC_INFO)
 	movq $0, D(SC_FPREGS)
 	jmp sc_post
@@ -71,11 +70,11 @@ ptrace_sc_handler:
 	jmp sc_event
 1:	cmpl $SC_PREEMPT_SIG, %edi
 	jne sc_event
-	/* The tick, on the stub's own stack: let that code go on. */
+	/* The tick, on the stub's own stacks: let that code go on. */
 	movq SC_UC_GREGS + 8 * SC_REG_RSP(%rdx), %rax
 	movabsq $SC_STACK_ADDR, %rcx
 	subq %rcx, %rax
-	cmpq $SC_STACK_SIZE, %rax
+	cmpq $SC_STACKS_SIZE, %rax
 	jb sc_return_uc
 
 sc_event:
@@ -87,11 +86,11 @@ sc_event:
 	leaq D(SC_GREGS), %rdi
 	movl $SC_NGREGS, %ecx
 	rep movsq
-	movq SC_UC_FPREGS(%rbx), %rax
-	movq %rax, D(SC_FPREGS)
+	call sc_save_fpu
 
-/* Post the event, wake the host, sleep until its reply. */
+/* Post the event, wake the host, sleep until its reply: on our stack. */
 sc_post:
+	movabsq $SC_OWN_STACK_TOP, %rsp
 	movl $SC_EVENT, D(SC_STATE)
 	leaq D(SC_STATE), %rdi
 	movl $FUTEX_WAKE, %esi
@@ -100,6 +99,7 @@ sc_post:
 	movl $SYS_futex, %eax
 	call sc_syscall
 sc_wait:
+	movabsq $SC_OWN_STACK_TOP, %rsp
 	movl D(SC_STATE), %edx
 	cmpl $SC_REPLY, %edx
 	je sc_reply
@@ -112,6 +112,7 @@ sc_wait:
 
 /* The host's batch first, each result stored in its op. */
 sc_reply:
+	movabsq $SC_OWN_STACK_TOP, %rsp
 	movq D(SC_COUNT), %r12
 	leaq D(SC_OPS), %r13
 	cmpq $SC_MAX_OPS, %r12
@@ -152,8 +153,11 @@ sc_reply:
 	movq D(SC_GS_BASE), %rsi
 	movl $SYS_arch_prctl, %eax
 	call sc_syscall
-5:	movq D(SC_FPREGS), %rbx
-	call sc_restore_fpu
+5:	xorl %ebx, %ebx
+	cmpq $0, D(SC_FPREGS)
+	je 6f
+	movabsq $SC_FPU_ADDR, %rbx
+6:	call sc_restore_fpu
 	movl $SC_RUN, D(SC_STATE)
 
 /* Resume the reply's registers: flags first (on our stack), rsp, rip last. */
@@ -177,6 +181,29 @@ sc_reply:
 	movq REPLY(SC_REG_RSP), %rsp
 sc_final_jmp:
 	jmp *REPLY(SC_REG_RIP)
+
+/*
+ * rbx: the ucontext of the event.  Copy its FPU state (xsave format with
+ * its size in fx_sw_bytes, or plain fxsave) to SC_FPU_ADDR, so that the
+ * signal stack is free again.
+ */
+sc_save_fpu:
+	movq $0, D(SC_FPREGS)
+	movq SC_UC_FPREGS(%rbx), %rsi
+	testq %rsi, %rsi
+	jz 2f
+	movl $SC_FXSAVE_SIZE, %ecx
+	cmpl $SC_FP_XSTATE_MAGIC1, SC_FP_MAGIC_OFF(%rsi)
+	jne 1f
+	movl SC_FP_SIZE_OFF(%rsi), %ecx
+	cmpl $SC_FPU_MAX, %ecx
+	ja 2f
+	cmpl $SC_FXSAVE_SIZE, %ecx
+	jb 2f
+1:	movabsq $SC_FPU_ADDR, %rdi
+	rep movsb
+	movq $1, D(SC_FPREGS)
+2:	ret
 
 /* rbx: the FPU state of a signal frame (xsave, or fxsave), or 0. */
 sc_restore_fpu:

@@ -53,6 +53,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "ptrace.h"
@@ -65,12 +66,15 @@
 
 #define WAIT_MS		20	/* a hand-off wait before the checks */
 #define NOTIF_MS	2000	/* a batch call the stub owes us */
+#define FORGED_MS	5	/* a forged call that may be coming */
 
 static const int sc_signals[] = {
 	SIGSYS, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SC_PREEMPT_SIG,
 };
 
 _Static_assert(sizeof(struct sc_page) == 0x1000, "struct sc_page is a page");
+_Static_assert(SC_STACK_ADDR + SC_STACKS_SIZE == STUB_CODE_ADDR + STUB_SIZE,
+	       "the stub's window");
 _Static_assert(SC_PREEMPT_SIG == SIGUSR1, "the tick's signal");
 _Static_assert(offsetof(struct sc_page, op) == SC_OPS, "SC_OPS");
 _Static_assert(offsetof(struct sc_page, reply) == SC_REPLY_REGS, "SC_REPLY");
@@ -141,7 +145,7 @@ int ss_map(struct host *h, unsigned int index)
 	    mmap((void *)STUB_DATA_ADDR, 0x1000, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_FIXED, h->sc_fd,
 		 (off_t)index * 0x1000) == MAP_FAILED ||
-	    mmap((void *)SC_STACK_ADDR, SC_STACK_SIZE, PROT_READ | PROT_WRITE,
+	    mmap((void *)SC_STACK_ADDR, SC_STACKS_SIZE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
 		return -1;
 	return 0;
@@ -245,7 +249,7 @@ static bool op_matches(const struct seccomp_notif *n, const struct stub *s,
 /*
  * Answer one notification of @s: let it run if it is @op (NULL: none is
  * due), refuse it otherwise.  1 if @op ran, 0 if not, -ETIMEDOUT if
- * nothing came within @ms.
+ * nothing came within @ms, -EINTR for the tick.
  */
 static int sc_answer(struct host *h, struct stub *s, const struct stub_op *op,
 		     int ms)
@@ -257,8 +261,6 @@ static int sc_answer(struct host *h, struct stub *s, const struct stub_op *op,
 	int r;
 
 	r = poll(&p, 1, ms);
-	if (r < 0 && errno == EINTR)
-		return 0;
 	if (r <= 0)
 		return r < 0 ? -errno : -ETIMEDOUT;
 	memset(&n, 0, sizeof(n));
@@ -349,7 +351,8 @@ int ss_batch(struct host *h, struct stub *s, const struct stub_op *ops,
 		pg->batch_only = 1;
 		sc_post(pg);
 		for (i = 0; i < n; i++) {
-			while ((r = sc_answer(h, s, &ops[i], NOTIF_MS)) == 0)
+			while ((r = sc_answer(h, s, &ops[i], NOTIF_MS)) == 0 ||
+			       r == -EINTR)
 				;
 			if (r < 0)
 				break;
@@ -393,19 +396,22 @@ int ss_run(struct host *h, struct stub *s, const uint64_t reply[SC_NREPLY],
 	struct afb_vcpu *v = h->vcpu;
 	struct sc_page *pg = s->page;
 
-	if (!s->bases_set || s->fs_base != v->fs_base) {
-		pg->fs_base = s->fs_base = v->fs_base;
-		pg->set_fs = 1;
-	}
-	if (!s->bases_set || s->gs_base != v->gs_base) {
-		pg->gs_base = s->gs_base = v->gs_base;
-		pg->set_gs = 1;
-	}
+	/* every field of the reply, whatever user code left there */
+	pg->set_fs = !s->bases_set || s->fs_base != v->fs_base;
+	pg->set_gs = !s->bases_set || s->gs_base != v->gs_base;
+	pg->fs_base = s->fs_base = v->fs_base;
+	pg->gs_base = s->gs_base = v->gs_base;
 	s->bases_set = true;
 	memcpy(pg->reply, reply, sizeof(pg->reply));
 	pg->count = 0;
 	pg->batch_only = 0;
 	sc_post(pg);
+	/* User code running the stub's own code (never ours to resume) may
+	   be about to retry a call it forged: refuse it now, before a tick
+	   interrupts it again (sc_wait's checks may never time out). */
+	if (reply[REG_RIP] - STUB_CODE_ADDR < STUB_SIZE)
+		while (sc_answer(h, s, NULL, FORGED_MS) == 0)
+			;
 	return sc_wait(h, s, ev, 0);
 }
 

@@ -16,8 +16,17 @@
 #ifndef AFB_STUB_SECCOMP_H
 #define AFB_STUB_SECCOMP_H
 
+/*
+ * Below the shared page: the signal stack, the stack the handler runs on
+ * once the event is copied (so that a tick while it waits finds the
+ * signal stack free), and the copy of the event's FPU state.
+ */
 #define SC_STACK_ADDR		(STUB_DATA_ADDR + 0x1000)
-#define SC_STACK_SIZE		0xe000
+#define SC_STACK_SIZE		0x8000
+#define SC_OWN_STACK_TOP	(SC_STACK_ADDR + 0x9000)
+#define SC_FPU_ADDR		(SC_STACK_ADDR + 0x9000)
+#define SC_FPU_MAX		0x5000
+#define SC_STACKS_SIZE		0xe000	/* all three, up to STUB_SIZE */
 #define SC_CODE_LEN		0x1000
 
 /* Who owns the page: the futex word at offset 0. */
@@ -28,7 +37,7 @@
 
 #define SC_STATE		0x000	/* u32, the futex word */
 #define SC_LISTENER		0x008	/* the stub's notification fd, at start */
-#define SC_FPREGS		0x010	/* the event's FPU state (signal frame) */
+#define SC_FPREGS		0x010	/* 1: the event's FPU state is at SC_FPU_ADDR */
 #define SC_SET_FS		0x018	/* reply: set FS base to SC_FS_BASE */
 #define SC_FS_BASE		0x020
 #define SC_SET_GS		0x028
@@ -54,6 +63,8 @@
 #define SC_PREEMPT_SIG		10	/* SIGUSR1: the host's timer tick */
 #define SC_FP_XSTATE_MAGIC1	0x46505853
 #define SC_FP_MAGIC_OFF		464	/* fx_sw_bytes.magic1 in the frame */
+#define SC_FP_SIZE_OFF		480	/* fx_sw_bytes.xstate_size */
+#define SC_FXSAVE_SIZE		512
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
