@@ -13,10 +13,11 @@
  * (the filter does not allow it) and blocks no signal (SA_NODEFER, an
  * empty sa_mask): guest user code cannot change the stub's signal mask.
  *
- * A signal taken while the stub's own code runs: the host's tick there
- * is dropped (the host is about to see an event anyway), and the
- * interrupted code goes on; anything else there is guest user code
- * that jumped into the stub, and is posted as its event.
+ * A signal taken while the stub's own code runs on its own stacks: one
+ * that was sent (the host's tick, kill(1) from outside) is dropped (the
+ * host is about to see an event anyway), and the interrupted code goes
+ * on; anything else there is guest user code that jumped into the stub,
+ * and is posted as its event.
  *
  * All system calls go through one instruction (ptrace_sc_syscall_ip),
  * the only one the filter allows any call from.
@@ -68,14 +69,26 @@ ptrace_sc_handler:
 	movq REPLY(SC_REG_RIP), %rax
 	movq %rax, SC_UC_GREGS + 8 * SC_REG_RIP(%rdx)
 	jmp sc_event
-1:	cmpl $SC_PREEMPT_SIG, %edi
-	jne sc_event
-	/* The tick, on the stub's own stacks: let that code go on. */
+1:	cmpl $0, 8(%rsi)
+	jg sc_event
+	/* A signal someone sent (si_code <= 0: the tick, kill(1)) while
+	   on the stub's own stacks: let that code go on. */
 	movq SC_UC_GREGS + 8 * SC_REG_RSP(%rdx), %rax
 	movabsq $SC_STACK_ADDR, %rcx
 	subq %rcx, %rax
 	cmpq $SC_STACKS_SIZE, %rax
-	jb sc_return_uc
+	jae sc_event
+	/* The host logs who sent it (at the next event). */
+	cmpl $32, %edi
+	jae sc_return_uc
+	shll $4, %edi
+	leaq D(SC_DROPPED), %rcx
+	movq 16(%rsi), %rax
+	movq %rax, (%rcx, %rdi)
+	movslq 8(%rsi), %rax
+	movq %rax, 8(%rcx, %rdi)
+	movq $1, D(SC_DROPPED_ANY)
+	jmp sc_return_uc
 
 sc_event:
 	movq %rdx, %rbx

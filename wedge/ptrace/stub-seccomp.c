@@ -79,6 +79,10 @@ _Static_assert(SC_PREEMPT_SIG == SIGUSR1, "the tick's signal");
 _Static_assert(offsetof(struct sc_page, op) == SC_OPS, "SC_OPS");
 _Static_assert(offsetof(struct sc_page, reply) == SC_REPLY_REGS, "SC_REPLY");
 _Static_assert(offsetof(struct sc_page, gregs) == SC_GREGS, "SC_GREGS");
+_Static_assert(offsetof(struct sc_page, dropped) == SC_DROPPED, "SC_DROPPED");
+_Static_assert(offsetof(struct sc_page, dropped_any) == SC_DROPPED_ANY, "SC_DROPPED_ANY");
+
+static pid_t host_pid;
 
 static uint64_t sc_syscall_ip(void)
 {
@@ -207,6 +211,7 @@ int ss_init(struct host *h)
 	if (p == MAP_FAILED)
 		return -errno;
 	h->sc_pages = p;
+	host_pid = getpid();
 	memcpy(h->phys + h->mem_size, ptrace_sc_code,
 	       (size_t)(ptrace_sc_code_end - ptrace_sc_code));
 	h->max_ops = SC_MAX_OPS;
@@ -286,6 +291,36 @@ static void sc_refuse_forged(struct host *h, struct stub *s)
 }
 
 /*
+ * Log the signals someone sent @s while its own code ran (it dropped
+ * them; the host's ticks are no news): as --user=ptrace logs them.
+ */
+static void sc_log_dropped(struct stub *s)
+{
+	struct sc_page *pg = s->page;
+	char who[64];
+	siginfo_t si;
+	int sig;
+
+	pg->dropped_any = 0;
+	for (sig = 1; sig < 32; sig++) {
+		uint64_t from = pg->dropped[sig][0];
+		int code = (int)pg->dropped[sig][1];
+
+		if (!from && !code)
+			continue;
+		pg->dropped[sig][0] = pg->dropped[sig][1] = 0;
+		if (sig == SC_PREEMPT_SIG && (pid_t)(uint32_t)from == host_pid)
+			continue;
+		memset(&si, 0, sizeof(si));
+		si.si_signo = sig;
+		si.si_code = code;
+		si.si_pid = (pid_t)(uint32_t)from;
+		si.si_uid = (uid_t)(from >> 32);
+		trap__from_outside(sig, &si, stub__who(s, who, sizeof(who)));
+	}
+}
+
+/*
  * Wait for @s to post an event and copy it out: the page is the guest's
  * to scribble on, the copy is ours.  0, or -ETIMEDOUT after @tries
  * waits (each followed by the checks above), for a batch's end.
@@ -318,6 +353,8 @@ static int sc_wait(struct host *h, struct stub *s, struct sc_event *ev,
 	memcpy(ev->gregs, pg->gregs, sizeof(ev->gregs));
 	__atomic_store_n(&pg->state, SC_HOST, __ATOMIC_RELEASE);
 	h->st.handoffs++;
+	if (pg->dropped_any)
+		sc_log_dropped(s);
 	ev->sig = (int)(uint32_t)info[0];
 	ev->code = (int)(uint32_t)(info[1]);
 	ev->addr = info[2];

@@ -51,7 +51,9 @@
 #define SC_REPLY_REGS		0x130	/* reply: gregs[0 .. REG_EFL] */
 #define SC_NREPLY		18
 #define SC_OPS			0x1c0	/* reply: struct stub_op[SC_MAX_OPS] */
-#define SC_MAX_OPS		56
+#define SC_MAX_OPS		48
+#define SC_DROPPED_ANY		0xdc0	/* a signal sent to the stub's code */
+#define SC_DROPPED		0xe00	/* ... by signal: pid, uid; si_code */
 
 /* uc_mcontext.gregs indexes (<sys/ucontext.h>), for the assembler. */
 #define SC_REG_RSP		15
@@ -83,6 +85,9 @@ struct sc_page {
 	uint64_t gregs[SC_NGREGS];
 	uint64_t reply[SC_NREPLY];
 	struct stub_op op[SC_MAX_OPS];
+	uint64_t dropped_any;
+	uint64_t pad3[7];
+	uint64_t dropped[32][2];
 } __attribute__((aligned(4096)));	/* one page each, in an array */
 
 /* What the host copied out of an event. */
