@@ -125,6 +125,7 @@ static int sc_filter(void)
 	uint64_t ip = sc_syscall_ip();
 	static const uint32_t futex_ops[] = { FUTEX_WAIT, FUTEX_WAKE };
 	static const uint32_t bases[] = { ARCH_SET_FS, ARCH_SET_GS };
+	int fd;
 
 	sc_init(&f);
 	sc_ip_range(&f, 0, ip, SECCOMP_RET_TRAP);
@@ -137,8 +138,14 @@ static int sc_filter(void)
 	sc_action(&f, SYS_munmap, SECCOMP_RET_USER_NOTIF);
 	sc_action(&f, SYS_mprotect, SECCOMP_RET_USER_NOTIF);
 	sc_finish(&f, SECCOMP_RET_TRAP);
-	return sc_install(&f, SECCOMP_FILTER_FLAG_NEW_LISTENER |
-			      SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+	/* Once the host has a call, a tick does not take it back (Linux
+	   6.0); before, the call comes again (SA_RESTART) and sc_answer()
+	   sees the first one gone. */
+	fd = sc_install(&f, SECCOMP_FILTER_FLAG_NEW_LISTENER |
+			    SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+	if (fd == -EINVAL)
+		fd = sc_install(&f, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	return fd;
 }
 
 int ss_map(struct host *h, unsigned int index)
