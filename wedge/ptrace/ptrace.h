@@ -189,6 +189,7 @@ struct stub {
 	bool bases_set;		/* ... FS and GS bases set as below */
 	uint64_t fs_base, gs_base;
 	bool validate;		/* check pages[] against the tables first */
+	bool dead;		/* --user=seccomp: it died (user code can) */
 	uint64_t last_used;
 	struct stub_page *pages;
 	size_t npages, cap;

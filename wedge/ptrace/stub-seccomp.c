@@ -67,6 +67,7 @@
 #define WAIT_MS		20	/* a hand-off wait before the checks */
 #define NOTIF_MS	2000	/* a batch call the stub owes us */
 #define FORGED_MS	5	/* a forged call that may be coming */
+#define MAX_DROPPED_LOG	1000	/* lines about signals sent to stubs */
 
 static const int sc_signals[] = {
 	SIGSYS, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SC_PREEMPT_SIG,
@@ -230,17 +231,26 @@ static void futex_wake(uint32_t *word)
 	syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
 }
 
-/* A stub that died is the end of the host, as in --user=ptrace. */
-static void sc_check_alive(struct stub *s)
+/*
+ * Is @s still there?  User code can make its stub die (a stack pointer
+ * at the bottom of the signal stack leaves Linux no room for a frame):
+ * the stub is then marked dead, never used again, and the user process
+ * gets a fault (stub.c).
+ */
+static bool sc_alive(struct stub *s)
 {
 	char who[64];
 	int status;
 
+	if (s->dead)
+		return false;
 	if (waitpid(s->pid, &status, WNOHANG | __WALL) != s->pid)
-		return;
-	die("%s %s %d", stub__who(s, who, sizeof(who)),
-	    WIFEXITED(status) ? "exited with status" : "was killed by signal",
-	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		return true;
+	pr_warning("%s %s %d: its user process faults", stub__who(s, who, sizeof(who)),
+		   WIFEXITED(status) ? "exited with status" : "was killed by signal",
+		   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	s->dead = true;
+	return false;
 }
 
 static bool op_matches(const struct seccomp_notif *n, const struct stub *s,
@@ -303,6 +313,7 @@ static void sc_refuse_forged(struct host *h, struct stub *s)
  */
 static void sc_log_dropped(struct stub *s)
 {
+	static unsigned int logged;
 	struct sc_page *pg = s->page;
 	char who[64];
 	siginfo_t si;
@@ -316,8 +327,14 @@ static void sc_log_dropped(struct stub *s)
 		if (!from && !code)
 			continue;
 		pg->dropped[sig][0] = pg->dropped[sig][1] = 0;
-		if (sig == SC_PREEMPT_SIG && (pid_t)(uint32_t)from == host_pid)
+		/* user code can write here too: only what a sender would
+		   leave, and only so many lines */
+		if ((int32_t)(uint32_t)from <= 0 ||
+		    (code != SI_USER && code != SI_QUEUE && code != SI_TKILL) ||
+		    (sig == SC_PREEMPT_SIG && (pid_t)(uint32_t)from == host_pid) ||
+		    logged >= MAX_DROPPED_LOG)
 			continue;
+		logged++;
 		memset(&si, 0, sizeof(si));
 		si.si_signo = sig;
 		si.si_code = code;
@@ -329,8 +346,9 @@ static void sc_log_dropped(struct stub *s)
 
 /*
  * Wait for @s to post an event and copy it out: the page is the guest's
- * to scribble on, the copy is ours.  0, or -ETIMEDOUT after @tries
- * waits (each followed by the checks above), for a batch's end.
+ * to scribble on, the copy is ours.  0, -ECHILD if @s died, or
+ * -ETIMEDOUT after @tries waits (each followed by the checks above), for
+ * a batch's end.
  */
 static int sc_wait(struct host *h, struct stub *s, struct sc_event *ev,
 		   unsigned int tries)
@@ -350,7 +368,8 @@ static int sc_wait(struct host *h, struct stub *s, struct sc_event *ev,
 		if (errno != ETIMEDOUT)
 			die("waiting for stub %d: %s", s->pid, strerror(errno));
 		h->st.stub_kicks++;
-		sc_check_alive(s);
+		if (!sc_alive(s))
+			return -ECHILD;
 		sc_refuse_forged(h, s);
 		futex_wake(&pg->state);	/* a wait the guest forged */
 		if (tries && !--tries)
@@ -402,7 +421,8 @@ int ss_batch(struct host *h, struct stub *s, const struct stub_op *ops,
 				break;
 		}
 		if (r < 0 || sc_wait(h, s, &ev, NOTIF_MS / WAIT_MS) < 0) {
-			sc_check_alive(s);
+			if (!sc_alive(s))
+				return -ECHILD;
 			continue;
 		}
 		if (ev.sig == 0 && i == n)

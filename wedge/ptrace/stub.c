@@ -263,7 +263,7 @@ static void stub_batch(struct host *h, struct stub *s)
 	h->st.injected_ops += h->nops;
 	if (!h->user_seccomp)
 		stub_batch_ptrace(h, s->pid);
-	else if (ss_batch(h, s, h->ops, h->nops) < 0)
+	else if (ss_batch(h, s, h->ops, h->nops) < 0 && !s->dead)
 		die("%s does not run its batch", stub__who(s, who, sizeof(who)));
 	h->nops = 0;
 }
@@ -405,7 +405,7 @@ static struct stub *stub_find(struct host *h, uint64_t cr3)
 
 	cr3 &= PT_ADDR;
 	for (i = 0; i < h->nstubs; i++)
-		if (h->stubs[i].cr3 == cr3)
+		if (h->stubs[i].cr3 == cr3 && !h->stubs[i].dead)
 			return &h->stubs[i];
 	return NULL;
 }
@@ -428,10 +428,13 @@ static struct stub *stub_get(struct host *h, uint64_t cr3)
 		if (h->nstubs < MAX_STUBS) {
 			s = &h->stubs[h->nstubs++];
 		} else {
-			s = &h->stubs[0];
-			for (i = 1; i < h->nstubs; i++)
-				if (h->stubs[i].last_used < s->last_used)
+			s = NULL;
+			for (i = 0; i < h->nstubs; i++)
+				if (!h->stubs[i].dead &&
+				    (!s || h->stubs[i].last_used < s->last_used))
 					s = &h->stubs[i];
+			if (!s)
+				die("every stub died: no guest user mode left");
 			stub_empty(h, s);
 		}
 		s->cr3 = cr3 & PT_ADDR;
@@ -910,19 +913,34 @@ static int user_event_seccomp(struct host *h, struct stub *s,
 	return user_signal(h, s, f, ev->sig, &si);
 }
 
+/*
+ * The stub of this process died (user code can make it): what it ran
+ * last is lost, so the process takes a #GP where it was last resumed, and
+ * the guest kernel deals with it as with any fault.
+ */
+static int user_stub_died(struct host *h, struct afb_frame *f)
+{
+	h->state = RUN_HOST;
+	h->st.user_faults++;
+	f->next_rip = 0;
+	return afb_vcpu_exception(h->vcpu, f, AFB_EXC_GP, 0);
+}
+
 static int user_run_seccomp(struct host *h, struct stub *s, struct afb_frame *f)
 {
 	uint64_t reply[SC_NREPLY];
 	struct sc_event ev;
 	unsigned int i;
 
+	if (s->dead)
+		return user_stub_died(h, f);
 	for (i = 0; i < 16; i++)
 		reply[greg_of[i]] = f->gpr[i];
 	reply[REG_RIP] = f->rip;
 	/* TF is not the guest's here: it would trap in the stub's code */
 	reply[REG_EFL] = (f->rflags & AFB_RFLAGS_REAL & ~AFB_RFLAGS_TF) | 0x202;
 	if (ss_run(h, s, reply, &ev) < 0)
-		die("stub %d: lost", s->pid);
+		return user_stub_died(h, f);
 	h->state = RUN_HOST;
 	return user_event_seccomp(h, s, f, &ev);
 }

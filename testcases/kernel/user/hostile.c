@@ -323,6 +323,20 @@ static void spin_preempted(void)
 	exit(uptime() - ticks >= 5 ? 42 : 1);
 }
 
+// A system call with the stack pointer near the bottom of the stub's
+// signal stack, above its red zone (--user=seccomp): Linux finds no room
+// there for the
+// SIGSYS frame and kills the stub.  The host must go on (this process
+// takes a #GP, a fresh stub runs the next); under ptrace the call is the
+// guest's, and the stack there is no page of ours (#PF).
+static void stub_stack_overflow(void)
+{
+	asm volatile("mov %0, %%rsp; syscall"
+		     : : "r"(STUB_DATA + 0x1000 + 128 + 64), "a"(SYS_getpid)
+		     : "rcx", "r11", "memory");
+	exit(1);
+}
+
 static const char *killed_or_exits(void (*fn)(void), int trap, int status)
 {
 	int st = child_status(fn);
@@ -357,6 +371,7 @@ static const char *a_stub_sigaction(void) { return killed_by(stub_sigaction, 14,
 static const char *a_scribble(void) { return exits_with(scribble_shared_page, 42); }
 static const char *a_stub_handler(void) { return killed_by(stub_handler, 14, 14); }
 static const char *a_spin(void) { return exits_with(spin_preempted, 42); }
+static const char *a_stub_stack(void) { return killed_by(stub_stack_overflow, 13, 14); }
 // wrgsbase: #UD on the guest's CPU (CR4.FSGSBASE is clear); a host that
 // lets it run natively only changes the stub's own GS base.
 static const char *a_wrgsbase(void)
@@ -390,6 +405,8 @@ static const struct {
 	{ "hostile_scribble_shared_page", a_scribble },
 	{ "hostile_stub_handler", a_stub_handler },
 	{ "hostile_spin_preempted", a_spin },
+	{ "hostile_stub_stack_overflow", a_stub_stack },
+	{ "hostile_after_stub_death", a_raw_mkdir },
 };
 
 int main(void)
