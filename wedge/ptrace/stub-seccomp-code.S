@@ -48,8 +48,10 @@ sc_syscall:
 ptrace_sc_syscall_ip:
 	ret
 
-/* Set up by the child (stub-seccomp.c): post "ready" (signal 0). */
+/* Set up by the child (stub-seccomp.c), rdi its listener: post "ready"
+   (signal 0). */
 ptrace_sc_start:
+	movq %rdi, D(SC_LISTENER)
 	movq $0, D(SC_INFO)
 	movq $0, D(SC_FPREGS)
 	jmp sc_post

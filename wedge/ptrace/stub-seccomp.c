@@ -191,7 +191,6 @@ static int sc_handlers(void)
  */
 void ss_child(void)
 {
-	struct sc_page *pg = (struct sc_page *)STUB_DATA_ADDR;
 	int fd;
 
 	if (sc_handlers() < 0)
@@ -199,9 +198,10 @@ void ss_child(void)
 	fd = sc_filter();
 	if (fd < 0)
 		_exit(3);
-	pg->listener = (uint64_t)fd;
-	((void (*)(void))(STUB_CODE_ADDR +
-			  (uint64_t)(ptrace_sc_start - ptrace_sc_code)))();
+	/* the stub's code stores it (no C store there: under ASan it
+	   would go through a shadow this process no longer maps) */
+	((void (*)(long))(STUB_CODE_ADDR +
+			  (uint64_t)(ptrace_sc_start - ptrace_sc_code)))(fd);
 	_exit(4);
 }
 
