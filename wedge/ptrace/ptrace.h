@@ -282,6 +282,7 @@ struct host {
 	struct stub_data *stub_data;	/* host view of the data page */
 	struct stub_op ops[STUB_MAX_OPS];	/* the batch being queued */
 	unsigned int nops, max_ops;
+	struct stub *ops_stub;		/* ... for this stub */
 	int sc_fd;			/* --user=seccomp: the shared pages */
 	struct sc_page *sc_pages;
 	bool fsgsbase;			/* wrgsbase usable */

@@ -388,6 +388,35 @@ static int sc_wait(struct host *h, struct stub *s, struct sc_event *ev,
 	return 0;
 }
 
+/* A stub that does not follow the protocol (user code forged an event
+   and runs on): it is killed, so it runs nothing we did not approve. */
+static int sc_kill(struct stub *s)
+{
+	char who[64];
+
+	pr_warning("%s does not run its batch: killed", stub__who(s, who, sizeof(who)));
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, NULL, __WALL);
+	s->dead = true;
+	return -ECHILD;
+}
+
+/* Let @s run @ops, in order, as it asks for them. */
+static int sc_expect(struct host *h, struct stub *s, const struct stub_op *ops,
+		     unsigned int n)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		while ((r = sc_answer(h, s, &ops[i], NOTIF_MS)) == 0 || r == -EINTR)
+			;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static void sc_post(struct sc_page *pg)
 {
 	__atomic_store_n(&pg->state, SC_REPLY, __ATOMIC_RELEASE);
@@ -405,30 +434,25 @@ int ss_batch(struct host *h, struct stub *s, const struct stub_op *ops,
 {
 	struct sc_page *pg = s->page;
 	struct sc_event ev;
-	unsigned int i, attempt;
-	int r = 0;
+	unsigned int attempt;
 
+	if (s->dead)
+		return -ECHILD;
 	for (attempt = 0; attempt < 3; attempt++) {
 		memcpy(pg->op, ops, n * sizeof(ops[0]));
 		pg->count = n;
 		pg->batch_only = 1;
 		sc_post(pg);
-		for (i = 0; i < n; i++) {
-			while ((r = sc_answer(h, s, &ops[i], NOTIF_MS)) == 0 ||
-			       r == -EINTR)
-				;
-			if (r < 0)
-				break;
-		}
-		if (r < 0 || sc_wait(h, s, &ev, NOTIF_MS / WAIT_MS) < 0) {
+		if (sc_expect(h, s, ops, n) < 0 ||
+		    sc_wait(h, s, &ev, NOTIF_MS / WAIT_MS) < 0) {
 			if (!sc_alive(s))
 				return -ECHILD;
 			continue;
 		}
-		if (ev.sig == 0 && i == n)
+		if (ev.sig == 0)
 			return 0;
 	}
-	return -EPROTO;
+	return sc_kill(s);
 }
 
 /* Wait for @s's first event (it is ready), then take its listener. */
@@ -453,9 +477,10 @@ int ss_start(struct host *h, struct stub *s, unsigned int index)
 	return 0;
 }
 
-/* Resume user code in @s with @reply (gregs order) until its next event. */
+/* Resume user code in @s with @reply (gregs order), after the batch
+   @ops, until its next event. */
 int ss_run(struct host *h, struct stub *s, const uint64_t reply[SC_NREPLY],
-	   struct sc_event *ev)
+	   const struct stub_op *ops, unsigned int n, struct sc_event *ev)
 {
 	struct afb_vcpu *v = h->vcpu;
 	struct sc_page *pg = s->page;
@@ -467,9 +492,14 @@ int ss_run(struct host *h, struct stub *s, const uint64_t reply[SC_NREPLY],
 	pg->gs_base = s->gs_base = v->gs_base;
 	s->bases_set = true;
 	memcpy(pg->reply, reply, sizeof(pg->reply));
-	pg->count = 0;
+	memcpy(pg->op, ops, n * sizeof(ops[0]));
+	pg->count = n;
 	pg->batch_only = 0;
 	sc_post(pg);
+	/* The batch runs before user code does; the guest kernel runs no
+	   more until the next event, which comes after it. */
+	if (sc_expect(h, s, ops, n) < 0)
+		return sc_alive(s) ? sc_kill(s) : -ECHILD;
 	/* User code running the stub's own code (never ours to resume) may
 	   be about to retry a call it forged: refuse it now, before a tick
 	   interrupts it again (sc_wait's checks may never time out). */

@@ -109,7 +109,7 @@ int ss_start(struct host *h, struct stub *s, unsigned int index);
 int ss_batch(struct host *h, struct stub *s, const struct stub_op *ops,
 	     unsigned int n);
 int ss_run(struct host *h, struct stub *s, const uint64_t reply[SC_NREPLY],
-	   struct sc_event *ev);
+	   const struct stub_op *ops, unsigned int n, struct sc_event *ev);
 void ss_interrupt(pid_t pid);
 
 /* stub-seccomp-code.S */

@@ -268,12 +268,26 @@ static void stub_batch(struct host *h, struct stub *s)
 	h->nops = 0;
 }
 
+/*
+ * The queued batch must run before @s runs user code again: now
+ * (--user=ptrace), or as part of the reply that resumes it
+ * (--user=seccomp, user_run_seccomp()).
+ */
+static void stub_batch_soon(struct host *h, struct stub *s)
+{
+	if (!h->user_seccomp)
+		stub_batch(h, s);
+}
+
 static void stub_queue(struct host *h, struct stub *s, uint64_t nr, uint64_t a0,
 		       uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		       uint64_t a5)
 {
+	if (h->nops && h->ops_stub != s)
+		stub_batch(h, h->ops_stub);
 	if (h->nops == h->max_ops)
 		stub_batch(h, s);
+	h->ops_stub = s;
 	h->ops[h->nops++] = (struct stub_op){
 		.nr = nr, .arg = { a0, a1, a2, a3, a4, a5 },
 	};
@@ -414,7 +428,7 @@ static struct stub *stub_find(struct host *h, uint64_t cr3)
 static void stub_empty(struct host *h, struct stub *s)
 {
 	stub_queue_unmap_all(h, s);
-	stub_batch(h, s);
+	stub_batch_soon(h, s);
 	s->npages = 0;
 	h->st.stubs_reused++;
 }
@@ -509,7 +523,7 @@ static void stub_sync(struct host *h, struct stub *s)
 			   0, 0, 0, 0);
 		s->pages[i] = s->pages[--s->npages];
 	}
-	stub_batch(h, s);
+	stub_batch_soon(h, s);
 }
 
 static bool stub_va_ok(uint64_t va)
@@ -591,7 +605,7 @@ static bool stub_fault(struct host *h, struct stub *s, uint64_t addr,
 	}
 	if (pt_extents(&h->pt, s->cr3, region, region + REGION, map_extent, &c))
 		return false;
-	stub_batch(h, s);
+	stub_batch_soon(h, s);
 	return true;
 }
 
@@ -930,7 +944,7 @@ static int user_run_seccomp(struct host *h, struct stub *s, struct afb_frame *f)
 {
 	uint64_t reply[SC_NREPLY];
 	struct sc_event ev;
-	unsigned int i;
+	unsigned int i, n = 0;
 
 	if (s->dead)
 		return user_stub_died(h, f);
@@ -939,7 +953,13 @@ static int user_run_seccomp(struct host *h, struct stub *s, struct afb_frame *f)
 	reply[REG_RIP] = f->rip;
 	/* TF is not the guest's here: it would trap in the stub's code */
 	reply[REG_EFL] = (f->rflags & AFB_RFLAGS_REAL & ~AFB_RFLAGS_TF) | 0x202;
-	if (ss_run(h, s, reply, &ev) < 0)
+	if (h->nops && h->ops_stub == s) {
+		h->st.injections++;
+		h->st.injected_ops += h->nops;
+		n = h->nops;
+		h->nops = 0;
+	}
+	if (ss_run(h, s, reply, h->ops, n, &ev) < 0)
 		return user_stub_died(h, f);
 	h->state = RUN_HOST;
 	return user_event_seccomp(h, s, f, &ev);

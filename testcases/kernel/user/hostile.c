@@ -276,6 +276,25 @@ static void scribble_shared_page(void)
 	exit(42);
 }
 
+// Post an event in the shared page (its state word says "event", the
+// registers a system call of ours) and run on, as if the stub waited:
+// the host handles it and replies into the void; whatever it queued for
+// us must not run unapproved, and we go on or are stopped.
+static void forged_event(void)
+{
+	volatile unsigned int *state = (volatile unsigned int *)STUB_DATA;
+	u64 spin = (u64)tsckhz() * 100, t0 = rdtsc();
+	char *heap = sbrk(4 * 4096);
+
+	if (heap == (char *)-1)
+		exit(2);
+	*state = 1;
+	while (rdtsc() - t0 < spin)
+		;
+	heap[0] = heap[4096] = 1;
+	exit(42);
+}
+
 static void landing(void) { exit(42); }
 
 // Enter the stub's signal handler (--user=seccomp: its first
@@ -372,6 +391,14 @@ static const char *a_scribble(void) { return exits_with(scribble_shared_page, 42
 static const char *a_stub_handler(void) { return killed_by(stub_handler, 14, 14); }
 static const char *a_spin(void) { return exits_with(spin_preempted, 42); }
 static const char *a_stub_stack(void) { return killed_by(stub_stack_overflow, 13, 14); }
+static const char *a_forged_event(void)
+{
+	int st = child_status(forged_event);
+	if (st == 42 || st == EXIT_KILLED(13) || st == EXIT_KILLED(14))
+		return 0;
+	snprintf(why, sizeof(why), "child status %d, expected 42 or killed", st);
+	return why;
+}
 // wrgsbase: #UD on the guest's CPU (CR4.FSGSBASE is clear); a host that
 // lets it run natively only changes the stub's own GS base.
 static const char *a_wrgsbase(void)
@@ -407,6 +434,8 @@ static const struct {
 	{ "hostile_spin_preempted", a_spin },
 	{ "hostile_stub_stack_overflow", a_stub_stack },
 	{ "hostile_after_stub_death", a_raw_mkdir },
+	{ "hostile_forged_event", a_forged_event },
+	{ "hostile_after_forged_event", a_raw_mkdir },
 };
 
 int main(void)
