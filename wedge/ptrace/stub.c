@@ -311,12 +311,17 @@ static void stub_wait_started(struct host *h, pid_t pid)
 
 /* ---- The stubs ------------------------------------------------------ */
 
-/* Unmap everything but the stub's window from @s (NULL: queue only). */
+/*
+ * Unmap everything but the stub's own pages from @s (NULL: queue only):
+ * the whole window in --user=seccomp, its first two pages (code, data)
+ * in --user=ptrace, whose stubs map nothing else there.
+ */
 static void stub_queue_unmap_all(struct host *h, struct stub *s)
 {
+	uint64_t end = STUB_CODE_ADDR + (h->user_seccomp ? STUB_SIZE : 0x2000);
+
 	stub_queue(h, s, SYS_munmap, 0, STUB_CODE_ADDR, 0, 0, 0, 0);
-	stub_queue(h, s, SYS_munmap, STUB_CODE_ADDR + STUB_SIZE,
-		   TASK_TOP - STUB_CODE_ADDR - STUB_SIZE, 0, 0, 0, 0);
+	stub_queue(h, s, SYS_munmap, end, TASK_TOP - end, 0, 0, 0, 0);
 }
 
 /* --user=ptrace: the first batch is in the data page before the fork. */
