@@ -13,6 +13,8 @@
  *    guest kernel's own syscall, sysenter or int $0x80 (syscall.c);
  *  - memory: mmap, munmap, mprotect, madvise, mremap, brk (mirroring
  *    the guest's kernel half, malloc);
+ *  - --user=seccomp: futex (wait, wake), kill to the stubs only, poll,
+ *    waitid and the seccomp notification ioctls (stub-seccomp.c);
  *  - the stubs: ptrace with the requests that act on a stopped tracee
  *    only (no PTRACE_ATTACH, SEIZE or TRACEME: no new tracee), wait4;
  *  - signals and time: rt_sigreturn, rt_sigprocmask, rt_sigsuspend (hlt),
@@ -24,12 +26,13 @@
  *  - sigaltstack(NULL, ...), a query (ASan asks before noreturn calls);
  *  - exit, exit_group.
  *
- * Anything else (open, exec, socket, fork, kill, ...) is refused with
+ * Anything else (open, exec, socket, fork, kill but to a stub, ...) is refused with
  * SIGSYS, and trap.c stops the host with a message naming the call.
  * Every i386 (int $0x80) or x32 call is refused the same way, unless it
  * comes from the guest's window.
  *
- * A stub's (stub.c), from its start on: mmap and munmap from the stub
+ * A --user=seccomp stub's is in stub-seccomp.c.  A --user=ptrace stub's
+ * (stub.c), from its start on: mmap and munmap from the stub
  * page's own syscall instruction (the batches the host has it run), and
  * nothing else: a host taken over by the guest kernel, which may set a
  * stub's registers and write its data page, gets no more from a stub
@@ -82,6 +85,7 @@ static void allow_seccomp_stubs(struct sc_filter *f, const struct host *h)
 	sc_allow_args(f, SYS_futex, 1, futex_ops, N(futex_ops));
 	sc_allow_args(f, SYS_kill, 0, pids, MAX_STUBS);
 	sc_allow(f, SYS_poll);
+	sc_allow(f, SYS_waitid);	/* WNOWAIT: is a stub still there */
 }
 
 int seccomp__install(struct host *h)

@@ -239,16 +239,20 @@ static void futex_wake(uint32_t *word)
  */
 static bool sc_alive(struct stub *s)
 {
+	siginfo_t si;
 	char who[64];
-	int status;
 
 	if (s->dead)
 		return false;
-	if (waitpid(s->pid, &status, WNOHANG | __WALL) != s->pid)
+	/* WNOWAIT: a dead stub stays a zombie, so that its pid (which the
+	   tick may still be sent to) is no other process's */
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)s->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 ||
+	    si.si_pid != s->pid)
 		return true;
 	pr_warning("%s %s %d: its user process faults", stub__who(s, who, sizeof(who)),
-		   WIFEXITED(status) ? "exited with status" : "was killed by signal",
-		   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		   si.si_code == CLD_EXITED ? "exited with status" : "was killed by signal",
+		   si.si_status);
 	s->dead = true;
 	return false;
 }
@@ -395,8 +399,7 @@ static int sc_kill(struct stub *s)
 	char who[64];
 
 	pr_warning("%s does not run its batch: killed", stub__who(s, who, sizeof(who)));
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, NULL, __WALL);
+	kill(s->pid, SIGKILL);	/* a zombie from now on (see sc_alive) */
 	s->dead = true;
 	return -ECHILD;
 }
