@@ -113,6 +113,30 @@ void sc_allow_args(struct sc_filter *f, uint32_t nr, unsigned int arg,
 	ret(f, SECCOMP_RET_ALLOW);
 }
 
+void sc_action(struct sc_filter *f, uint32_t nr, uint32_t action)
+{
+	load(f, NR);
+	jeq(f, nr, 0, 1);
+	ret(f, action);
+}
+
+/* nr, lo (!= -> act), hi (== -> out), act; out */
+void sc_arg_not(struct sc_filter *f, uint32_t nr, unsigned int arg,
+		uint64_t val, uint32_t action)
+{
+	if (arg > 5) {
+		f->overflow = true;
+		return;
+	}
+	load(f, NR);
+	jeq(f, nr, 0, 5);
+	load(f, ARG_LO(arg));
+	jeq(f, (uint32_t)val, 0, 2);
+	load(f, ARG_HI(arg));
+	jeq(f, (uint32_t)(val >> 32), 1, 0);
+	ret(f, action);
+}
+
 void sc_finish(struct sc_filter *f, uint32_t action)
 {
 	if (f->n < 6) {
@@ -130,14 +154,14 @@ int sc_install(const struct sc_filter *f, unsigned int flags)
 		.len = (unsigned short)f->n,
 		.filter = (struct sock_filter *)f->insn,
 	};
+	long ret;
 
 	if (f->overflow || f->n < 7)
 		return -EINVAL;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0)
-		return -errno;
-	return 0;
+	ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	return ret < 0 ? -errno : (int)ret;
 }
 
 const char *sc_name(long nr)

@@ -56,10 +56,19 @@ void sc_allow(struct sc_filter *f, uint32_t nr);
 void sc_allow_args(struct sc_filter *f, uint32_t nr, unsigned int arg,
 		   const uint32_t *vals, unsigned int n);
 
+/* System call @nr takes @action, whatever its arguments. */
+void sc_action(struct sc_filter *f, uint32_t nr, uint32_t action);
+
+/* System call @nr with argument @arg (0-5) other than the 64-bit @val
+   takes @action (the next rules decide the rest). */
+void sc_arg_not(struct sc_filter *f, uint32_t nr, unsigned int arg,
+		uint64_t val, uint32_t action);
+
 /* Everything no rule matched takes @action. */
 void sc_finish(struct sc_filter *f, uint32_t action);
 
-/* no_new_privs, then the filter.  0, or a negative errno. */
+/* no_new_privs, then the filter.  0 (with SECCOMP_FILTER_FLAG_NEW_LISTENER:
+   the listener's fd), or a negative errno. */
 int sc_install(const struct sc_filter *f, unsigned int flags);
 
 /* The name of x86-64 system call @nr for messages ("nr 123" if unknown;

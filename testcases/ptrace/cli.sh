@@ -1,7 +1,8 @@
 #!/bin/sh
 # afterburn-ptrace refuses bad input with a message that names what is
 # wrong, before it runs anything: a memory size that overflows 64 bits (it
-# must not wrap around to a valid one; a usage error, exit status 2), an image
+# must not wrap around to a valid one; a usage error, exit status 2), an
+# unknown --user mode (the same), an image
 # cut inside a segment or inside its program headers (truncated, not
 # "does not fit"), and a directory given as the image (exit status 1).
 # Exit status: 0 pass, 1 fail, 77 skip.
@@ -29,6 +30,8 @@ refuses "-m 17179869187G (2^64 + 3 GiB)" "bad memory size '17179869187G'" \
 	-m 17179869187G "$KERNEL_AFTERBURNT"
 refuses "-m 16777216T" "bad memory size" -m 16777216T "$KERNEL_AFTERBURNT"
 refuses "-m 18446744073709551615" "bad memory size" -m 18446744073709551615 "$KERNEL_AFTERBURNT"
+refuses "--user=uml" "--user takes 'seccomp' or 'ptrace', not 'uml'" \
+	--user=uml "$KERNEL_AFTERBURNT"
 want=1
 refuses "a directory as the image" "$work: is a directory, not a kernel image" "$work"
 

@@ -27,6 +27,8 @@ need_host() {
 }
 
 # boot_check IMAGE [host options...]: boot, print the output, check it.
+# With --user=MODE among the options, the host must have run guest user
+# code that way (its --stats line says so; no fallback notice).
 boot_check() {
 	image=$1
 	shift
@@ -42,5 +44,15 @@ boot_check() {
 	echo "# $name: $(echo "$end - $start" | bc 2>/dev/null || echo '?') s, exit status $status"
 	[ $status -eq 124 ] && fail "no power-off within $timeout s (hung?)"
 	[ $status -eq 0 ] || fail "exit status $status"
+	for opt in "$@"; do
+		case $opt in
+		--user=*)
+			! grep -q "using --user=" "$log.err" ||
+				fail "$opt fell back to another mode"
+			grep -q "user=${opt#--user=} " "$log.err" ||
+				fail "$opt: no 'user=${opt#--user=}' in the --stats output"
+			;;
+		esac
+	done
 	sh "$top_srcdir/testcases/kernel/check-serial.sh" "$name" "$log" || exit 1
 }

@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "ptrace.h"
+#include "stub-seccomp.h"
 
 #ifndef HWCAP2_FSGSBASE
 #define HWCAP2_FSGSBASE (1 << 1)
@@ -94,7 +95,8 @@ void host_print_stats(void)
 		"  syscalls=%lu user_runs=%lu user_exceptions=%lu user_pagefaults=%lu "
 		"user_irqs=%lu\n"
 		"  stubs_created=%lu stubs_reused=%lu injections=%lu injected_ops=%lu\n"
-		"  cr3_loads=%lu kernel_walks=%lu idles=%lu stub_syncs=%lu stub_stops=%lu\n",
+		"  cr3_loads=%lu kernel_walks=%lu idles=%lu stub_syncs=%lu stub_stops=%lu\n"
+		"  user=%s handoffs=%lu refused=%lu stub_kicks=%lu\n",
 		(unsigned long)s->thunk_calls, (unsigned long)s->fast_faults,
 		(unsigned long)s->traps,
 		(unsigned long)s->kernel_faults, (unsigned long)s->timer_signals,
@@ -105,7 +107,10 @@ void host_print_stats(void)
 		(unsigned long)s->injections, (unsigned long)s->injected_ops,
 		(unsigned long)s->cr3_loads, (unsigned long)s->kernel_walks,
 		(unsigned long)s->idles, (unsigned long)s->syncs,
-		(unsigned long)s->stub_stops);
+		(unsigned long)s->stub_stops,
+		the_host.user_seccomp ? "seccomp" : "ptrace",
+		(unsigned long)s->handoffs, (unsigned long)s->refused,
+		(unsigned long)s->stub_kicks);
 	fprintf(stderr, "  emulated:");
 	for (k = 1; k <= AFB_KIND_MAX; k++)
 		if (v->count[k])
@@ -130,7 +135,7 @@ static const char *const stat_names[] = {
 	"timer_signals", "syscalls", "user_exceptions", "user_pagefaults",
 	"user_irqs", "user_runs", "stub_batches", "stub_batch_ops",
 	"stubs_created", "stubs_reused", "cr3_loads", "kernel_walks", "idles",
-	"stub_syncs", "stub_stops",
+	"stub_syncs", "stub_stops", "handoffs", "refused", "stub_kicks",
 };
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
 	       sizeof(struct host_stats) / sizeof(uint64_t),
@@ -186,6 +191,10 @@ static void usage(FILE *f)
 		"      --no-fast          patched, but every site through the full\n"
 		"                         frame and the core (no cli/sti/pushf/popf\n"
 		"                         fast paths)\n"
+		"      --user=MODE        run guest user code with 'seccomp' (stubs\n"
+		"                         catch their own calls; the default where\n"
+		"                         the host kernel allows it) or 'ptrace'\n"
+		"                         (a PTRACE_SYSEMU stop per event)\n"
 		"  -s, --stats            print statistics on exit (stderr)\n"
 		"  -v, --verbose          report guest exceptions (stderr)\n"
 		"  -h, --help             show this help and exit\n"
@@ -235,6 +244,7 @@ static void parse_options(struct host *h, int argc, char **argv)
 		{ "no-patch", optional_argument, NULL, 'N' },
 		{ "no-fast", no_argument, NULL, 'F' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'U' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -273,6 +283,12 @@ static void parse_options(struct host *h, int argc, char **argv)
 		case 's':
 			h->stats = true;
 			break;
+		case 'U':
+			if (strcmp(optarg, "seccomp") && strcmp(optarg, "ptrace"))
+				usage_error("--user takes 'seccomp' or 'ptrace', not '%s'",
+					    optarg);
+			h->user_opt = optarg;
+			break;
 		case 'v':
 			h->verbose++;
 			break;
@@ -310,6 +326,22 @@ static void pin_cpu(void)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* --user=seccomp where the host kernel has what it needs (a notice if not). */
+static void choose_user_mode(struct host *h)
+{
+	const char *why;
+
+	h->user_seccomp = false;
+	if (h->user_opt && strcmp(h->user_opt, "ptrace") == 0)
+		return;
+	if (!ss_available(&why)) {
+		fprintf(stderr, "afterburn-ptrace: --user=seccomp needs %s: "
+			"using --user=ptrace\n", why);
+		return;
+	}
+	h->user_seccomp = true;
 }
 
 static void check(int ret, const char *what)
@@ -362,6 +394,7 @@ int main(int argc, char **argv)
 	util__init(&ptrace_program);
 	parse_options(h, argc, argv);
 	h->fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+	choose_user_mode(h);
 	pin_cpu();
 	asan__leave_stack();
 	ptrace_run_on_wedge_stack(setup_and_run, h);

@@ -15,7 +15,10 @@
  *   trap.c      signal handlers: ucontext <-> afb_frame, the timer
  *   syscall.c   the guest kernel's own syscall, sysenter, int $0x80
  *   seccomp.c   the host's system-call allow-list, installed after setup
- *   stub.c      guest address spaces as stub processes under ptrace
+ *   stub.c      guest address spaces as stub processes (both --user modes)
+ *   stub-seccomp.c  --user=seccomp: stubs that catch their own calls and
+ *               faults and hand off to the host through a shared page
+ *               (stub-seccomp-code.S is their code, stub-seccomp.h the page)
  *   devices.c   the 8250 UART, the 8259 PICs, the 8254 PIT, power-off
  *   ops.c       struct afb_host_ops
  *   asan.c      AddressSanitizer's shadow next to the guest's window
@@ -79,7 +82,7 @@
  */
 #define STUB_CODE_ADDR		0x0000080000000000ULL
 #define STUB_DATA_ADDR		(STUB_CODE_ADDR + 0x1000)
-#define STUB_SIZE		0x2000ULL
+#define STUB_SIZE		0x10000ULL	/* --user=seccomp: + a stack */
 #define STUB_MAX_OPS		63
 
 struct stub_op {
@@ -176,10 +179,17 @@ struct stub_page {
 	unsigned int prot;	/* PROT_READ | PROT_WRITE | PROT_EXEC */
 };
 
+struct sc_page;
+
 struct stub {
 	uint64_t cr3;		/* the guest root it mirrors */
 	pid_t pid;
+	struct sc_page *page;	/* --user=seccomp: the shared page */
+	int listener;		/* ... its seccomp notification fd */
+	bool bases_set;		/* ... FS and GS bases set as below */
+	uint64_t fs_base, gs_base;
 	bool validate;		/* check pages[] against the tables first */
+	bool dead;		/* --user=seccomp: it died (user code can) */
 	uint64_t last_used;
 	struct stub_page *pages;
 	size_t npages, cap;
@@ -208,6 +218,9 @@ struct host_stats {
 	uint64_t idles;
 	uint64_t syncs;			/* stub mappings validated (stub_sync) */
 	uint64_t stub_stops;		/* stub stops waited for (each a host switch pair) */
+	uint64_t handoffs;		/* --user=seccomp: events through the shared page */
+	uint64_t refused;		/* ... address-space calls not in a batch */
+	uint64_t stub_kicks;		/* ... waits that timed out */
 };
 
 /* ---- The host --------------------------------------------------------- */
@@ -228,6 +241,8 @@ struct host {
 	bool fast;		/* fast paths for cli/sti/pushf/popf (--no-fast) */
 	bool stats;
 	int verbose;
+	bool user_seccomp;	/* --user=seccomp (else ptrace) */
+	const char *user_opt;	/* --user as given, or NULL */
 
 	/* memory */
 	int memfd;
@@ -265,7 +280,11 @@ struct host {
 	volatile pid_t cur_pid;
 	uint64_t clock;			/* for the stubs' LRU */
 	struct stub_data *stub_data;	/* host view of the data page */
-	unsigned int nops;		/* ops queued in it (never trust its count) */
+	struct stub_op ops[STUB_MAX_OPS];	/* the batch being queued */
+	unsigned int nops, max_ops;
+	struct stub *ops_stub;		/* ... for this stub */
+	int sc_fd;			/* --user=seccomp: the shared pages */
+	struct sc_page *sc_pages;
 	bool fsgsbase;			/* wrgsbase usable */
 
 	struct host_stats st;
@@ -330,6 +349,7 @@ void stub__invlpg(struct host *h, uint64_t gva);
 void stub__flush(struct host *h, bool global);
 void stub__cr3(struct host *h, uint64_t cr3);
 void stub__interrupt(struct host *h);
+const char *stub__who(const struct stub *s, char *buf, size_t len);
 
 /* devices.c */
 int devices__in(struct host *h, uint16_t port, unsigned int size,

@@ -13,6 +13,8 @@
  *    guest kernel's own syscall, sysenter or int $0x80 (syscall.c);
  *  - memory: mmap, munmap, mprotect, madvise, mremap, brk (mirroring
  *    the guest's kernel half, malloc);
+ *  - --user=seccomp: futex (wait, wake), kill to the stubs only, poll,
+ *    waitid and the seccomp notification ioctls (stub-seccomp.c);
  *  - the stubs: ptrace with the requests that act on a stopped tracee
  *    only (no PTRACE_ATTACH, SEIZE or TRACEME: no new tracee), wait4;
  *  - signals and time: rt_sigreturn, rt_sigprocmask, rt_sigsuspend (hlt),
@@ -24,12 +26,13 @@
  *  - sigaltstack(NULL, ...), a query (ASan asks before noreturn calls);
  *  - exit, exit_group.
  *
- * Anything else (open, exec, socket, fork, kill, ...) is refused with
+ * Anything else (open, exec, socket, fork, kill but to a stub, ...) is refused with
  * SIGSYS, and trap.c stops the host with a message naming the call.
  * Every i386 (int $0x80) or x32 call is refused the same way, unless it
  * comes from the guest's window.
  *
- * A stub's (stub.c), from its start on: mmap and munmap from the stub
+ * A --user=seccomp stub's is in stub-seccomp.c.  A --user=ptrace stub's
+ * (stub.c), from its start on: mmap and munmap from the stub
  * page's own syscall instruction (the batches the host has it run), and
  * nothing else: a host taken over by the guest kernel, which may set a
  * stub's registers and write its data page, gets no more from a stub
@@ -42,6 +45,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
+#include <linux/futex.h>
 
 #include "ptrace.h"
 #include "seccomp.h"
@@ -60,18 +64,35 @@ static const uint32_t ptrace_requests[] = {
 
 static const uint32_t output_fds[] = { 1, 2 };
 static const uint32_t arch_prctl_codes[] = { ARCH_SET_FS, ARCH_SET_GS };
-static const uint32_t ioctl_requests[] = { TCGETS };
+static const uint32_t ioctl_requests[] = {
+	TCGETS, SECCOMP_IOCTL_NOTIF_RECV, SECCOMP_IOCTL_NOTIF_SEND,
+};
 static const uint32_t fstatat_flags[] = { AT_EMPTY_PATH };
 static const uint32_t null_only[] = { 0 };
 
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* --user=seccomp: the hand-off (futex), the ticks (kill, to the stubs
+   only), the stubs' batches (their notifications, poll for a timeout). */
+static void allow_seccomp_stubs(struct sc_filter *f, const struct host *h)
+{
+	static const uint32_t futex_ops[] = { FUTEX_WAIT, FUTEX_WAKE };
+	uint32_t pids[MAX_STUBS];
+	unsigned int i;
+
+	for (i = 0; i < MAX_STUBS; i++)
+		pids[i] = (uint32_t)h->stubs[i].pid;
+	sc_allow_args(f, SYS_futex, 1, futex_ops, N(futex_ops));
+	sc_allow_args(f, SYS_kill, 0, pids, MAX_STUBS);
+	sc_allow(f, SYS_poll);
+	sc_allow(f, SYS_waitid);	/* WNOWAIT: is a stub still there */
+}
 
 int seccomp__install(struct host *h)
 {
 	static struct sc_filter f;
 	size_t i;
 
-	(void)h;
 	sc_init(&f);
 	sc_ip_range(&f, GUEST_WEDGE_BASE, GUEST_KERNEL_END, SECCOMP_RET_TRAP);
 	for (i = 0; i < N(plain); i++)
@@ -81,6 +102,8 @@ int seccomp__install(struct host *h)
 	sc_allow_args(&f, SYS_arch_prctl, 0, arch_prctl_codes,
 		      N(arch_prctl_codes));
 	sc_allow_args(&f, SYS_ioctl, 1, ioctl_requests, N(ioctl_requests));
+	if (h->user_seccomp)
+		allow_seccomp_stubs(&f, h);
 	sc_allow_args(&f, SYS_newfstatat, 3, fstatat_flags, N(fstatat_flags));
 	sc_allow_args(&f, SYS_sigaltstack, 0, null_only, N(null_only));
 	sc_finish(&f, SECCOMP_RET_TRAP);

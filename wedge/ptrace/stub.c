@@ -60,14 +60,19 @@
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "ptrace.h"
+#include "seccomp.h"
+#include "stub-seccomp.h"
 
 #define USER_CS		0x33	/* the host's 64-bit user selectors */
 #define USER_SS		0x2b
 #define TASK_TOP	0x00007ffffffff000ULL
 #define REGION		PT_PAGE_2M
+
+static pid_t host_pid;		/* for the ticks we send a stub */
 
 static uint64_t stub_syscall_ip(void)
 {
@@ -99,8 +104,22 @@ static void rseq_unregister(void)
 	_exit(5);
 }
 
+static int stub_map_ptrace(struct host *h)
+{
+	/* MAP_FIXED: what this copy of the host had there (ASan's shadow
+	   does) goes with the rest at the first batch anyway. */
+	if (mmap((void *)STUB_CODE_ADDR, 0x1000, PROT_READ | PROT_EXEC,
+		 MAP_SHARED | MAP_FIXED, h->memfd,
+		 (off_t)h->mem_size) == MAP_FAILED ||
+	    mmap((void *)STUB_DATA_ADDR, 0x1000, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, h->memfd,
+		 (off_t)h->mem_size + 0x1000) == MAP_FAILED)
+		return -1;
+	return 0;
+}
+
 __attribute__((noreturn))
-static void stub_child(struct host *h, int go)
+static void stub_child(struct host *h, int go, unsigned int index)
 {
 	struct sigaction sa;
 	sigset_t all;
@@ -116,14 +135,7 @@ static void stub_child(struct host *h, int go)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (read(go, &c, 1) != 1)
 		_exit(1);
-	/* MAP_FIXED: what this copy of the host had there (ASan's shadow
-	   does) goes with the rest at the first batch anyway. */
-	if (mmap((void *)STUB_CODE_ADDR, 0x1000, PROT_READ | PROT_EXEC,
-		 MAP_SHARED | MAP_FIXED, h->memfd,
-		 (off_t)h->mem_size) == MAP_FAILED ||
-	    mmap((void *)STUB_DATA_ADDR, 0x1000, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED, h->memfd,
-		 (off_t)h->mem_size + 0x1000) == MAP_FAILED)
+	if ((h->user_seccomp ? ss_map(h, index) : stub_map_ptrace(h)) < 0)
 		_exit(2);
 	/* glibc registered this thread's rseq area in its TLS, which the
 	   stub is about to unmap: Linux would then kill it with SIGSEGV at
@@ -134,6 +146,8 @@ static void stub_child(struct host *h, int go)
 	if (h->memfd > 0)
 		syscall(SYS_close_range, 0, h->memfd - 1, 0);
 	syscall(SYS_close_range, h->memfd + 1, ~0U, 0);
+	if (h->user_seccomp)
+		ss_child();
 	if (seccomp__install_stub(stub_syscall_ip()) < 0)
 		_exit(3);
 	/* The first batch (stub__init) unmaps everything else, our stack
@@ -198,18 +212,15 @@ static bool stub_signal_from_outside(pid_t pid, int sig)
  * it is trusted: the count is ours, every op was written by us just now,
  * and the user code of no stub runs until the batch is done.
  */
-static void stub_batch(struct host *h, pid_t pid)
+static void stub_batch_ptrace(struct host *h, pid_t pid)
 {
 	struct stub_data *d = h->stub_data;
 	struct user_regs_struct r;
 	unsigned int i;
 	int status;
 
-	if (!h->nops)
-		return;
+	memcpy(d->op, h->ops, h->nops * sizeof(d->op[0]));
 	d->count = h->nops;
-	h->st.injections++;
-	h->st.injected_ops += h->nops;
 	regs_init(&r);
 	r.rip = STUB_CODE_ADDR;
 	if (ptrace(PTRACE_SETREGS, pid, 0, &r) < 0)
@@ -236,16 +247,48 @@ static void stub_batch(struct host *h, pid_t pid)
 				 strerror((int)-d->op[i].ret));
 	/* Leave nothing for the guest's user code to read there. */
 	memset(d, 0, offsetof(struct stub_data, op) + h->nops * sizeof(d->op[0]));
+}
+
+/*
+ * Run the queued batch (h->ops, ours: the copy in a shared page is only
+ * what the stub reads) in @s.
+ */
+static void stub_batch(struct host *h, struct stub *s)
+{
+	char who[64];
+
+	if (!h->nops)
+		return;
+	h->st.injections++;
+	h->st.injected_ops += h->nops;
+	if (!h->user_seccomp)
+		stub_batch_ptrace(h, s->pid);
+	else if (ss_batch(h, s, h->ops, h->nops) < 0 && !s->dead)
+		die("%s does not run its batch", stub__who(s, who, sizeof(who)));
 	h->nops = 0;
 }
 
-static void stub_queue(struct host *h, pid_t pid, uint64_t nr, uint64_t a0,
+/*
+ * The queued batch must run before @s runs user code again: now
+ * (--user=ptrace), or as part of the reply that resumes it
+ * (--user=seccomp, user_run_seccomp()).
+ */
+static void stub_batch_soon(struct host *h, struct stub *s)
+{
+	if (!h->user_seccomp)
+		stub_batch(h, s);
+}
+
+static void stub_queue(struct host *h, struct stub *s, uint64_t nr, uint64_t a0,
 		       uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		       uint64_t a5)
 {
-	if (h->nops == STUB_MAX_OPS)
-		stub_batch(h, pid);
-	h->stub_data->op[h->nops++] = (struct stub_op){
+	if (h->nops && h->ops_stub != s)
+		stub_batch(h, h->ops_stub);
+	if (h->nops == h->max_ops)
+		stub_batch(h, s);
+	h->ops_stub = s;
+	h->ops[h->nops++] = (struct stub_op){
 		.nr = nr, .arg = { a0, a1, a2, a3, a4, a5 },
 	};
 }
@@ -269,24 +312,83 @@ static void stub_wait_started(struct host *h, pid_t pid)
 /* ---- The stubs ------------------------------------------------------ */
 
 /*
- * Fork and seize every stub: setup only (see the top of this file).  All
- * are forked first and started together, so that their setup (and the
- * first batch, which unmaps everything but the stub pages and which
- * they run on their own, untraced when they start) overlaps.
+ * Unmap everything but the stub's own pages from @s (NULL: queue only):
+ * the whole window in --user=seccomp, its first two pages (code, data)
+ * in --user=ptrace, whose stubs map nothing else there.
+ */
+static void stub_queue_unmap_all(struct host *h, struct stub *s)
+{
+	uint64_t end = STUB_CODE_ADDR + (h->user_seccomp ? STUB_SIZE : 0x2000);
+
+	stub_queue(h, s, SYS_munmap, 0, STUB_CODE_ADDR, 0, 0, 0, 0);
+	stub_queue(h, s, SYS_munmap, end, TASK_TOP - end, 0, 0, 0, 0);
+}
+
+/* --user=ptrace: the first batch is in the data page before the fork. */
+static void stub_prepare_ptrace(struct host *h)
+{
+	memcpy(h->phys + h->mem_size, ptrace_stub_code,
+	       (size_t)(ptrace_stub_code_end - ptrace_stub_code));
+	h->max_ops = STUB_MAX_OPS;
+	h->nops = 0;
+	stub_queue_unmap_all(h, NULL);
+	memcpy(h->stub_data->op, h->ops, h->nops * sizeof(h->ops[0]));
+	h->stub_data->count = h->nops;
+}
+
+static void stub_started_ptrace(struct host *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_STUBS; i++)
+		stub_wait_started(h, h->stubs[i].pid);
+	if (h->stub_data->op[0].ret || h->stub_data->op[1].ret)
+		die("a stub could not unmap the host");
+	memset(h->stub_data, 0, sizeof(*h->stub_data));
+	h->nops = 0;
+}
+
+/* --user=seccomp: each stub reports ready, then runs the first batch. */
+static void stub_started_seccomp(struct host *h)
+{
+	unsigned int i;
+	char who[64];
+	int ret;
+
+	for (i = 0; i < MAX_STUBS; i++) {
+		struct stub *s = &h->stubs[i];
+
+		ret = ss_start(h, s, i);
+		if (ret < 0)
+			die("%s did not start: %s", stub__who(s, who, sizeof(who)),
+			    strerror(-ret));
+		h->nops = 0;
+		stub_queue_unmap_all(h, s);
+		stub_batch(h, s);
+	}
+}
+
+/*
+ * Fork every stub (and seize it, --user=ptrace): setup only (see the top
+ * of this file).  All are forked first and started together, so that
+ * their setup (and, --user=ptrace, the first batch, which unmaps
+ * everything but the stub pages and which they run on their own,
+ * untraced when they start) overlaps.
  */
 int stub__init(struct host *h)
 {
 	char go_bytes[MAX_STUBS];
 	unsigned int i;
-	int go[2];
+	int go[2], ret;
 
-	memcpy(h->phys + h->mem_size, ptrace_stub_code,
-	       (size_t)(ptrace_stub_code_end - ptrace_stub_code));
-	h->nops = 0;
-	stub_queue(h, 0, SYS_munmap, 0, STUB_CODE_ADDR, 0, 0, 0, 0);
-	stub_queue(h, 0, SYS_munmap, STUB_CODE_ADDR + STUB_SIZE,
-		   TASK_TOP - STUB_CODE_ADDR - STUB_SIZE, 0, 0, 0, 0);
-	h->stub_data->count = h->nops;
+	host_pid = getpid();
+	if (h->user_seccomp) {
+		ret = ss_init(h);
+		if (ret < 0)
+			return ret;
+	} else {
+		stub_prepare_ptrace(h);
+	}
 	if (pipe2(go, O_CLOEXEC) < 0)
 		die("pipe: %s", strerror(errno));
 	uart__flush(&h->uart);
@@ -296,8 +398,9 @@ int stub__init(struct host *h)
 		if (pid < 0)
 			die("fork: %s", strerror(errno));
 		if (pid == 0)
-			stub_child(h, go[0]);
-		if (ptrace(PTRACE_SEIZE, pid, 0,
+			stub_child(h, go[0], i);
+		if (!h->user_seccomp &&
+		    ptrace(PTRACE_SEIZE, pid, 0,
 			   PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0)
 			die("PTRACE_SEIZE(stub %d): %s", pid, strerror(errno));
 		h->stubs[i].pid = pid;
@@ -307,12 +410,10 @@ int stub__init(struct host *h)
 	if (write(go[1], go_bytes, sizeof(go_bytes)) != (ssize_t)sizeof(go_bytes))
 		die("starting the stubs: %s", strerror(errno));
 	close(go[1]);
-	for (i = 0; i < MAX_STUBS; i++)
-		stub_wait_started(h, h->stubs[i].pid);
-	if (h->stub_data->op[0].ret || h->stub_data->op[1].ret)
-		die("a stub could not unmap the host");
-	memset(h->stub_data, 0, sizeof(*h->stub_data));
-	h->nops = 0;
+	if (h->user_seccomp)
+		stub_started_seccomp(h);
+	else
+		stub_started_ptrace(h);
 	h->st.stubs_created += MAX_STUBS;
 	return 0;
 }
@@ -323,7 +424,7 @@ static struct stub *stub_find(struct host *h, uint64_t cr3)
 
 	cr3 &= PT_ADDR;
 	for (i = 0; i < h->nstubs; i++)
-		if (h->stubs[i].cr3 == cr3)
+		if (h->stubs[i].cr3 == cr3 && !h->stubs[i].dead)
 			return &h->stubs[i];
 	return NULL;
 }
@@ -331,10 +432,8 @@ static struct stub *stub_find(struct host *h, uint64_t cr3)
 /* Unmap every user page of @s, for another address space. */
 static void stub_empty(struct host *h, struct stub *s)
 {
-	stub_queue(h, s->pid, SYS_munmap, 0, STUB_CODE_ADDR, 0, 0, 0, 0);
-	stub_queue(h, s->pid, SYS_munmap, STUB_CODE_ADDR + STUB_SIZE,
-		   TASK_TOP - STUB_CODE_ADDR - STUB_SIZE, 0, 0, 0, 0);
-	stub_batch(h, s->pid);
+	stub_queue_unmap_all(h, s);
+	stub_batch_soon(h, s);
 	s->npages = 0;
 	h->st.stubs_reused++;
 }
@@ -348,10 +447,13 @@ static struct stub *stub_get(struct host *h, uint64_t cr3)
 		if (h->nstubs < MAX_STUBS) {
 			s = &h->stubs[h->nstubs++];
 		} else {
-			s = &h->stubs[0];
-			for (i = 1; i < h->nstubs; i++)
-				if (h->stubs[i].last_used < s->last_used)
+			s = NULL;
+			for (i = 0; i < h->nstubs; i++)
+				if (!h->stubs[i].dead &&
+				    (!s || h->stubs[i].last_used < s->last_used))
 					s = &h->stubs[i];
+			if (!s)
+				die("every stub died: no guest user mode left");
 			stub_empty(h, s);
 		}
 		s->cr3 = cr3 & PT_ADDR;
@@ -422,11 +524,11 @@ static void stub_sync(struct host *h, struct stub *s)
 	for (i = s->npages; i-- > 0;) {
 		if (page_valid(h, s, &s->pages[i]))
 			continue;
-		stub_queue(h, s->pid, SYS_munmap, s->pages[i].va, PT_PAGE_4K,
+		stub_queue(h, s, SYS_munmap, s->pages[i].va, PT_PAGE_4K,
 			   0, 0, 0, 0);
 		s->pages[i] = s->pages[--s->npages];
 	}
-	stub_batch(h, s->pid);
+	stub_batch_soon(h, s);
 }
 
 static bool stub_va_ok(uint64_t va)
@@ -446,7 +548,7 @@ static void map_run_flush(struct map_ctx *c)
 {
 	if (!c->run_len)
 		return;
-	stub_queue(c->h, c->s->pid, SYS_mmap, c->run_va, c->run_len, c->run_prot,
+	stub_queue(c->h, c->s, SYS_mmap, c->run_va, c->run_len, c->run_prot,
 		   MAP_SHARED | MAP_FIXED, (uint64_t)c->h->memfd, c->run_pa);
 	c->run_len = 0;
 }
@@ -508,7 +610,7 @@ static bool stub_fault(struct host *h, struct stub *s, uint64_t addr,
 	}
 	if (pt_extents(&h->pt, s->cr3, region, region + REGION, map_extent, &c))
 		return false;
-	stub_batch(h, s->pid);
+	stub_batch_soon(h, s);
 	return true;
 }
 
@@ -542,7 +644,10 @@ void stub__flush(struct host *h, bool global)
 /* From the SIGALRM handler, while a stub runs. */
 void stub__interrupt(struct host *h)
 {
-	ptrace(PTRACE_INTERRUPT, h->cur_pid, 0, 0);
+	if (h->user_seccomp)
+		ss_interrupt(h->cur_pid);
+	else
+		ptrace(PTRACE_INTERRUPT, h->cur_pid, 0, 0);
 }
 
 /* ---- Running user mode -------------------------------------------------- */
@@ -654,7 +759,7 @@ static int user_syscall(struct host *h, struct stub *s, struct afb_frame *f,
 	return afb_vcpu_exception(v, f, AFB_EXC_UD, 0);
 }
 
-static const char *who_of(const struct stub *s, char *buf, size_t len)
+const char *stub__who(const struct stub *s, char *buf, size_t len)
 {
 	snprintf(buf, len, "the stub of guest root 0x%lx (pid %d)",
 		 (unsigned long)s->cr3, s->pid);
@@ -666,18 +771,16 @@ static const char *who_of(const struct stub *s, char *buf, size_t len)
  * result of delivering an exception to the guest kernel (0 and cpl 0).
  */
 static int user_signal(struct host *h, struct stub *s, struct afb_frame *f,
-		       int sig)
+		       int sig, const siginfo_t *sip)
 {
 	struct afb_vcpu *v = h->vcpu;
 	struct afb_insn insn;
 	uint32_t err = 0;
 	char who[64];
 	uint8_t vec;
-	siginfo_t si;
+	siginfo_t si = *sip;
 
-	if (ptrace(PTRACE_GETSIGINFO, s->pid, 0, &si) < 0)
-		die("PTRACE_GETSIGINFO(stub %d): %s", s->pid, strerror(errno));
-	if (trap__from_outside(sig, &si, who_of(s, who, sizeof(who))))
+	if (trap__from_outside(sig, &si, stub__who(s, who, sizeof(who))))
 		return 1;	/* sent by someone (kill, tty): not the guest's */
 	switch (sig) {
 	case SIGSEGV:
@@ -741,12 +844,137 @@ static int user_signal(struct host *h, struct stub *s, struct afb_frame *f,
 	return afb_vcpu_exception(v, f, vec, err);
 }
 
+/* A stop of @s under PTRACE_SYSEMU, as an event: 1 to retry. */
+static int user_stop_ptrace(struct host *h, struct stub *s,
+			    struct afb_frame *f, int status)
+{
+	struct user_regs_struct r;
+	siginfo_t si;
+
+	if (ptrace(PTRACE_GETREGS, s->pid, 0, &r) < 0)
+		die("PTRACE_GETREGS(stub %d): %s", s->pid, strerror(errno));
+	frame_from_regs(f, &r);
+	if (WSTOPSIG(status) == (SIGTRAP | 0x80))
+		return user_syscall(h, s, f, &r);
+	if (status >> 16)
+		return 1;	/* PTRACE_EVENT_STOP: the timer */
+	if (ptrace(PTRACE_GETSIGINFO, s->pid, 0, &si) < 0)
+		die("PTRACE_GETSIGINFO(stub %d): %s", s->pid, strerror(errno));
+	return user_signal(h, s, f, WSTOPSIG(status), &si);
+}
+
+static int user_run_ptrace(struct host *h, struct stub *s, struct afb_frame *f)
+{
+	struct user_regs_struct r;
+	int status;
+
+	regs_from_frame(&r, f, h->vcpu);
+	if (ptrace(PTRACE_SETREGS, s->pid, 0, &r) < 0 ||
+	    ptrace(PTRACE_SYSEMU, s->pid, 0, 0) < 0)
+		die("running stub %d: %s", s->pid, strerror(errno));
+	status = stub_wait(h, s->pid);
+	h->state = RUN_HOST;
+	return user_stop_ptrace(h, s, f, status);
+}
+
+/* gregs order (<sys/ucontext.h>) <-> struct afb_frame */
+static const uint8_t greg_of[16] = {
+	[AFB_RAX] = REG_RAX, [AFB_RCX] = REG_RCX, [AFB_RDX] = REG_RDX,
+	[AFB_RBX] = REG_RBX, [AFB_RSP] = REG_RSP, [AFB_RBP] = REG_RBP,
+	[AFB_RSI] = REG_RSI, [AFB_RDI] = REG_RDI, [AFB_R8] = REG_R8,
+	[AFB_R9] = REG_R9, [AFB_R10] = REG_R10, [AFB_R11] = REG_R11,
+	[AFB_R12] = REG_R12, [AFB_R13] = REG_R13, [AFB_R14] = REG_R14,
+	[AFB_R15] = REG_R15,
+};
+
+/*
+ * An event of a --user=seccomp stub, as the ptrace stop it stands for.
+ * Every value came from the guest's page: only registers and facts
+ * that user code could make true anyway, checked as in ptrace mode.
+ */
+static int user_event_seccomp(struct host *h, struct stub *s,
+			      struct afb_frame *f, const struct sc_event *ev)
+{
+	struct user_regs_struct r;
+	siginfo_t si;
+
+	regs_init(&r);
+	r.rax = ev->gregs[REG_RAX];
+	r.rcx = ev->gregs[REG_RCX];
+	r.rdx = ev->gregs[REG_RDX];
+	r.rbx = ev->gregs[REG_RBX];
+	r.rsp = ev->gregs[REG_RSP];
+	r.rbp = ev->gregs[REG_RBP];
+	r.rsi = ev->gregs[REG_RSI];
+	r.rdi = ev->gregs[REG_RDI];
+	r.r8 = ev->gregs[REG_R8];
+	r.r9 = ev->gregs[REG_R9];
+	r.r10 = ev->gregs[REG_R10];
+	r.r11 = ev->gregs[REG_R11];
+	r.r12 = ev->gregs[REG_R12];
+	r.r13 = ev->gregs[REG_R13];
+	r.r14 = ev->gregs[REG_R14];
+	r.r15 = ev->gregs[REG_R15];
+	r.rip = ev->gregs[REG_RIP];
+	r.eflags = ev->gregs[REG_EFL];
+	r.orig_rax = ev->gregs[REG_RAX];
+	r.cs = ev->gregs[REG_CSGSFS] & 0xffff;
+	frame_from_regs(f, &r);
+	if (ev->sig == SIGSYS && ev->code == SYS_SECCOMP && ev->addr < TASK_TOP)
+		return user_syscall(h, s, f, &r);
+	if (ev->sig == SC_PREEMPT_SIG && ev->code == SI_USER &&
+	    ev->pid == host_pid)
+		return 1;	/* the tick */
+	memset(&si, 0, sizeof(si));
+	si.si_signo = ev->sig;
+	si.si_code = ev->code;
+	si.si_addr = (void *)(uintptr_t)ev->addr;	/* si_pid for SI_USER */
+	return user_signal(h, s, f, ev->sig, &si);
+}
+
+/*
+ * The stub of this process died (user code can make it): what it ran
+ * last is lost, so the process takes a #GP where it was last resumed, and
+ * the guest kernel deals with it as with any fault.
+ */
+static int user_stub_died(struct host *h, struct afb_frame *f)
+{
+	h->state = RUN_HOST;
+	h->st.user_faults++;
+	f->next_rip = 0;
+	return afb_vcpu_exception(h->vcpu, f, AFB_EXC_GP, 0);
+}
+
+static int user_run_seccomp(struct host *h, struct stub *s, struct afb_frame *f)
+{
+	uint64_t reply[SC_NREPLY];
+	struct sc_event ev;
+	unsigned int i, n = 0;
+
+	if (s->dead)
+		return user_stub_died(h, f);
+	for (i = 0; i < 16; i++)
+		reply[greg_of[i]] = f->gpr[i];
+	reply[REG_RIP] = f->rip;
+	/* TF is not the guest's here: it would trap in the stub's code */
+	reply[REG_EFL] = (f->rflags & AFB_RFLAGS_REAL & ~AFB_RFLAGS_TF) | 0x202;
+	if (h->nops && h->ops_stub == s) {
+		h->st.injections++;
+		h->st.injected_ops += h->nops;
+		n = h->nops;
+		h->nops = 0;
+	}
+	if (ss_run(h, s, reply, h->ops, n, &ev) < 0)
+		return user_stub_died(h, f);
+	h->state = RUN_HOST;
+	return user_event_seccomp(h, s, f, &ev);
+}
+
 void stub__run_user(struct host *h, struct afb_frame *f)
 {
 	struct afb_vcpu *v = h->vcpu;
 	struct stub *s = stub_get(h, v->cr3);
-	struct user_regs_struct r;
-	int ret, status;
+	int ret;
 
 	stub_sync(h, s);
 	h->st.user_runs++;
@@ -760,21 +988,10 @@ void stub__run_user(struct host *h, struct afb_frame *f)
 			h->st.user_irqs += ret == 1;
 			continue;
 		}
-		regs_from_frame(&r, f, v);
-		if (ptrace(PTRACE_SETREGS, s->pid, 0, &r) < 0 ||
-		    ptrace(PTRACE_SYSEMU, s->pid, 0, 0) < 0)
-			die("running stub %d: %s", s->pid, strerror(errno));
-		status = stub_wait(h, s->pid);
-		h->state = RUN_HOST;
-		if (ptrace(PTRACE_GETREGS, s->pid, 0, &r) < 0)
-			die("PTRACE_GETREGS(stub %d): %s", s->pid, strerror(errno));
-		frame_from_regs(f, &r);
-		if (WSTOPSIG(status) == (SIGTRAP | 0x80))
-			ret = user_syscall(h, s, f, &r);
-		else if (status >> 16)
-			ret = 1;	/* PTRACE_EVENT_STOP: the timer */
+		if (h->user_seccomp)
+			ret = user_run_seccomp(h, s, f);
 		else
-			ret = user_signal(h, s, f, WSTOPSIG(status));
+			ret = user_run_ptrace(h, s, f);
 		if (ret != 1)
 			run__check(ret, "entering the guest kernel from user mode");
 	}

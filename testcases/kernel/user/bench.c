@@ -78,6 +78,50 @@ static void b_pipe_rtt(const char *name, long n)
 	report(name, n, t, "");
 }
 
+// The first touch of a fresh page of the heap: one op is one page
+// fault that the kernel resolves (in a child, so the pages go with it).
+static void b_page_fault(const char *name, long n)
+{
+	int pid = fork(), status = -1;
+	if (pid < 0) {
+		test_fail(name, "fork failed");
+		return;
+	}
+	if (pid == 0) {
+		char *p = sbrk(n * 4096);
+		if (p == (char *)-1)
+			exit(2);
+		u64 t0 = rdtsc();
+		for (long i = 0; i < n; i++)
+			p[i * 4096] = 1;
+		report(name, n, rdtsc() - t0, "");
+		exit(0);
+	}
+	wait(&status);
+	if (status != 0)
+		test_fail(name, "child status %d", status);
+}
+
+// A process made and gone: fork, the child exits at once, wait.
+static void b_fork_exit(const char *name, long n)
+{
+	u64 t0 = rdtsc();
+	for (long i = 0; i < n; i++) {
+		int pid = fork(), status = -1;
+		if (pid < 0) {
+			test_fail(name, "fork failed");
+			return;
+		}
+		if (pid == 0)
+			exit(0);
+		if (wait(&status) != pid || status != 0) {
+			test_fail(name, "child status %d", status);
+			return;
+		}
+	}
+	report(name, n, rdtsc() - t0, "");
+}
+
 // Page-table root switches in the kernel: one mov to %cr3 per op.
 static void b_pgtable_switch(const char *name, long n)
 {
@@ -136,6 +180,8 @@ static const struct bench {
 	{ "null_syscall", b_null_syscall, 10, 1 },
 	{ "ctx_switch", b_ctx_switch, 1, 1 },
 	{ "pipe_rtt", b_pipe_rtt, 1, 1 },
+	{ "page_fault", b_page_fault, 1, 10 },
+	{ "fork_exit_wait", b_fork_exit, 1, 20 },
 	{ "pgtable_switch", b_pgtable_switch, 10, 1 },
 	{ "privop", b_privop, 50, 1 },
 	{ "console_write", b_console_write, 1, 32 },

@@ -20,6 +20,14 @@
 #define HOST_EXIT_GROUP 231
 #define HOST_I386_MKDIR 39
 #define HOSTILE_MARK  "/tmp/afterburn-hostile-mark"
+#define HOST_MMAP     9
+#define HOST_SIGACTION 13
+#define HOST_SIGPROCMASK 14
+#define HOST_SIGRETURN 15
+#define HOST_CLONE    56
+#define HOST_FUTEX    202
+#define HOST_SIGSEGV  11
+#define HOST_SEGV_MAPERR 1
 
 static int passed, failed;
 
@@ -153,6 +161,211 @@ static void forge_batch(void)
 	exit(42);
 }
 
+// ---- The stub's own code and shared page (afterburn-ptrace) ----------
+//
+// Under --user=ptrace every instruction of the stub's page runs under
+// PTRACE_SYSEMU: its syscall is a user fault in a page the guest never
+// mapped (#PF, trap 14).  Under --user=seccomp the stub's syscall
+// instruction (followed by ret) lets through what its filter allows
+// (a futex on the shared page, the FS/GS base, mmap/munmap/mprotect for
+// the host to approve): anything of ours must come back refused or
+// harmless, anything else is SIGSYS in the stub's code, trap 14 again.
+
+static unsigned char *stub_syscall_insn(void)
+{
+	unsigned char *p = (unsigned char *)STUB_CODE;
+	int i;
+	for (i = 0; i < 4095; i++)
+		if (p[i] == 0x0f && p[i + 1] == 0x05)
+			return p + i;
+	exit(43);
+}
+
+// Call the stub's syscall instruction as a function (below the red zone).
+static long stub_call(long nr, long a0, long a1, long a2, long a3, long a4,
+		      long a5)
+{
+	register long r10 asm("r10") = a3;
+	register long r8 asm("r8") = a4;
+	register long r9 asm("r9") = a5;
+	unsigned char *p = stub_syscall_insn();
+	long r;
+
+	asm volatile("sub $128, %%rsp; call *%[p]; add $128, %%rsp"
+		     : "=a"(r), "+r"(r10), "+r"(r8), "+r"(r9)
+		     : [p] "r"(p), "a"(nr), "D"(a0), "S"(a1), "d"(a2)
+		     : "rcx", "r11", "memory");
+	return r;
+}
+
+static int refused(long r) { return r < 0 && r > -4096; }
+
+// Map guest-physical memory (the kernel's, at 1 MiB) with the memfd,
+// whatever its descriptor: the host must refuse every one.
+static void stub_mmap(void)
+{
+	for (int fd = 0; fd < 8; fd++)
+		if (!refused(stub_call(HOST_MMAP, 0x10000000, 4096, 3, 0x11, fd,
+				       0x100000)))
+			exit(1);
+	exit(42);
+}
+
+// Sleep on the shared page's futex word with no timeout: the host must
+// not wait forever for us (it wakes the word), and we come back.
+static void stub_futex_wait(void)
+{
+	volatile unsigned int *state = (volatile unsigned int *)STUB_DATA;
+	stub_call(HOST_FUTEX, (long)STUB_DATA, 0, *state, 0, 0, 0);
+	exit(42);
+}
+
+// A second host thread in the stub, through its own syscall instruction.
+static void stub_clone(void)
+{
+	stub_call(HOST_CLONE, 0x10f00, 0x20000000, 0, 0, 0, 0);
+	exit(1);
+}
+
+// rt_sigreturn with a forged frame (every signal blocked, rip ours).
+static void stub_sigreturn(void)
+{
+	static unsigned long frame[128];
+	for (int i = 0; i < 128; i++)
+		frame[i] = ~0UL;
+	asm volatile("mov %0, %%rsp; jmp *%1"
+		     : : "r"(frame + 1), "r"(stub_syscall_insn()), "a"(HOST_SIGRETURN)
+		     : "memory");
+}
+
+static void stub_sigprocmask(void)
+{
+	static unsigned long all = ~0UL;
+	stub_call(HOST_SIGPROCMASK, 0, (long)&all, 0, 8, 0, 0);
+	exit(1);
+}
+
+static void stub_sigaction(void)
+{
+	static unsigned long act[4] = { 1 /* SIG_IGN */ };
+	stub_call(HOST_SIGACTION, 31 /* SIGSYS */, (long)act, 0, 8, 0, 0);
+	exit(1);
+}
+
+// Scribble over the whole shared page between hand-offs, again and
+// again, with system calls and fresh-page faults (host batches) between.
+static void scribble_shared_page(void)
+{
+	volatile unsigned long *d = (volatile unsigned long *)STUB_DATA;
+	int pid = getpid();
+	char *heap = sbrk(64 * 4096);
+
+	if (heap == (char *)-1)
+		exit(2);
+	for (int round = 0; round < 64; round++) {
+		for (int i = 0; i < 512; i++)
+			d[i] = round & 1 ? ~0UL : 0x80000001000UL + 8 * (u64)i;
+		if (getpid() != pid)
+			exit(1);
+		for (int i = 0; i < 512; i++)
+			d[i] = (u64)round * 0x0101010101010101UL;
+		heap[round * 4096] = 1;
+		if (heap[round * 4096] != 1)
+			exit(1);
+	}
+	exit(42);
+}
+
+// Post an event in the shared page (its state word says "event", the
+// registers a system call of ours) and run on, as if the stub waited:
+// the host handles it and replies into the void; whatever it queued for
+// us must not run unapproved, and we go on or are stopped.
+static void forged_event(void)
+{
+	volatile unsigned int *state = (volatile unsigned int *)STUB_DATA;
+	u64 spin = (u64)tsckhz() * 100, t0 = rdtsc();
+	char *heap = sbrk(4 * 4096);
+
+	if (heap == (char *)-1)
+		exit(2);
+	*state = 1;
+	while (rdtsc() - t0 < spin)
+		;
+	heap[0] = heap[4096] = 1;
+	exit(42);
+}
+
+static void landing(void) { exit(42); }
+
+// Enter the stub's signal handler (--user=seccomp: its first
+// instruction is cld) with forged registers, a forged siginfo and
+// ucontext: a fault at guest kernel memory.  The host must treat it as
+// the user's own fault there (#PF), not map anything.  Under ptrace the
+// stub's page has its batch code: have it run a forged batch.
+static void stub_handler(void)
+{
+	static unsigned long info[16], uc[64], stack[512];
+	unsigned char *p = (unsigned char *)STUB_CODE;
+	volatile unsigned long *d = (volatile unsigned long *)STUB_DATA;
+	int i;
+
+	for (i = 0; i < 4096 && p[i] != 0xfc; i++)
+		;
+	info[0] = HOST_SIGSEGV;
+	info[1] = HOST_SEGV_MAPERR;			// si_code
+	info[2] = KERNEL_DATA;
+	uc[5 + 16] = (unsigned long)landing;		// gregs[REG_RIP]
+	uc[5 + 15] = (unsigned long)(stack + 256);	// gregs[REG_RSP]
+	uc[5 + 17] = 0x202;
+	if (i == 4096) {	// the ptrace stub's batch code
+		d[0] = 1;
+		d[2] = HOST_MKDIR;
+		d[3] = (unsigned long)mark;
+		d[4] = 0755;
+		i = 0;
+	}
+	asm volatile("mov %0, %%rsp; jmp *%1"
+		     : : "r"(stack + 256), "r"(p + i), "D"(HOST_SIGSEGV), "S"(info),
+		       "d"(uc) : "memory");
+}
+
+// User code that never enters the kernel is still preempted: the
+// guest's timer ticks go on while it spins (a tick that only came at
+// the next system call would count once).
+static void spin_preempted(void)
+{
+	u64 spin = (u64)tsckhz() * 400, t0 = rdtsc();
+	long ticks = uptime();
+
+	while (rdtsc() - t0 < spin)
+		;
+	exit(uptime() - ticks >= 5 ? 42 : 1);
+}
+
+// A system call with the stack pointer near the bottom of the stub's
+// signal stack, above its red zone (--user=seccomp): Linux finds no room
+// there for the
+// SIGSYS frame and kills the stub.  The host must go on (this process
+// takes a #GP, a fresh stub runs the next); under ptrace the call is the
+// guest's, and the stack there is no page of ours (#PF).
+static void stub_stack_overflow(void)
+{
+	asm volatile("mov %0, %%rsp; syscall"
+		     : : "r"(STUB_DATA + 0x1000 + 128 + 64), "a"(SYS_getpid)
+		     : "rcx", "r11", "memory");
+	exit(1);
+}
+
+static const char *killed_or_exits(void (*fn)(void), int trap, int status)
+{
+	int st = child_status(fn);
+	if (st == EXIT_KILLED(trap) || st == status)
+		return 0;
+	snprintf(why, sizeof(why), "child status %d, expected killed by trap %d "
+		 "or exit %d", st, trap, status);
+	return why;
+}
+
 // Guest user code must not execute privileged instructions either.
 static void do_lidt(void) { static char d[10]; asm volatile("lidt %0" : : "m"(d)); }
 static void do_wrgs(void) { asm volatile("wrgsbase %0" : : "r"(0UL)); }
@@ -168,6 +381,24 @@ static const char *a_jump_kernel(void) { return killed_by(jump_kernel, 14, 14); 
 static const char *a_stub_syscall(void) { return killed_by(stub_syscall, 14, 14); }
 static const char *a_forge_batch(void) { return exits_with(forge_batch, 42); }
 static const char *a_lidt(void) { return killed_by(do_lidt, 13, 13); }
+static const char *a_stub_mmap(void) { return killed_or_exits(stub_mmap, 14, 42); }
+static const char *a_stub_futex(void) { return killed_or_exits(stub_futex_wait, 14, 42); }
+static const char *a_stub_clone(void) { return killed_by(stub_clone, 14, 14); }
+static const char *a_stub_sigreturn(void) { return killed_by(stub_sigreturn, 14, 14); }
+static const char *a_stub_sigprocmask(void) { return killed_by(stub_sigprocmask, 14, 14); }
+static const char *a_stub_sigaction(void) { return killed_by(stub_sigaction, 14, 14); }
+static const char *a_scribble(void) { return exits_with(scribble_shared_page, 42); }
+static const char *a_stub_handler(void) { return killed_by(stub_handler, 14, 14); }
+static const char *a_spin(void) { return exits_with(spin_preempted, 42); }
+static const char *a_stub_stack(void) { return killed_by(stub_stack_overflow, 13, 14); }
+static const char *a_forged_event(void)
+{
+	int st = child_status(forged_event);
+	if (st == 42 || st == EXIT_KILLED(13) || st == EXIT_KILLED(14))
+		return 0;
+	snprintf(why, sizeof(why), "child status %d, expected 42 or killed", st);
+	return why;
+}
 // wrgsbase: #UD on the guest's CPU (CR4.FSGSBASE is clear); a host that
 // lets it run natively only changes the stub's own GS base.
 static const char *a_wrgsbase(void)
@@ -192,6 +423,19 @@ static const struct {
 	{ "hostile_forged_batch", a_forge_batch },
 	{ "hostile_lidt", a_lidt },
 	{ "hostile_wrgsbase", a_wrgsbase },
+	{ "hostile_stub_mmap", a_stub_mmap },
+	{ "hostile_stub_futex_wait", a_stub_futex },
+	{ "hostile_stub_clone", a_stub_clone },
+	{ "hostile_stub_sigreturn", a_stub_sigreturn },
+	{ "hostile_stub_sigprocmask", a_stub_sigprocmask },
+	{ "hostile_stub_sigaction", a_stub_sigaction },
+	{ "hostile_scribble_shared_page", a_scribble },
+	{ "hostile_stub_handler", a_stub_handler },
+	{ "hostile_spin_preempted", a_spin },
+	{ "hostile_stub_stack_overflow", a_stub_stack },
+	{ "hostile_after_stub_death", a_raw_mkdir },
+	{ "hostile_forged_event", a_forged_event },
+	{ "hostile_after_forged_event", a_raw_mkdir },
 };
 
 int main(void)
