@@ -364,7 +364,8 @@ static void check_area(const struct elf_in *in, const struct area_opt *a)
 #define TOP_2G		0xffffffff80000000ULL
 #define LOW_AREA_START	0x10000		/* the BIOS's first 64 KiB below */
 #define LOW_AREA_END	0xa0000		/* 640 KiB: EBDA, VGA, ROMs above */
-#define LOW_AREA_EXAMPLE 0x90000
+#define LOW_AREA_EXAMPLE 0x90000		/* what QEMU's firmware leaves alone */
+#define LOW_AREA_EXAMPLE_SIZE 0xf000
 
 /* Is @a inside the declared area @d, with the same virtual-physical offset? */
 static bool area_within(const struct area_opt *a, const struct afb_area *d)
@@ -440,7 +441,7 @@ static void check_direct_map(const struct elf_in *in, const struct area_opt *a,
 	    (unsigned long long)a->size, in->path, (unsigned long long)off, why,
 	    LOW_AREA_START, LOW_AREA_END, (unsigned long long)off,
 	    (unsigned long long)(off + LOW_AREA_EXAMPLE), LOW_AREA_EXAMPLE,
-	    0xf000);
+	    LOW_AREA_EXAMPLE_SIZE);
 }
 
 /*

@@ -108,6 +108,7 @@ boot() {
 # shell NAME IMAGE: /bin/sh as init; a command typed at its prompt runs.
 shell() {
 	rm -f "$tmp/in" && mkfifo "$tmp/in" || exit 99
+	: >"$tmp/$1.out"	# read below before QEMU's redirection may exist
 	timeout "$timeout" "$qemu" -m 256 -display none -monitor none -no-reboot \
 		-serial stdio -kernel "$2" -initrd "$tmp/initrd" \
 		-append "$append rdinit=/bin/sh" <"$tmp/in" >"$tmp/$1.out" 2>"$tmp/$1.err" &
