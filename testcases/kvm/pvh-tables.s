@@ -7,7 +7,9 @@
  * as 6.12's xen_prepare_pvh does, before it moves to the kernel's tables
  * (init_top_pgt, slot 511: level3_kernel_pgt).  On each it runs a cpuid
  * and writes the vendor string to COM1: patched, both are sites that
- * jump to the wedge window, which must be mapped in both PDPTs.
+ * jump to the wedge window, which must be mapped in both PDPTs.  Each
+ * line starts with Linux's I/O delay, a write to port 0x80, which the
+ * wedge makes nops.
  */
 	.set START_KERNEL_MAP, 0xffffffff80000000
 	.set PG_TABLE, 0x3		/* present, writable */
@@ -53,8 +55,9 @@ on_pvh_tables:
 	outb %al, $0xf4
 	hlt
 
-/* The line "<%rsi>: <cpuid 0's vendor>\n" to COM1. */
+/* The line "<%rsi>: <cpuid 0's vendor>\n" to COM1, after an I/O delay. */
 vendor:
+	outb %al, $0x80
 	call puts
 	xorl %eax, %eax
 	cpuid

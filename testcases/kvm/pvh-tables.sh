@@ -4,7 +4,8 @@
 # code at kernel addresses on page tables of its own (pvh_level3_kernel_pgt)
 # before the kernel's (level3_kernel_pgt).  Patched, its cpuid and console
 # sites jump to the wedge window on both, so afterburn-kvm must map the
-# window in both PDPTs; unpatched it must print the same.
+# window in both PDPTs; unpatched it must print the same.  Its writes to
+# port 0x80 (an I/O delay) exit only unpatched.
 #
 # Environment: AFTERBURN_AS, AFTERBURN_KVM, LD.
 # Exit: 0 pass, 1 fail, 99 setup error.
@@ -40,6 +41,11 @@ for mode in patched no-patch; do
 done
 grep -q '^afterburn-kvm: sites patched [1-9]' "$tmp/patched.err" ||
 	{ echo "FAIL: no site was patched"; fail=1; }
+# The I/O delay: two exits unpatched, none patched.
+grep -q '^ *out 0x0080 .* 2$' "$tmp/no-patch.err" ||
+	{ echo "FAIL: unpatched, the writes to port 0x80 did not exit"; fail=1; }
+! grep -q '^ *out 0x0080 ' "$tmp/patched.err" ||
+	{ echo "FAIL: patched, a write to port 0x80 still exits"; fail=1; }
 cmp -s "$tmp/patched.out" "$tmp/no-patch.out" ||
 	{ echo "FAIL: the console differs patched and unpatched"; fail=1; }
 [ $fail -eq 0 ] && echo "PASS: the wedge window works on the PVH entry's tables and the kernel's (KVM: $KVM_VM_WHICH)"

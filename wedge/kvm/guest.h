@@ -86,5 +86,6 @@
 #define WG_COM1_LCR		0x3fb
 #define WG_COM1_LSR		0x3fd
 #define WG_POWER_PORT		0xf4
+#define WG_DELAY_PORT		0x80	/* POST code, I/O delay: no device */
 
 #endif

@@ -564,6 +564,13 @@ static int plan_out(struct afb_wedge_area *area, const struct afb_site *site,
 
 	if (insn->opcode[0] == 0xee)
 		return afb_wedge_call(patch, site, wedge_entry(WG_OUT8));
+	/* A write to a port with no device behind it (Linux's io_delay,
+	 * thousands per i386 boot) has nothing to do: it becomes nops. */
+	if (insn->opcode[0] == 0xe6 && port == WG_DELAY_PORT) {
+		patch->bytes[0] = 0x90;
+		patch->len = 1;
+		return 0;
+	}
 	if (insn->opcode[0] != 0xe6 ||
 	    !((port >= WG_COM1 && port < WG_COM1 + 8) || port == WG_POWER_PORT))
 		return 0;
