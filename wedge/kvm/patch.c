@@ -645,23 +645,10 @@ static int plan_lidt(struct afb_wedge_area *area, const struct afb_image *image,
 	return afb_wedge_jmp(patch, site, at);
 }
 
-/*
- * i386: console port I/O and cpuid, as in 64-bit code (the thunk bytes
- * are the same in both modes).  Left native: code that runs before
- * paging (wedge32_find_early), .altinstr_replacement, and every other
- * kind (no
- * window to map: the area is the kernel's own, so mov %cr3 needs no
- * wedge; no MSR cache or shadow IDT in the 32-bit wedge).
- */
-static int kvm_plan32(const struct kvm_wedge *w, const struct afb_site *site,
-		      const struct afb_insn *insn, struct afb_wedge_area *area,
-		      struct afb_site_patch *patch)
+/* The kinds both wedges take: byte port I/O and cpuid. */
+static int plan_io_cpuid(struct afb_wedge_area *area, const struct afb_site *site,
+			 const struct afb_insn *insn, struct afb_site_patch *patch)
 {
-	if (site->mode != 32 || w->disabled[site->kind] || wedge32_early(site->addr))
-		return 0;
-	/* Linux copies .altinstr_replacement elsewhere at boot (kvm_plan). */
-	if (site->section && strcmp(site->section, ".altinstr_replacement") == 0)
-		return 0;
 	switch (site->kind) {
 	case AFB_KIND_OUT:
 		return insn->opsize == 1 ? plan_out(area, site, insn, patch) : 0;
@@ -672,6 +659,25 @@ static int kvm_plan32(const struct kvm_wedge *w, const struct afb_site *site,
 	default:
 		return 0;
 	}
+}
+
+/*
+ * i386: console port I/O and cpuid, as in 64-bit code (the thunk bytes
+ * are the same in both modes).  Left native: code that runs before
+ * paging (wedge32_find_early), .altinstr_replacement, and every other
+ * kind (no window to map: the area is the kernel's own, so mov %cr3
+ * needs no wedge; no MSR cache or shadow IDT in the 32-bit wedge).
+ */
+static int kvm_plan32(const struct kvm_wedge *w, const struct afb_site *site,
+		      const struct afb_insn *insn, struct afb_wedge_area *area,
+		      struct afb_site_patch *patch)
+{
+	if (site->mode != 32 || w->disabled[site->kind] || wedge32_early(site->addr))
+		return 0;
+	/* Linux copies .altinstr_replacement elsewhere at boot (kvm_plan). */
+	if (site->section && strcmp(site->section, ".altinstr_replacement") == 0)
+		return 0;
+	return plan_io_cpuid(area, site, insn, patch);
 }
 
 static int kvm_plan(const struct afb_wedge *wedge, const struct afb_image *image,
@@ -702,12 +708,6 @@ static int kvm_plan(const struct afb_wedge *wedge, const struct afb_image *image
 	if (site->kind == AFB_KIND_LIDT && w->kvm->nr_cpus > 1)
 		return 0;
 	switch (site->kind) {
-	case AFB_KIND_OUT:
-		return insn->opsize == 1 ? plan_out(area, site, insn, patch) : 0;
-	case AFB_KIND_IN:
-		return insn->opsize == 1 ? plan_in(site, insn, patch) : 0;
-	case AFB_KIND_CPUID:
-		return afb_wedge_call(patch, site, wedge_entry(WG_CPUID));
 	case AFB_KIND_RDMSR:
 		return afb_wedge_call(patch, site, wedge_entry(WG_RDMSR));
 	case AFB_KIND_WRMSR:
@@ -717,7 +717,7 @@ static int kvm_plan(const struct afb_wedge *wedge, const struct afb_image *image
 	case AFB_KIND_LIDT:
 		return plan_lidt(area, image, site, insn, patch);
 	default:
-		return 0;
+		return plan_io_cpuid(area, site, insn, patch);
 	}
 }
 
