@@ -348,11 +348,21 @@ static void sc_log_dropped(struct stub *s)
 	}
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /*
  * Wait for @s to post an event and copy it out: the page is the guest's
  * to scribble on, the copy is ours.  0, -ECHILD if @s died, or
- * -ETIMEDOUT after @tries waits (each followed by the checks above), for
- * a batch's end.
+ * -ETIMEDOUT after @tries rounds of WAIT_MS (each followed by the checks
+ * above), for a batch's end.  The rounds are measured on the clock: the
+ * tick interrupts a wait every few milliseconds, and a stub that died
+ * must still be noticed.
  */
 static int sc_wait(struct host *h, struct stub *s, struct sc_event *ev,
 		   unsigned int tries)
@@ -360,17 +370,21 @@ static int sc_wait(struct host *h, struct stub *s, struct sc_event *ev,
 	const struct timespec ts = { 0, WAIT_MS * 1000000L };
 	struct sc_page *pg = s->page;
 	uint64_t info[SC_INFO_QWORDS];
+	uint64_t check_at = 0;
 	uint32_t st;
 
 	for (;;) {
 		st = __atomic_load_n(&pg->state, __ATOMIC_ACQUIRE);
 		if (st == SC_EVENT)
 			break;
-		if (!syscall(SYS_futex, &pg->state, FUTEX_WAIT, st, &ts, NULL, 0) ||
-		    errno == EAGAIN || errno == EINTR)
-			continue;
-		if (errno != ETIMEDOUT)
+		if (!check_at)
+			check_at = mono_ms() + WAIT_MS;
+		if (syscall(SYS_futex, &pg->state, FUTEX_WAIT, st, &ts, NULL, 0) &&
+		    errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT)
 			die("waiting for stub %d: %s", s->pid, strerror(errno));
+		if (mono_ms() < check_at)
+			continue;
+		check_at += WAIT_MS;
 		h->st.stub_kicks++;
 		if (!sc_alive(s))
 			return -ECHILD;
@@ -404,18 +418,25 @@ static int sc_kill(struct stub *s)
 	return -ECHILD;
 }
 
-/* Let @s run @ops, in order, as it asks for them. */
+/*
+ * Let @s run @ops, in order, as it asks for them, each within NOTIF_MS
+ * (on the clock: ticks and refused calls do not restart it).
+ */
 static int sc_expect(struct host *h, struct stub *s, const struct stub_op *ops,
 		     unsigned int n)
 {
+	uint64_t deadline;
 	unsigned int i;
 	int r;
 
 	for (i = 0; i < n; i++) {
-		while ((r = sc_answer(h, s, &ops[i], NOTIF_MS)) == 0 || r == -EINTR)
-			;
-		if (r < 0)
-			return r;
+		deadline = mono_ms() + NOTIF_MS;
+		while ((r = sc_answer(h, s, &ops[i], NOTIF_MS)) != 1) {
+			if (r != 0 && r != -EINTR)
+				return r;
+			if (mono_ms() >= deadline || !sc_alive(s))
+				return -ETIMEDOUT;
+		}
 	}
 	return 0;
 }
