@@ -233,9 +233,10 @@ struct afb_host_ops {
 
 	/*
 	 * A segment base that user-level code uses directly changed
-	 * (@sreg AFB_FS or AFB_GS, after swapgs, wrmsr, wrfsbase, mov): a
-	 * host that runs guest code natively loads it into the real
-	 * register.  NULL: nothing to do.
+	 * (@sreg AFB_FS or AFB_GS, after swapgs, wrmsr, wrfsbase, mov;
+	 * AFB_GS also when KERNEL_GS_BASE is written): a host that runs
+	 * guest code natively loads it into the real register.  @base is
+	 * the active one (fs_base or gs_base).  NULL: nothing to do.
 	 */
 	void (*set_seg_base)(struct afb_vcpu *vcpu, enum afb_sreg sreg,
 			     uint64_t base);
@@ -326,6 +327,7 @@ struct afb_vcpu {
 
 	uint64_t efer, star, lstar, cstar, sfmask;
 	uint64_t fs_base, gs_base, kernel_gs_base, tsc_aux;
+	bool gs_swapped;		/* an odd number of swapgs so far */
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 
 	uint64_t pending[4];		/* bitmap of raised vectors 0-255 */

@@ -1169,6 +1169,7 @@ static void test_lretq_reloads_cs(void **state)
 static void test_swapgs_fsgsbase(void **state)
 {
 	struct env *e = *state;
+	unsigned int calls;
 
 	e->vcpu.gs_base = 0x1111;
 	e->vcpu.kernel_gs_base = 0x100000300000ULL;
@@ -1176,6 +1177,17 @@ static void test_swapgs_fsgsbase(void **state)
 	assert_int_equal(e->vcpu.gs_base, 0x100000300000ULL);
 	assert_int_equal(e->vcpu.kernel_gs_base, 0x1111);
 	assert_int_equal(e->host.seg_base[AFB_GS], 0x100000300000ULL);
+	assert_true(e->vcpu.gs_swapped);
+	run_ok(e, "swapgs");
+	assert_false(e->vcpu.gs_swapped);
+	assert_int_equal(e->host.seg_base[AFB_GS], 0x1111);
+	run_ok(e, "swapgs");
+
+	/* a KERNEL_GS_BASE write is told too (the host may hold it) */
+	calls = e->host.seg_base_calls;
+	wrmsr(e, AFB_MSR_KERNEL_GS_BASE, 0x2222);
+	assert_int_equal(e->host.seg_base_calls, calls + 1);
+	assert_int_equal(e->vcpu.kernel_gs_base, 0x2222);
 
 	run_fault(e, "rdfsbase %rax", AFB_EXC_UD, 0);
 	e->vcpu.cr4 |= AFB_CR4_FSGSBASE;

@@ -388,6 +388,7 @@ int em_swapgs(struct afb_vcpu *vcpu, struct afb_frame *frame,
 		return ret;
 	vcpu->gs_base = vcpu->kernel_gs_base;
 	vcpu->kernel_gs_base = gs;
+	vcpu->gs_swapped = !vcpu->gs_swapped;
 	vcpu_seg_base_changed(vcpu, AFB_GS);
 	return 0;
 }

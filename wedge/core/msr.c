@@ -61,7 +61,7 @@ static const struct owned_msr owned[] = {
 	OWNED(AFB_MSR_SFMASK, sfmask, check_low32, -1),
 	OWNED(AFB_MSR_FS_BASE, fs_base, check_canonical, AFB_FS),
 	OWNED(AFB_MSR_GS_BASE, gs_base, check_canonical, AFB_GS),
-	OWNED(AFB_MSR_KERNEL_GS_BASE, kernel_gs_base, check_canonical, -1),
+	OWNED(AFB_MSR_KERNEL_GS_BASE, kernel_gs_base, check_canonical, AFB_GS),
 	OWNED(AFB_MSR_TSC_AUX, tsc_aux, check_low32, -1),
 };
 

@@ -125,19 +125,33 @@ void ops__set_gs(struct host *h, uint64_t base)
 		__asm__ volatile("wrgsbase %0" : : "r"(base) : "memory");
 	else if (syscall(SYS_arch_prctl, ARCH_SET_GS, base) < 0)
 		die("arch_prctl(ARCH_SET_GS): %s", strerror(errno));
+	h->gs_loaded = base;
 }
 
 /*
  * The guest kernel's GS base is this process's GS base (its %gs: accesses
- * run natively).  FS is glibc's thread pointer here: the guest kernel
- * must not use %fs (the test kernel sets FS_BASE to 0 and never uses
- * it); its FS base is kept in the vcpu and given to user mode only.
+ * run natively).  Without FSGSBASE, loading it is a system call that
+ * costs several microseconds, and a kernel swaps GS twice per system
+ * call.  So this process keeps the kernel's own base loaded across the
+ * swapgs pair around user mode: gs_base, or kernel_gs_base after an odd
+ * number of swapgs.  User mode runs in a stub and gets the active base.
+ * What differs from a CPU: a %gs: access in guest kernel mode between
+ * the swapgs on the way out and the return to user mode uses the
+ * kernel's base (doc/guest-contract.md).
+ *
+ * FS is glibc's thread pointer here: the guest kernel must not use %fs
+ * (the test kernel sets FS_BASE to 0 and never uses it); its FS base is
+ * kept in the vcpu and given to user mode only.
  */
 static void op_set_seg_base(struct afb_vcpu *v, enum afb_sreg sreg,
 			    uint64_t base)
 {
-	if (sreg == AFB_GS)
-		ops__set_gs(host_of(v), base);
+	struct host *h = host_of(v);
+	uint64_t kernel_base = v->gs_swapped ? v->kernel_gs_base : v->gs_base;
+
+	(void)base;
+	if (sreg == AFB_GS && kernel_base != h->gs_loaded)
+		ops__set_gs(h, kernel_base);
 }
 
 /* hlt: sleep until SIGALRM raises something. */

@@ -286,6 +286,7 @@ struct host {
 	int sc_fd;			/* --user=seccomp: the shared pages */
 	struct sc_page *sc_pages;
 	bool fsgsbase;			/* wrgsbase usable */
+	uint64_t gs_loaded;		/* this process's GS base (ops.c) */
 
 	struct host_stats st;
 };
