@@ -14,7 +14,10 @@
  * afb_host_ops, for what only the host can do: touch guest memory through
  * the guest's page tables, talk to devices, activate page tables.
  *
- * The core supports a 64-bit guest in long mode.  Nothing here prints,
+ * The core supports a 64-bit guest in long mode and a 32-bit guest in
+ * protected mode (paging off, 2-level or PAE paging; no VM86, no task
+ * switches, no 16-bit code segments); it derives the mode from the state
+ * (long mode only with EFER.LMA).  Nothing here prints,
  * allocates or exits; every call that can fail returns a negative errno.
  * See doc/porting.md.
  */
@@ -86,6 +89,7 @@ enum afb_sreg { AFB_ES, AFB_CS, AFB_SS, AFB_DS, AFB_FS, AFB_GS, AFB_NR_SREGS };
 
 #define AFB_CR4_TSD	0x00000004
 #define AFB_CR4_DE	0x00000008
+#define AFB_CR4_PSE	0x00000010
 #define AFB_CR4_PAE	0x00000020
 #define AFB_CR4_PGE	0x00000080
 #define AFB_CR4_PCE	0x00000100
@@ -131,6 +135,16 @@ enum afb_sreg { AFB_ES, AFB_CS, AFB_SS, AFB_DS, AFB_FS, AFB_GS, AFB_NR_SREGS };
 #define AFB_ACCESS_WRITE 0x02	/* a write */
 #define AFB_ACCESS_USER	0x04	/* an access with CPL3 privilege */
 
+/* Descriptor attribute bits (afb_seg_hidden.attr: descriptor bits 40-55). */
+#define AFB_SEG_TYPE	0x000f
+#define AFB_SEG_S	0x0010	/* code or data (not system) */
+#define AFB_SEG_DPL	0x0060
+#define AFB_SEG_P	0x0080
+#define AFB_SEG_AVL	0x1000
+#define AFB_SEG_L	0x2000
+#define AFB_SEG_DB	0x4000	/* 32-bit code / stack */
+#define AFB_SEG_G	0x8000
+
 /* ---- The guest's registers ------------------------------------------- */
 
 /*
@@ -150,6 +164,10 @@ enum afb_sreg { AFB_ES, AFB_CS, AFB_SS, AFB_DS, AFB_FS, AFB_GS, AFB_NR_SREGS };
  *
  * @gpr[AFB_RSP] is the guest's rsp at the instruction: a thunk reached by
  * the site's 'call' must not count the return address the call pushed.
+ *
+ * A 32-bit guest uses the same frame: the low 32 bits of each register
+ * (gpr[AFB_R8] and above unused), @rip = eip.  The core writes only
+ * zero-extended 32-bit values to it in that mode.
  *
  * @rflags holds the real flags: the core reads and writes only the bits of
  * AFB_RFLAGS_REAL there and leaves the rest to the host (the real IF of
@@ -174,6 +192,19 @@ struct afb_sysseg {		/* LDTR, TR: selector and its hidden part */
 	uint64_t base;
 	uint32_t limit;		/* bytes, granularity applied */
 	uint8_t type;		/* descriptor type: 2 LDT, 0xb busy TSS */
+};
+
+/*
+ * struct afb_seg_hidden - the hidden part of a segment register, as a
+ * 32-bit protected-mode guest loaded it from its descriptor: base, limit
+ * in bytes - 1 (granularity applied) and the attribute bits AFB_SEG_*.
+ * @attr is 0 for a null selector (the register is unusable).  Flat means
+ * usable, base 0, limit 0xffffffff and D/B set.
+ */
+struct afb_seg_hidden {
+	uint32_t base;
+	uint32_t limit;
+	uint16_t attr;
 };
 
 struct afb_vcpu;
@@ -242,6 +273,22 @@ struct afb_host_ops {
 			     uint64_t base);
 
 	/*
+	 * 32-bit protected mode only (long mode uses set_seg_base): segment
+	 * register @sreg now holds @sel with hidden part @h (also in
+	 * vcpu->hidden[@sreg]).  Called for FS and GS at every load, which a
+	 * host running the guest natively realises with descriptors of its
+	 * own (the ptrace host: LDT entries of that base and limit); for
+	 * CS, SS, DS and ES whenever the old or the new hidden part is not
+	 * flat (see struct afb_seg_hidden), so such a host hears of every
+	 * departure from the flat segments it runs with, and of the return
+	 * to them.  Also called when a return to user mode nulls a register.
+	 * A negative return is passed up (a host failure: the instruction
+	 * has taken effect).  NULL: nothing to do.
+	 */
+	int (*load_seg)(struct afb_vcpu *vcpu, enum afb_sreg sreg, uint16_t sel,
+			const struct afb_seg_hidden *h);
+
+	/*
 	 * hlt (or mwait) with nothing pending: wait for an event, raising
 	 * any interrupt that arrives with afb_vcpu_raise_irq().  May return
 	 * with nothing raised; the core then leaves vcpu->halted set and the
@@ -269,6 +316,9 @@ struct afb_host_ops {
 
 #define AFB_SHUTDOWN_TRIPLE_FAULT	1
 #define AFB_SHUTDOWN_HALT		2	/* hlt with IF clear */
+#define AFB_SHUTDOWN_TASK_GATE		3	/* an event reached a 32-bit task
+						   gate: task switches are not
+						   emulated */
 
 /*
  * struct afb_vcpu - one virtual CPU.  Fields are plain data: a host may
@@ -318,6 +368,7 @@ struct afb_vcpu {
 	uint8_t cpl;			/* virtual privilege level: 0 or 3 */
 	uint16_t seg[AFB_NR_SREGS];	/* selectors */
 	uint8_t seg_dpl[AFB_NR_SREGS];	/* their descriptors' DPL */
+	struct afb_seg_hidden hidden[AFB_NR_SREGS]; /* 32-bit mode only */
 
 	uint64_t cr0, cr2, cr3, cr4, cr8;
 	uint64_t xcr0;
@@ -361,6 +412,20 @@ void afb_vcpu_init(struct afb_vcpu *vcpu, const struct afb_host_ops *ops,
 		   void *host);
 
 /*
+ * afb_vcpu_init32 - reset @vcpu to the 32-bit PVH entry state: protected
+ * mode (CR0 = PE|ET), paging off, EFER 0, CPL0, interrupts off, flat
+ * 32-bit CS 0x08 and DS/ES/SS 0x10 (FS/GS null), GDTR and IDTR empty,
+ * TR a busy 32-bit TSS at 0 with limit 0x67.  The host then sets the
+ * frame (%ebx = the hvm_start_info address, eip = the PVH entry point).
+ */
+void afb_vcpu_init32(struct afb_vcpu *vcpu, const struct afb_host_ops *ops,
+		     void *host);
+
+/* 64 in long mode (EFER.LMA), 32 in protected mode, 0 in real mode
+   (which the core does not emulate). */
+unsigned int afb_vcpu_mode(const struct afb_vcpu *vcpu);
+
+/*
  * afb_vcpu_emulate - emulate one sensitive instruction
  * @frame: the guest's registers, @rip at the instruction (see struct
  *         afb_frame); @insn: the instruction, decoded by afb_decode()
@@ -376,8 +441,10 @@ void afb_vcpu_init(struct afb_vcpu *vcpu, const struct afb_host_ops *ops,
  *      delivers it with afb_vcpu_exception(vcpu, frame, vcpu->exc.vector,
  *      vcpu->exc.error_code).
  *  AFB_VCPU_SHUTDOWN  hlt with interrupts off, or a triple fault.
- *  -EOPNOTSUPP for an instruction not in 64-bit mode, -EINVAL for an
- *      unknown kind, or a host op's error.
+ *  -EOPNOTSUPP for an instruction decoded in another mode than
+ *      afb_vcpu_mode() (or in real mode), or for what the core does not
+ *      emulate (a 16-bit code segment, a switch to long or real mode),
+ *      -EINVAL for an unknown kind, or a host op's error.
  */
 int afb_vcpu_emulate(struct afb_vcpu *vcpu, struct afb_frame *frame,
 		     const struct afb_insn *insn);
@@ -432,6 +499,32 @@ int afb_vcpu_exception(struct afb_vcpu *vcpu, struct afb_frame *frame,
  * Returns 0, AFB_VCPU_SHUTDOWN or a negative errno.
  */
 int afb_vcpu_syscall(struct afb_vcpu *vcpu, struct afb_frame *frame);
+
+/*
+ * afb_vcpu_int - a guest user-mode 'int $@vector' the host intercepted
+ * (the 32-bit guest's int $0x80 as a host system call)
+ * @frame: the user registers; @rip at the int instruction, @next_rip
+ *         after it (0: @rip + 2)
+ *
+ * The software interrupt as the CPU takes it: the gate's DPL must be at
+ * least the CPL, else #GP(@vector * 8 + 2) is delivered with @rip at the
+ * int.  Returns 0, AFB_VCPU_SHUTDOWN or a negative errno.
+ */
+int afb_vcpu_int(struct afb_vcpu *vcpu, struct afb_frame *frame,
+		 uint8_t vector);
+
+/*
+ * afb_vcpu_sysenter - a guest user-mode 'sysenter' the host intercepted
+ * @frame: the user registers; @rip at the sysenter (it is 2 bytes; the
+ *         CPU saves no return address: the guest's entry code finds it)
+ *
+ * CS = SYSENTER_CS, SS = SYSENTER_CS + 8 (flat, as the CPU loads them
+ * without reading the GDT), eip = SYSENTER_EIP, esp = SYSENTER_ESP,
+ * CPL0, IF, VM and RF cleared.  #GP(0) if SYSENTER_CS is null, #UD in
+ * long mode (the AMD behaviour the core models there).  Returns 0,
+ * AFB_VCPU_SHUTDOWN or a negative errno.
+ */
+int afb_vcpu_sysenter(struct afb_vcpu *vcpu, struct afb_frame *frame);
 
 /* The rflags value the guest sees: real and virtual bits merged. */
 uint64_t afb_vcpu_rflags(const struct afb_vcpu *vcpu,

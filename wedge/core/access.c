@@ -56,9 +56,24 @@ void vcpu_reg_set(struct afb_frame *frame, unsigned int reg, unsigned int size,
 }
 
 /*
+ * The base a segment register adds: in 64-bit mode only fs and gs have
+ * one; in 32-bit mode every register has the base of its hidden part.
+ */
+uint64_t vcpu_seg_base(const struct afb_vcpu *vcpu, enum afb_sreg sreg)
+{
+	if (!vcpu_long(vcpu))
+		return vcpu->hidden[sreg].base;
+	if (sreg == AFB_FS)
+		return vcpu->fs_base;
+	return sreg == AFB_GS ? vcpu->gs_base : 0;
+}
+
+/*
  * The linear address of @insn's memory operand.  RIP-relative operands
  * count from the end of the original instruction, wherever the host has
- * its site; in 64-bit mode only fs and gs add a base.
+ * its site.  In 32-bit mode the default segment is SS for an
+ * esp- or ebp-based operand, DS otherwise, and linear addresses wrap at
+ * 4 GiB.
  */
 uint64_t vcpu_effective_address(const struct afb_vcpu *vcpu,
 				const struct afb_frame *frame,
@@ -66,6 +81,7 @@ uint64_t vcpu_effective_address(const struct afb_vcpu *vcpu,
 {
 	const struct afb_mem_operand *m = &insn->mem;
 	uint64_t ea = (uint64_t)m->disp;
+	enum afb_sreg sreg = AFB_DS;
 
 	if (m->rip_relative)
 		ea += vcpu->insn_rip + insn->len;
@@ -74,11 +90,12 @@ uint64_t vcpu_effective_address(const struct afb_vcpu *vcpu,
 	if (m->index >= 0)
 		ea += frame->gpr[m->index] * m->scale;
 	ea &= size_mask(insn->addrsize);
-	if (m->segment == AFB_FS)
-		ea += vcpu->fs_base;
-	else if (m->segment == AFB_GS)
-		ea += vcpu->gs_base;
-	return ea;
+	if (m->segment >= 0)
+		sreg = (enum afb_sreg)m->segment;
+	else if (m->base == AFB_RSP || m->base == AFB_RBP)
+		sreg = AFB_SS;
+	ea += vcpu_seg_base(vcpu, sreg);
+	return vcpu_long(vcpu) ? ea : (uint32_t)ea;
 }
 
 /* Access bits for an explicit operand access at the current CPL. */
@@ -107,9 +124,23 @@ static size_t page_chunk(uint64_t gva, size_t len)
 }
 
 /*
- * vmem_read - read guest-virtual memory one page at a time.  A
- * non-canonical address is #GP(0); a host fault is #PF at the first byte
- * of the page that failed.
+ * A linear address range the mode allows: canonical in long mode, below
+ * 4 GiB in 32-bit mode (an access across the top is beyond the limit of
+ * every segment: #GP(0) too).
+ */
+static bool range_ok(const struct afb_vcpu *vcpu, uint64_t gva, size_t len)
+{
+	if (!len)
+		return true;
+	if (!vcpu_long(vcpu))
+		return gva <= UINT32_MAX && len - 1 <= UINT32_MAX - gva;
+	return vcpu_canonical(gva) && vcpu_canonical(gva + len - 1);
+}
+
+/*
+ * vmem_read - read guest-virtual memory one page at a time.  An address
+ * outside the mode's range is #GP(0); a host fault is #PF at the first
+ * byte of the page that failed.
  */
 int vcpu_vmem_read(struct afb_vcpu *vcpu, uint64_t gva, void *buf, size_t len,
 		   unsigned int access)
@@ -118,7 +149,7 @@ int vcpu_vmem_read(struct afb_vcpu *vcpu, uint64_t gva, void *buf, size_t len,
 	size_t n;
 	int ret;
 
-	if (len && (!vcpu_canonical(gva) || !vcpu_canonical(gva + len - 1)))
+	if (!range_ok(vcpu, gva, len))
 		return vcpu_raise_gp0(vcpu);
 	for (; len; len -= n, gva += n, p += n) {
 		n = page_chunk(gva, len);
@@ -137,7 +168,7 @@ int vcpu_vmem_write(struct afb_vcpu *vcpu, uint64_t gva, const void *buf,
 	int ret;
 
 	access |= AFB_ACCESS_WRITE;
-	if (len && (!vcpu_canonical(gva) || !vcpu_canonical(gva + len - 1)))
+	if (!range_ok(vcpu, gva, len))
 		return vcpu_raise_gp0(vcpu);
 	for (; len; len -= n, gva += n, p += n) {
 		n = page_chunk(gva, len);
@@ -187,12 +218,42 @@ int vcpu_operand_write(struct afb_vcpu *vcpu, struct afb_frame *frame,
 				    size, vcpu_user_access(vcpu), val);
 }
 
+/*
+ * The bits of rsp the stack uses: all of them in long mode, esp in
+ * 32-bit mode, sp with a 16-bit stack segment (SS.B clear).
+ */
+uint64_t vcpu_stack_mask(const struct afb_vcpu *vcpu)
+{
+	if (vcpu_long(vcpu))
+		return UINT64_MAX;
+	return vcpu->hidden[AFB_SS].attr & AFB_SEG_DB ? UINT32_MAX : 0xffff;
+}
+
+/* The linear address of stack offset @sp (SS base in 32-bit mode). */
+uint64_t vcpu_stack_linear(const struct afb_vcpu *vcpu, uint64_t sp)
+{
+	if (vcpu_long(vcpu))
+		return sp;
+	return (uint32_t)(vcpu->hidden[AFB_SS].base +
+			  (sp & vcpu_stack_mask(vcpu)));
+}
+
+/* @rsp moved by @delta within the stack's bits; the others stay. */
+uint64_t vcpu_stack_add(const struct afb_vcpu *vcpu, uint64_t rsp,
+			int64_t delta)
+{
+	uint64_t mask = vcpu_stack_mask(vcpu);
+
+	return (rsp & ~mask) | ((rsp + (uint64_t)delta) & mask);
+}
+
 /* Push @size bytes; rsp moves only once the write has succeeded. */
 int vcpu_stack_push(struct afb_vcpu *vcpu, struct afb_frame *frame,
 		    unsigned int size, uint64_t val)
 {
-	uint64_t rsp = frame->gpr[AFB_RSP] - size;
-	int ret = vcpu_vmem_write_uint(vcpu, rsp, size, vcpu_user_access(vcpu), val);
+	uint64_t rsp = vcpu_stack_add(vcpu, frame->gpr[AFB_RSP], -(int64_t)size);
+	int ret = vcpu_vmem_write_uint(vcpu, vcpu_stack_linear(vcpu, rsp), size,
+				       vcpu_user_access(vcpu), val);
 
 	if (!ret)
 		frame->gpr[AFB_RSP] = rsp;
@@ -203,6 +264,8 @@ int vcpu_stack_push(struct afb_vcpu *vcpu, struct afb_frame *frame,
 int vcpu_stack_peek(struct afb_vcpu *vcpu, const struct afb_frame *frame,
 		    unsigned int offset, unsigned int size, uint64_t *val)
 {
-	return vcpu_vmem_read_uint(vcpu, frame->gpr[AFB_RSP] + offset, size,
+	uint64_t sp = vcpu_stack_add(vcpu, frame->gpr[AFB_RSP], offset);
+
+	return vcpu_vmem_read_uint(vcpu, vcpu_stack_linear(vcpu, sp), size,
 				   vcpu_user_access(vcpu), val);
 }

@@ -8,6 +8,14 @@
  * host's business, so loads that change translation call ops->set_cr3
  * or ops->flush_tlb.  Debug registers are stored only: hardware
  * breakpoints are not emulated.
+ *
+ * In 32-bit protected mode paging may be off: a CR3 load then only
+ * records the root, and turning CR0.PG on activates it (ops->set_cr3),
+ * turning it off drops every translation (ops->flush_tlb, global), as do
+ * changes of CR4.PSE and CR4.PAE, which also re-activate the root in
+ * the new format while paging is on.  Leaving protected mode (clearing
+ * PE) or entering long mode (PG with EFER.LME) is not emulated:
+ * -EOPNOTSUPP.  CR8 does not exist outside long mode (#UD).
  */
 #include "core.h"
 
@@ -75,22 +83,46 @@ int em_mwait(struct afb_vcpu *vcpu, struct afb_frame *frame,
 
 /* ---- mov to and from control registers ------------------------------- */
 
+static bool paging(const struct afb_vcpu *vcpu)
+{
+	return vcpu->cr0 & AFB_CR0_PG;
+}
+
+/* Activate vcpu->cr3 in the host; a refusal (-errno) is passed up. */
+static int activate(struct afb_vcpu *vcpu)
+{
+	return vcpu->ops->set_cr3 ? vcpu->ops->set_cr3(vcpu, vcpu->cr3) : 0;
+}
+
 static int write_cr0(struct afb_vcpu *vcpu, uint64_t val)
 {
-	uint64_t changed = val ^ vcpu->cr0;
+	uint64_t changed = val ^ vcpu->cr0, old = vcpu->cr0;
+	int ret;
 
 	val |= AFB_CR0_ET;
 	if ((val >> 32) || ((val & AFB_CR0_PG) && !(val & AFB_CR0_PE)) ||
 	    ((val & AFB_CR0_NW) && !(val & AFB_CR0_CD)) ||
 	    ((vcpu->efer & AFB_EFER_LMA) && !(val & AFB_CR0_PG)))
 		return vcpu_raise_gp0(vcpu);
+	if (!(val & AFB_CR0_PE) ||
+	    ((changed & val & AFB_CR0_PG) && (vcpu->efer & AFB_EFER_LME)))
+		return -EOPNOTSUPP;	/* real mode, entering long mode */
 	vcpu->cr0 = val;
+	if (changed & val & AFB_CR0_PG) {
+		ret = activate(vcpu);
+		if (ret)
+			vcpu->cr0 = old;
+		return ret;
+	}
 	if (changed & (AFB_CR0_PG | AFB_CR0_WP))
 		flush_all(vcpu, true);
 	return 0;
 }
 
-/* A CR3 load: the host activates the new root (or refuses, -errno). */
+/*
+ * A CR3 load: the host activates the new root (or refuses, -errno); with
+ * paging off (32-bit mode) it is only recorded.
+ */
 static int write_cr3(struct afb_vcpu *vcpu, uint64_t val)
 {
 	uint64_t old = vcpu->cr3;
@@ -101,8 +133,8 @@ static int write_cr3(struct afb_vcpu *vcpu, uint64_t val)
 	if (val & CR3_RESERVED)
 		return vcpu_raise_gp0(vcpu);
 	vcpu->cr3 = val;
-	if (vcpu->ops->set_cr3)
-		ret = vcpu->ops->set_cr3(vcpu, val);
+	if (paging(vcpu))
+		ret = activate(vcpu);
 	if (ret)
 		vcpu->cr3 = old;
 	return ret;
@@ -110,16 +142,25 @@ static int write_cr3(struct afb_vcpu *vcpu, uint64_t val)
 
 static int write_cr4(struct afb_vcpu *vcpu, uint64_t val)
 {
-	uint64_t changed = val ^ vcpu->cr4;
+	uint64_t changed = val ^ vcpu->cr4, old = vcpu->cr4;
+	uint64_t flush = AFB_CR4_PGE | AFB_CR4_PAE | AFB_CR4_PCIDE;
+	int ret = 0;
 
 	if ((val & ~CR4_KNOWN) ||
 	    ((vcpu->efer & AFB_EFER_LMA) && !(val & AFB_CR4_PAE)) ||
 	    ((changed & val & AFB_CR4_PCIDE) && (vcpu->cr3 & 0xfff)))
 		return vcpu_raise_gp0(vcpu);
+	if (!vcpu_long(vcpu))
+		flush |= AFB_CR4_PSE;
 	vcpu->cr4 = val;
-	if (changed & (AFB_CR4_PGE | AFB_CR4_PAE | AFB_CR4_PCIDE))
+	if (changed & flush)
 		flush_all(vcpu, true);
-	return 0;
+	if (!vcpu_long(vcpu) && paging(vcpu) &&
+	    (changed & (AFB_CR4_PAE | AFB_CR4_PSE)))
+		ret = activate(vcpu);
+	if (ret)
+		vcpu->cr4 = old;
+	return ret;
 }
 
 static int write_cr(struct afb_vcpu *vcpu, unsigned int cr, uint64_t val)
@@ -135,6 +176,8 @@ static int write_cr(struct afb_vcpu *vcpu, unsigned int cr, uint64_t val)
 	case 4:
 		return write_cr4(vcpu, val);
 	case 8:
+		if (!vcpu_long(vcpu))
+			break;
 		if (val > 15)
 			return vcpu_raise_gp0(vcpu);
 		vcpu->cr8 = val;
@@ -150,13 +193,14 @@ static int read_cr(struct afb_vcpu *vcpu, unsigned int cr, uint64_t *val)
 		[4] = &vcpu->cr4, [8] = &vcpu->cr8,
 	};
 
-	if (cr >= ARRAY_SIZE(regs) || !regs[cr])
+	if (cr >= ARRAY_SIZE(regs) || !regs[cr] || (cr == 8 && !vcpu_long(vcpu)))
 		return vcpu_exc_raise(vcpu, AFB_EXC_UD, 0);
 	*val = *regs[cr];
 	return 0;
 }
 
-/* 0f 20: mov %crN, reg; 0f 22: mov reg, %crN.  Always 64 bits. */
+/* 0f 20: mov %crN, reg; 0f 22: mov reg, %crN.  Always 64 bits (32 in
+   32-bit mode, where the frame holds 32-bit values). */
 int em_mov_cr(struct afb_vcpu *vcpu, struct afb_frame *frame,
 	      const struct afb_insn *insn)
 {

@@ -42,8 +42,16 @@ struct desc {
 	uint8_t dpl;
 	bool p;
 	bool l;			/* 64-bit code */
+	bool db;		/* 32-bit code / stack (D/B) */
+	uint16_t attr;		/* descriptor bits 40-55 (AFB_SEG_*) */
 	uint64_t raw;		/* the low 8 bytes as read */
 };
+
+/* Long mode (EFER.LMA), else 32-bit protected mode. */
+static inline bool vcpu_long(const struct afb_vcpu *vcpu)
+{
+	return vcpu->efer & AFB_EFER_LMA;
+}
 
 /* How an event reaches the IDT: it decides DPL checks, error codes, EXT. */
 enum event {
@@ -84,6 +92,11 @@ int vcpu_stack_push(struct afb_vcpu *vcpu, struct afb_frame *frame,
 		    unsigned int size, uint64_t val);
 int vcpu_stack_peek(struct afb_vcpu *vcpu, const struct afb_frame *frame,
 		    unsigned int offset, unsigned int size, uint64_t *val);
+uint64_t vcpu_stack_mask(const struct afb_vcpu *vcpu);
+uint64_t vcpu_stack_linear(const struct afb_vcpu *vcpu, uint64_t sp);
+uint64_t vcpu_stack_add(const struct afb_vcpu *vcpu, uint64_t rsp,
+			int64_t delta);
+uint64_t vcpu_seg_base(const struct afb_vcpu *vcpu, enum afb_sreg sreg);
 int vcpu_need_cpl0(struct afb_vcpu *vcpu);
 
 /* flags.c */
@@ -106,12 +119,26 @@ int vcpu_ss_check(struct afb_vcpu *vcpu, uint16_t sel, unsigned int new_cpl,
 void vcpu_seg_set(struct afb_vcpu *vcpu, enum afb_sreg sreg, uint16_t sel,
 		  uint8_t dpl);
 void vcpu_seg_base_changed(struct afb_vcpu *vcpu, enum afb_sreg sreg);
-void vcpu_segs_leave_kernel(struct afb_vcpu *vcpu);
+int vcpu_seg_commit(struct afb_vcpu *vcpu, enum afb_sreg sreg, uint16_t sel,
+		    const struct desc *d);
+void vcpu_desc_flat(struct desc *d, bool code);
+int vcpu_rip_check(struct afb_vcpu *vcpu, const struct desc *cs, uint64_t rip);
+int vcpu_segs_leave_kernel(struct afb_vcpu *vcpu);
 
 /* interrupt.c */
 int vcpu_deliver(struct afb_vcpu *vcpu, struct afb_frame *frame, uint8_t vector,
 		 enum event ev, uint32_t error_code);
 int vcpu_shutdown(struct afb_vcpu *vcpu, int reason);
+bool vcpu_has_error_code(uint8_t vector, enum event ev);
+uint32_t vcpu_idt_error(uint8_t vector, enum event ev);
+
+/* interrupt32.c: the same in 32-bit protected mode */
+int vcpu_deliver32(struct afb_vcpu *vcpu, struct afb_frame *frame,
+		   uint8_t vector, enum event ev, uint32_t error_code);
+int vcpu_iret32(struct afb_vcpu *vcpu, struct afb_frame *frame,
+		unsigned int size);
+int vcpu_sysenter32(struct afb_vcpu *vcpu, struct afb_frame *frame);
+int vcpu_sysexit32(struct afb_vcpu *vcpu, struct afb_frame *frame);
 
 /* vcpu.c */
 int vcpu_deliver_pending_now(struct afb_vcpu *vcpu, struct afb_frame *frame);

@@ -6,13 +6,16 @@
  *
  * The virtual GDTR, IDTR, LDTR and TR are the guest's own: the core reads
  * descriptors from guest memory whenever a selector is loaded (segment.c)
- * and caches the LDT and TSS bases at lldt/ltr, as the CPU does.
+ * and caches the LDT and TSS bases at lldt/ltr, as the CPU does.  The
+ * mode sizes the tables' bases (8 bytes in 64-bit mode, 4 in 32-bit
+ * mode, 3 with a 16-bit operand) and the LDT and TSS descriptors (16
+ * bytes in long mode, 8 in 32-bit mode).
  */
 #include "core.h"
 
 #define SEL_ERR(sel)	((uint32_t)(sel) & 0xfffc)
 #define SYS_LDT		0x2
-#define SYS_TSS		0x9	/* available 64-bit TSS */
+#define SYS_TSS		0x9	/* available 64-bit (32-bit) TSS */
 #define SYS_TSS_BUSY	0xb
 #define SYS_CALL_GATE	0xc
 
@@ -22,23 +25,32 @@ static int umip_check(struct afb_vcpu *vcpu)
 	return vcpu->cpl && (vcpu->cr4 & AFB_CR4_UMIP) ? vcpu_raise_gp0(vcpu) : 0;
 }
 
-/* ---- GDTR, IDTR: a 2-byte limit and an 8-byte base in 64-bit mode ---- */
+/* ---- GDTR, IDTR: a 2-byte limit, then an 8-byte (4-byte) base -------- */
+
+/* Bytes of the base in memory: 8 in 64-bit mode, else 4. */
+static unsigned int dtr_base_size(const struct afb_vcpu *vcpu)
+{
+	return vcpu_long(vcpu) ? 8 : 4;
+}
 
 static int load_dtr(struct afb_vcpu *vcpu, const struct afb_frame *frame,
 		    const struct afb_insn *insn, struct afb_dtr *dtr)
 {
 	uint64_t ea = vcpu_effective_address(vcpu, frame, insn);
+	unsigned int n = dtr_base_size(vcpu);
 	uint8_t buf[10];
-	uint64_t base;
+	uint64_t base = 0;
 	uint16_t limit;
 	int ret = vcpu_need_cpl0(vcpu);
 
 	if (!ret)
-		ret = vcpu_vmem_read(vcpu, ea, buf, sizeof(buf), 0);
+		ret = vcpu_vmem_read(vcpu, ea, buf, 2 + n, 0);
 	if (ret)
 		return ret;
 	__builtin_memcpy(&limit, buf, 2);
-	__builtin_memcpy(&base, buf + 2, 8);
+	__builtin_memcpy(&base, buf + 2, n);
+	if (n == 4 && insn->opsize == 2)
+		base &= 0xffffff;		/* a 16-bit lgdt loads 24 bits */
 	if (!vcpu_canonical(base))
 		return vcpu_raise_gp0(vcpu);
 	dtr->limit = limit;
@@ -49,15 +61,16 @@ static int load_dtr(struct afb_vcpu *vcpu, const struct afb_frame *frame,
 static int store_dtr(struct afb_vcpu *vcpu, const struct afb_frame *frame,
 		     const struct afb_insn *insn, const struct afb_dtr *dtr)
 {
+	unsigned int n = dtr_base_size(vcpu);
 	uint8_t buf[10];
 	int ret = umip_check(vcpu);
 
 	if (ret)
 		return ret;
 	__builtin_memcpy(buf, &dtr->limit, 2);
-	__builtin_memcpy(buf + 2, &dtr->base, 8);
+	__builtin_memcpy(buf + 2, &dtr->base, n);
 	return vcpu_vmem_write(vcpu, vcpu_effective_address(vcpu, frame, insn), buf,
-			       sizeof(buf), vcpu_user_access(vcpu));
+			       2 + n, vcpu_user_access(vcpu));
 }
 
 int em_lgdt(struct afb_vcpu *vcpu, struct afb_frame *frame,
@@ -105,11 +118,21 @@ static int store_sel(struct afb_vcpu *vcpu, struct afb_frame *frame,
 				  sel);
 }
 
-/* The 16-byte system descriptor @sel names must be of @type, present. */
+/*
+ * The system descriptor @sel names (16 bytes in long mode, 8 in 32-bit
+ * mode, always in the GDT) must be of @type, present.
+ */
 static int sys_check(struct afb_vcpu *vcpu, uint16_t sel, uint8_t type,
 		     struct desc *d)
 {
-	int ret = vcpu_sysdesc_read(vcpu, sel, d);
+	int ret;
+
+	if (vcpu_long(vcpu))
+		ret = vcpu_sysdesc_read(vcpu, sel, d);
+	else if (sel & 4)
+		ret = vcpu_exc_raise(vcpu, AFB_EXC_GP, SEL_ERR(sel));
+	else
+		ret = vcpu_desc_read(vcpu, sel, d);
 
 	if (ret)
 		return ret;
@@ -228,20 +251,21 @@ int em_pop_seg(struct afb_vcpu *vcpu, struct afb_frame *frame,
 	       const struct afb_insn *insn)
 {
 	enum afb_sreg sreg = stack_sreg(insn);
-	uint64_t sel;
+	uint64_t sel, rsp = vcpu_stack_add(vcpu, frame->gpr[AFB_RSP],
+					   insn->opsize);	/* old SS's size */
 	int ret = vcpu_stack_peek(vcpu, frame, 0, insn->opsize, &sel);
 
 	if (!ret)
 		ret = vcpu_seg_load(vcpu, sreg, (uint16_t)sel);
 	if (ret)
 		return ret;
-	frame->gpr[AFB_RSP] += insn->opsize;
+	frame->gpr[AFB_RSP] = rsp;
 	ss_shadow(vcpu, frame, sreg);
 	return 0;
 }
 
 /*
- * lss/lfs/lgs (lds/les do not exist in 64-bit mode): an offset of the
+ * lss/lfs/lgs, and lds/les (not in 64-bit mode): an offset of the
  * operand size, then a selector, in memory.
  */
 int em_load_far_ptr(struct afb_vcpu *vcpu, struct afb_frame *frame,

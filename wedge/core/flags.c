@@ -139,7 +139,7 @@ int em_popf(struct afb_vcpu *vcpu, struct afb_frame *frame,
 		return ret;
 	vcpu_flags_load(vcpu, frame, f, vcpu_flags_writable(vcpu, size));
 	vcpu->rflags &= ~(uint64_t)AFB_RFLAGS_RF;
-	frame->gpr[AFB_RSP] += size;
+	frame->gpr[AFB_RSP] = vcpu_stack_add(vcpu, frame->gpr[AFB_RSP], size);
 	return 0;
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Events and privilege changes: interrupt and exception delivery through
- * the guest's IDT (long-mode gates only), int n / into / int1 / int3,
+ * the guest's IDT (long-mode gates here, 32-bit ones in interrupt32.c),
+ * int n / into / int1 / int3 and the host's intercepted user-mode int n,
  * iret, and the fast system calls (syscall as the host intercepts it,
- * sysret, sysexit).
+ * sysret, sysenter and sysexit).
  *
  * Delivery builds exactly the frame the CPU builds: on the TSS rsp0 stack
  * when it raises the privilege level, on an IST stack if the gate names
@@ -47,7 +48,7 @@ int vcpu_shutdown(struct afb_vcpu *vcpu, int reason)
 	return AFB_VCPU_SHUTDOWN;
 }
 
-static bool has_error_code(uint8_t vector, enum event ev)
+bool vcpu_has_error_code(uint8_t vector, enum event ev)
 {
 	static const uint32_t with_code = 1u << 8 | 1u << 10 | 1u << 11 |
 		1u << 12 | 1u << 13 | 1u << 14 | 1u << 17 | 1u << 21 |
@@ -57,7 +58,7 @@ static bool has_error_code(uint8_t vector, enum event ev)
 }
 
 /* The error code of a fault caused by IDT entry @vector. */
-static uint32_t idt_error(uint8_t vector, enum event ev)
+uint32_t vcpu_idt_error(uint8_t vector, enum event ev)
 {
 	return vector * 8u + 2 + (ev == EV_EXTERNAL);
 }
@@ -65,7 +66,7 @@ static uint32_t idt_error(uint8_t vector, enum event ev)
 static int gate_read(struct afb_vcpu *vcpu, uint8_t vector, enum event ev,
 		     struct gate *g)
 {
-	uint32_t err = idt_error(vector, ev);
+	uint32_t err = vcpu_idt_error(vector, ev);
 	uint64_t raw[2];
 	int ret;
 
@@ -163,6 +164,8 @@ int vcpu_deliver(struct afb_vcpu *vcpu, struct afb_frame *frame, uint8_t vector,
 	struct target t;
 	int ret;
 
+	if (!vcpu_long(vcpu))
+		return vcpu_deliver32(vcpu, frame, vector, ev, error_code);
 	ret = gate_read(vcpu, vector, ev, &t.gate);
 	if (!ret)
 		ret = target_code(vcpu, ev, &t);
@@ -170,7 +173,7 @@ int vcpu_deliver(struct afb_vcpu *vcpu, struct afb_frame *frame, uint8_t vector,
 		ret = target_stack(vcpu, frame, &t);
 	if (ret)
 		return ret;
-	if (has_error_code(vector, ev))
+	if (vcpu_has_error_code(vector, ev))
 		image[n++] = error_code;
 	image[n++] = frame->rip;
 	image[n++] = vcpu->seg[AFB_CS];
@@ -219,6 +222,30 @@ int afb_vcpu_exception(struct afb_vcpu *vcpu, struct afb_frame *frame,
 }
 
 /* ---- int n, into, int1, int3: traps, so the return rip is the next one */
+
+/**
+ * afb_vcpu_int - a user-mode int n the host intercepted (see vcpu.h)
+ */
+int afb_vcpu_int(struct afb_vcpu *vcpu, struct afb_frame *frame,
+		 uint8_t vector)
+{
+	uint64_t rip = frame->rip;
+	int ret;
+
+	frame->rip = frame->next_rip ? frame->next_rip : rip + 2;
+	frame->next_rip = 0;
+	vcpu->shadow = false;
+	ret = vcpu_deliver(vcpu, frame, vector, EV_SOFTWARE, 0);
+	if (ret == AFB_VCPU_EXCEPTION) {
+		frame->rip = rip;	/* the fault points at the int */
+		ret = afb_vcpu_exception(vcpu, frame, vcpu->exc.vector,
+					 vcpu->exc.error_code);
+	}
+	if (ret)
+		return ret;
+	ret = vcpu_deliver_pending_now(vcpu, frame);
+	return ret < 0 || ret == AFB_VCPU_SHUTDOWN ? ret : 0;
+}
 
 int em_int(struct afb_vcpu *vcpu, struct afb_frame *frame,
 	   const struct afb_insn *insn)
@@ -283,6 +310,8 @@ int em_iret(struct afb_vcpu *vcpu, struct afb_frame *frame,
 	struct desc cs, ss;
 	int ret;
 
+	if (!vcpu_long(vcpu))
+		return vcpu_iret32(vcpu, frame, size);
 	if (vcpu->rflags & AFB_RFLAGS_NT)
 		return vcpu_raise_gp0(vcpu);
 	ret = iret_pop(vcpu, frame, size, &im);
@@ -323,7 +352,7 @@ int afb_vcpu_syscall(struct afb_vcpu *vcpu, struct afb_frame *frame)
 	int ret;
 
 	frame->next_rip = 0;
-	if (!(vcpu->efer & AFB_EFER_SCE))
+	if (!(vcpu->efer & AFB_EFER_SCE) || !vcpu_long(vcpu))
 		return afb_vcpu_exception(vcpu, frame, AFB_EXC_UD, 0);
 	frame->gpr[AFB_RCX] = next;
 	frame->gpr[AFB_R11] = flags;
@@ -352,14 +381,32 @@ int em_syscall(struct afb_vcpu *vcpu, struct afb_frame *frame,
 }
 
 /*
- * sysenter: the virtual CPU is an x86-64 one in long mode, where AMD
+ * sysenter: in long mode the virtual CPU is an x86-64 one, where AMD
  * CPUs make sysenter #UD; a guest cannot rely on Intel's, which a 64-bit
- * kernel that leaves IA32_SYSENTER_CS 0 turns into #GP anyway.
+ * kernel that leaves IA32_SYSENTER_CS 0 turns into #GP anyway.  In
+ * 32-bit mode it is the fast system call of i386 Linux (interrupt32.c).
  */
 int em_sysenter(struct afb_vcpu *vcpu, struct afb_frame *frame,
 		const struct afb_insn *insn)
 {
-	return em_undefined(vcpu, frame, insn);
+	if (vcpu_long(vcpu))
+		return em_undefined(vcpu, frame, insn);
+	return vcpu_sysenter32(vcpu, frame);
+}
+
+/**
+ * afb_vcpu_sysenter - a user-mode sysenter the host intercepted (vcpu.h)
+ */
+int afb_vcpu_sysenter(struct afb_vcpu *vcpu, struct afb_frame *frame)
+{
+	int ret = vcpu_long(vcpu) ? vcpu_exc_raise(vcpu, AFB_EXC_UD, 0) :
+				    vcpu_sysenter32(vcpu, frame);
+
+	frame->next_rip = 0;
+	if (ret == AFB_VCPU_EXCEPTION)
+		ret = afb_vcpu_exception(vcpu, frame, vcpu->exc.vector,
+					 vcpu->exc.error_code);
+	return ret;
 }
 
 /* Switch to CPL3 with @cs and @ss (RPL 3, DPL 3 as sysret assumes). */
@@ -382,7 +429,7 @@ int em_sysret(struct afb_vcpu *vcpu, struct afb_frame *frame,
 	bool q = insn->opsize == 8;
 	uint64_t rip = q ? frame->gpr[AFB_RCX] : (uint32_t)frame->gpr[AFB_RCX];
 
-	if (!(vcpu->efer & AFB_EFER_SCE))
+	if (!(vcpu->efer & AFB_EFER_SCE) || !vcpu_long(vcpu))
 		return vcpu_exc_raise(vcpu, AFB_EXC_UD, 0);
 	if (vcpu->cpl || !vcpu_canonical(rip))
 		return vcpu_raise_gp0(vcpu);
@@ -406,6 +453,8 @@ int em_sysexit(struct afb_vcpu *vcpu, struct afb_frame *frame,
 	uint64_t mask = q ? UINT64_MAX : UINT32_MAX;
 	uint64_t rip = frame->gpr[AFB_RDX] & mask;
 
+	if (!vcpu_long(vcpu))
+		return vcpu_sysexit32(vcpu, frame);
 	if (vcpu->cpl || !base || !vcpu_canonical(rip))
 		return vcpu_raise_gp0(vcpu);
 	frame->rip = rip;

@@ -72,11 +72,21 @@ static void string_step(struct afb_frame *frame, const struct afb_insn *insn,
 	vcpu_reg_set(frame, reg, insn->addrsize, frame->gpr[reg] + step);
 }
 
+/* seg:@off as a linear address (32-bit mode: wrapping at 4 GiB). */
+static uint64_t string_addr(const struct afb_vcpu *vcpu, enum afb_sreg sreg,
+			    uint64_t off)
+{
+	uint64_t addr = off + vcpu_seg_base(vcpu, sreg);
+
+	return vcpu_long(vcpu) ? addr : (uint32_t)addr;
+}
+
 /* One element of ins: port to ES:rDI (ES has base 0 in long mode). */
 static int ins_one(struct afb_vcpu *vcpu, struct afb_frame *frame,
 		   const struct afb_insn *insn)
 {
-	uint64_t addr = vcpu_reg_get(frame, AFB_RDI, insn->addrsize);
+	uint64_t addr = string_addr(vcpu, AFB_ES,
+				    vcpu_reg_get(frame, AFB_RDI, insn->addrsize));
 	uint32_t val;
 	int ret = port_in(vcpu, (uint16_t)frame->gpr[AFB_RDX], insn->opsize,
 			  &val);
@@ -89,17 +99,17 @@ static int ins_one(struct afb_vcpu *vcpu, struct afb_frame *frame,
 	return ret;
 }
 
-/* One element of outs: seg:rSI (an fs/gs override adds its base). */
+/* One element of outs: DS:rSI or an override (in long mode only an
+   fs/gs override adds a base). */
 static int outs_one(struct afb_vcpu *vcpu, struct afb_frame *frame,
 		    const struct afb_insn *insn)
 {
-	uint64_t addr = vcpu_reg_get(frame, AFB_RSI, insn->addrsize), val;
+	int seg = insn->mem.segment >= 0 ? insn->mem.segment : AFB_DS;
+	uint64_t addr = string_addr(vcpu, (enum afb_sreg)seg,
+				    vcpu_reg_get(frame, AFB_RSI, insn->addrsize));
+	uint64_t val;
 	int ret;
 
-	if (insn->mem.segment == AFB_FS)
-		addr += vcpu->fs_base;
-	else if (insn->mem.segment == AFB_GS)
-		addr += vcpu->gs_base;
 	ret = vcpu_vmem_read_uint(vcpu, addr, insn->opsize,
 				  vcpu_user_access(vcpu), &val);
 	if (!ret)

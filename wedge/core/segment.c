@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * Descriptors and segment registers, as far as long mode still has them:
- * reading a descriptor from the guest's GDT or LDT, the protection checks
- * of loading a data segment, SS or CS, and the hidden FS/GS bases.
+ * Descriptors and segment registers: reading a descriptor from the
+ * guest's GDT or LDT, the protection checks of loading a data segment,
+ * SS or CS, and the hidden parts of the registers.
  *
- * The core keeps only what long mode uses of each segment register: the
- * selector, the DPL of its descriptor, and the FS and GS bases.  Limits,
- * accessed bits and 32-bit (compatibility mode) code segment attributes
- * are not tracked.
+ * In long mode the core keeps only what long mode uses of each segment
+ * register: the selector, the DPL of its descriptor, and the FS and GS
+ * bases.  In 32-bit protected mode it keeps the whole hidden part (base,
+ * limit, attributes: vcpu->hidden[]) and tells the host through
+ * ops->load_seg, which must realise FS and GS and hear of any other
+ * register that stops (or starts again) being flat.  Limits are checked
+ * on control transfers (eip within CS); data accesses are not
+ * limit-checked, and accessed bits are not written.
  */
 #include "core.h"
 
@@ -32,6 +36,24 @@ static void desc_decode(uint64_t raw, struct desc *d)
 	d->dpl = (raw >> 45) & 3;
 	d->p = raw & (1ULL << 47);
 	d->l = raw & (1ULL << 53);
+	d->db = raw & (1ULL << 54);
+	d->attr = (raw >> 40) & 0xf0ff;
+}
+
+/* A null selector's hidden part: unusable. */
+static void desc_null(struct desc *d)
+{
+	*d = (struct desc){ .dpl = 0 };
+}
+
+/* The flat 32-bit segment that sysenter/sysexit load (DPL set after). */
+void vcpu_desc_flat(struct desc *d, bool code)
+{
+	desc_null(d);
+	d->limit = UINT32_MAX;
+	d->type = code ? 0xb : 0x3;
+	d->s = d->p = d->db = true;
+	d->attr = AFB_SEG_G | AFB_SEG_DB | AFB_SEG_P | AFB_SEG_S | d->type;
 }
 
 /*
@@ -86,6 +108,46 @@ void vcpu_seg_set(struct afb_vcpu *vcpu, enum afb_sreg sreg, uint16_t sel,
 	vcpu->seg_dpl[sreg] = dpl;
 }
 
+static bool flat(const struct afb_seg_hidden *h)
+{
+	return (h->attr & (AFB_SEG_P | AFB_SEG_DB)) == (AFB_SEG_P | AFB_SEG_DB) &&
+	       h->base == 0 && h->limit == UINT32_MAX;
+}
+
+/*
+ * seg_commit - @sreg now holds @sel with descriptor @d (checked).  In
+ * 32-bit mode its hidden part is loaded and the host told, as
+ * ops->load_seg promises.  The DPL of a selector's descriptor with the
+ * RPL of @d's privilege is the caller's business.
+ */
+int vcpu_seg_commit(struct afb_vcpu *vcpu, enum afb_sreg sreg, uint16_t sel,
+		    const struct desc *d)
+{
+	struct afb_seg_hidden old = vcpu->hidden[sreg], *h = &vcpu->hidden[sreg];
+
+	vcpu_seg_set(vcpu, sreg, sel, d->dpl);
+	if (vcpu_long(vcpu))
+		return 0;
+	h->base = (uint32_t)d->base;
+	h->limit = d->limit;
+	h->attr = d->p ? d->attr | AFB_SEG_P : 0;
+	if (!vcpu->ops->load_seg ||
+	    (sreg != AFB_FS && sreg != AFB_GS && flat(&old) && flat(h)))
+		return 0;
+	return vcpu->ops->load_seg(vcpu, sreg, sel, h);
+}
+
+/*
+ * rip_check - may the guest run at @rip in code segment @cs?  Long mode:
+ * canonical; 32-bit mode: within the limit.  Else #GP(0).
+ */
+int vcpu_rip_check(struct afb_vcpu *vcpu, const struct desc *cs, uint64_t rip)
+{
+	bool ok = vcpu_long(vcpu) ? vcpu_canonical(rip) : rip <= cs->limit;
+
+	return ok ? 0 : vcpu_raise_gp0(vcpu);
+}
+
 /* Tell the host that the FS or GS base it mirrors changed. */
 void vcpu_seg_base_changed(struct afb_vcpu *vcpu, enum afb_sreg sreg)
 {
@@ -97,18 +159,20 @@ void vcpu_seg_base_changed(struct afb_vcpu *vcpu, enum afb_sreg sreg)
 
 /*
  * ss_check - may @sel be the stack segment at privilege @new_cpl?  A
- * null SS is allowed below CPL3 (long mode); otherwise RPL and DPL must
- * be @new_cpl and the segment writable data.  #GP(sel), or #SS(sel) if
- * it is not present.
+ * null SS is allowed below CPL3 in long mode only; otherwise RPL and DPL
+ * must be @new_cpl and the segment writable data.  #GP(sel), or #SS(sel)
+ * if it is not present.
  */
 int vcpu_ss_check(struct afb_vcpu *vcpu, uint16_t sel, unsigned int new_cpl,
 		  struct desc *d)
 {
 	int ret;
 
+	desc_null(d);
 	d->dpl = new_cpl;
 	if (!(sel & ~3u))
-		return new_cpl == 3 || SEL_RPL(sel) != new_cpl ?
+		return new_cpl == 3 || SEL_RPL(sel) != new_cpl ||
+		       !vcpu_long(vcpu) ?
 		       vcpu_exc_raise(vcpu, AFB_EXC_GP, 0) : 0;
 	ret = vcpu_desc_read(vcpu, sel, d);
 	if (ret)
@@ -123,6 +187,8 @@ int vcpu_ss_check(struct afb_vcpu *vcpu, uint16_t sel, unsigned int new_cpl,
  * cs_check - may @sel be the code segment at privilege @new_cpl?  A
  * conforming segment needs DPL <= @new_cpl, any other DPL == @new_cpl.
  * #GP(sel) (#GP(0) for a null one), or #NP(sel) if it is not present.
+ * In 32-bit mode a 16-bit code segment (D clear) is -EOPNOTSUPP: the
+ * core does not emulate 16-bit code.
  */
 int vcpu_cs_check(struct afb_vcpu *vcpu, uint16_t sel, unsigned int new_cpl,
 		  struct desc *d)
@@ -142,7 +208,9 @@ int vcpu_cs_check(struct afb_vcpu *vcpu, uint16_t sel, unsigned int new_cpl,
 		ok = ok && d->dpl == new_cpl;
 	if (!ok)
 		return vcpu_exc_raise(vcpu, AFB_EXC_GP, SEL_ERR(sel));
-	return d->p ? 0 : vcpu_exc_raise(vcpu, AFB_EXC_NP, SEL_ERR(sel));
+	if (!d->p)
+		return vcpu_exc_raise(vcpu, AFB_EXC_NP, SEL_ERR(sel));
+	return vcpu_long(vcpu) || d->db ? 0 : -EOPNOTSUPP;
 }
 
 /* DS, ES, FS, GS: data or readable code, and DPL >= max(CPL, RPL)
@@ -152,8 +220,7 @@ static int data_check(struct afb_vcpu *vcpu, uint16_t sel, struct desc *d)
 	bool conforming;
 	int ret;
 
-	d->dpl = 0;
-	d->base = 0;
+	desc_null(d);
 	if (!(sel & ~3u))
 		return 0;
 	ret = vcpu_desc_read(vcpu, sel, d);
@@ -183,6 +250,8 @@ int vcpu_seg_load(struct afb_vcpu *vcpu, enum afb_sreg sreg, uint16_t sel)
 		ret = data_check(vcpu, sel, &d);
 	if (ret)
 		return ret;
+	if (!vcpu_long(vcpu))
+		return vcpu_seg_commit(vcpu, sreg, sel, &d);
 	vcpu_seg_set(vcpu, sreg, sel, d.dpl);
 	if (sreg == AFB_FS || sreg == AFB_GS) {
 		*(sreg == AFB_FS ? &vcpu->fs_base : &vcpu->gs_base) = d.base;
@@ -193,15 +262,25 @@ int vcpu_seg_load(struct afb_vcpu *vcpu, enum afb_sreg sreg, uint16_t sel)
 
 /*
  * segs_leave_kernel - on a return to an outer privilege level, DS, ES,
- * FS and GS that the new CPL may not use become null (their bases stay).
+ * FS and GS that the new CPL may not use become null (in long mode their
+ * bases stay; in 32-bit mode they become unusable, and the host is told).
  */
-void vcpu_segs_leave_kernel(struct afb_vcpu *vcpu)
+int vcpu_segs_leave_kernel(struct afb_vcpu *vcpu)
 {
 	static const enum afb_sreg data[] = { AFB_ES, AFB_DS, AFB_FS, AFB_GS };
+	struct desc null;
 	unsigned int i;
+	int ret = 0;
 
-	for (i = 0; i < ARRAY_SIZE(data); i++)
-		if ((vcpu->seg[data[i]] & ~3u) &&
-		    vcpu->seg_dpl[data[i]] < vcpu->cpl)
+	desc_null(&null);
+	for (i = 0; i < ARRAY_SIZE(data) && !ret; i++) {
+		if (!(vcpu->seg[data[i]] & ~3u) ||
+		    vcpu->seg_dpl[data[i]] >= vcpu->cpl)
+			continue;
+		if (vcpu_long(vcpu))
 			vcpu_seg_set(vcpu, data[i], 0, 0);
+		else
+			ret = vcpu_seg_commit(vcpu, data[i], 0, &null);
+	}
+	return ret;
 }

@@ -3,7 +3,9 @@
  * The virtual CPU: reset state, the one table that maps each sensitive
  * kind to its emulation, and pending interrupts.
  *
- * afb_vcpu_emulate() is the whole run-time path of a site:
+ * afb_vcpu_emulate() is the whole run-time path of a site, in the mode
+ * the state gives (afb_vcpu_mode(): long mode with EFER.LMA, else 32-bit
+ * protected mode; the instruction must have been decoded in it):
  *
  *   advance rip past the instruction, run the kind's handler, then, at
  *   the instruction boundary, deliver a pending interrupt if the virtual
@@ -105,6 +107,41 @@ void afb_vcpu_init(struct afb_vcpu *vcpu, const struct afb_host_ops *ops,
 	vcpu->gdtr.limit = vcpu->idtr.limit = 0xffff;
 	vcpu->seg[AFB_CS] = 0x08;
 	vcpu->seg[AFB_SS] = vcpu->seg[AFB_DS] = vcpu->seg[AFB_ES] = 0x10;
+}
+
+/**
+ * afb_vcpu_init32 - the state at the guest's 32-bit PVH entry
+ */
+void afb_vcpu_init32(struct afb_vcpu *vcpu, const struct afb_host_ops *ops,
+		     void *host)
+{
+	static const struct afb_seg_hidden flat_code = {
+		0, UINT32_MAX, AFB_SEG_G | AFB_SEG_DB | AFB_SEG_P | AFB_SEG_S | 0xb,
+	}, flat_data = {
+		0, UINT32_MAX, AFB_SEG_G | AFB_SEG_DB | AFB_SEG_P | AFB_SEG_S | 0x3,
+	};
+
+	memset(vcpu, 0, sizeof(*vcpu));
+	vcpu->ops = ops;
+	vcpu->host = host;
+	vcpu->cr0 = AFB_CR0_PE | AFB_CR0_ET;
+	vcpu->xcr0 = 1;
+	vcpu->dr[6] = 0xffff0ff0;
+	vcpu->dr[7] = 0x400;
+	vcpu->gdtr.limit = vcpu->idtr.limit = 0xffff;
+	vcpu->tr = (struct afb_sysseg){ .limit = 0x67, .type = 0xb };
+	vcpu->seg[AFB_CS] = 0x08;
+	vcpu->hidden[AFB_CS] = flat_code;
+	vcpu->seg[AFB_SS] = vcpu->seg[AFB_DS] = vcpu->seg[AFB_ES] = 0x10;
+	vcpu->hidden[AFB_SS] = vcpu->hidden[AFB_DS] = flat_data;
+	vcpu->hidden[AFB_ES] = flat_data;
+}
+
+unsigned int afb_vcpu_mode(const struct afb_vcpu *vcpu)
+{
+	if (vcpu_long(vcpu))
+		return 64;
+	return vcpu->cr0 & AFB_CR0_PE ? 32 : 0;
 }
 
 /* ---- Pending interrupts -------------------------------------------- */
@@ -234,7 +271,7 @@ int afb_vcpu_emulate(struct afb_vcpu *vcpu, struct afb_frame *frame,
 
 	if (insn->kind > AFB_KIND_MAX || !emulators[insn->kind])
 		return -EINVAL;
-	if (insn->mode != 64)
+	if (insn->mode != afb_vcpu_mode(vcpu))
 		return -EOPNOTSUPP;
 	vcpu->insn_rip = rip;
 	vcpu->shadow = false;	/* this instruction ends any shadow */
