@@ -1351,6 +1351,53 @@ static void test_linear_wrap(void **state)
 	assert_int_equal(e->vcpu.gdtr.base, GDT);
 }
 
+/*
+ * Every 32-bit site of the afterburnt i386 test kernel (when make check
+ * built it) goes through the core at CPL0 with the registers pointing at
+ * guest data: each completes, faults or stops, never an error, so the
+ * decoder and the core agree on every form a 32-bit guest uses.
+ */
+static void test_kernel_sites32(void **state)
+{
+	struct env *e = *state;
+	const char *path = getenv("KERNEL_I386_AFTERBURNT");
+	const struct afb_site *sites;
+	struct afb_image *img;
+	struct afb_error err;
+	struct afb_insn insn;
+	size_t n, i, r, tried = 0;
+	int ret;
+
+	if (!path || afb_image_open(path, &img, &err)) {
+		skip();
+		return;
+	}
+	n = afb_image_sites(img, &sites);
+	for (i = 0; i < n; i++) {
+		const uint8_t *b = afb_image_site_bytes(img, &sites[i]);
+
+		if (sites[i].mode != 32 || !b)
+			continue;
+		assert_int_equal(afb_decode(b, sites[i].len, 32, &insn),
+				 sites[i].insn_len);
+		for (r = 0; r < 8; r++)
+			e->frame.gpr[r] = DATA + 0x100;
+		e->frame.gpr[AFB_RAX] = AFB_CR0_PE | AFB_CR0_ET;
+		e->frame.gpr[AFB_RSP] = KSP;
+		e->frame.rip = sites[i].addr;
+		e->frame.next_rip = sites[i].addr + sites[i].len;
+		e->vcpu.cpl = 0;
+		ret = afb_vcpu_emulate(&e->vcpu, &e->frame, &insn);
+		if (ret < 0)
+			fail_msg("site %#llx (%s): %d",
+				 (unsigned long long)sites[i].addr,
+				 afb_kind_name(insn.kind), ret);
+		tried++;
+	}
+	assert_true(tried > 100);
+	afb_image_close(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1377,6 +1424,7 @@ int main(void)
 		T(test_io32),
 		T(test_misc32),
 		T(test_linear_wrap),
+		T(test_kernel_sites32),
 #undef T
 	};
 
