@@ -336,9 +336,11 @@ struct afb_host_ops {
  *  - sti: if any vector is pending (afb_vcpu_irq_pending()), call the
  *    core instead.  Else set IF and, if IF was clear, set vcpu->shadow
  *    with vcpu->shadow_rip = the address after the sti;
- *  - pushf (64-bit): push afb_vcpu_rflags() without RF and VM; if IF is
- *    set and a vector is pending, call the core instead;
- *  - popf (64-bit): load the value's IF and IOPL into vcpu->rflags and
+ *  - pushf (64-bit, or 32-bit in 32-bit mode): push afb_vcpu_rflags()
+ *    without RF and VM; if IF is set and a vector is pending, call the
+ *    core instead;
+ *  - popf (64-bit, or 32-bit in 32-bit mode): load the value's IF and
+ *    IOPL into vcpu->rflags and
  *    clear NT, AC and RF there, the real flags into the guest's real
  *    rflags; a value with TF, AC or NT set, or IF set with a vector
  *    pending, goes to the core (which may run the popf again: at CPL0
@@ -346,6 +348,14 @@ struct afb_host_ops {
  *  - the core ends any interrupt shadow at every instruction it
  *    emulates: a fast path clears vcpu->shadow too (a stale shadow only
  *    holds off one delivery attempt at shadow_rip);
+ *  - 32-bit mode, a selector load of DS, ES, FS or GS (mov, pop): only
+ *    with a descriptor the host has checked exactly as the core checks it
+ *    (segment.c: present, data or readable code, DPL >= CPL and RPL) and
+ *    read from the guest's current GDT or LDT as the core would (a cache
+ *    must be dropped when lgdt, lldt or a store to the table may have
+ *    changed it); it then sets seg[], seg_dpl[] and hidden[] as the core
+ *    does and realises FS and GS as ops->load_seg would be told.  A store
+ *    or push of a selector just reads seg[];
  *  - vcpu->count[] counts the core's emulations only.
  *
  * "Call the core instead" means emulating the instruction from the
@@ -478,12 +488,18 @@ int afb_vcpu_deliver_pending(struct afb_vcpu *vcpu, struct afb_frame *frame);
  * @frame: the state the exception interrupts (@rip is pushed as is: the
  *         faulting instruction for a fault, the next one for a trap)
  *
- * Pushes SS, RSP, RFLAGS, CS, RIP and, for the vectors that have one,
- * @error_code, on the TSS rsp0 stack (from user mode), the IST stack the
- * gate names, or the current stack; clears IF for an interrupt gate;
- * switches to the gate's CPL.  A fault while doing so becomes #DF, and a
- * fault delivering #DF a shutdown.  For #PF the host sets vcpu->cr2
- * first.  Returns 0, AFB_VCPU_SHUTDOWN or a negative errno.
+ * Long mode: pushes SS, RSP, RFLAGS, CS, RIP and, for the vectors that
+ * have one, @error_code, on the TSS rsp0 stack (from user mode), the IST
+ * stack the gate names, or the current stack, 16-byte aligned.  32-bit
+ * mode: 8-byte interrupt and trap gates; from user mode SS, ESP, EFLAGS,
+ * CS, EIP (+ error code) on the TSS ss0:esp0 stack, within the kernel
+ * EFLAGS, CS, EIP (+ error code) on the current one, 4 bytes each.  Both
+ * clear IF for an interrupt gate, and TF, NT, RF and VM, and switch to
+ * the gate's CPL.  A fault while doing so becomes #DF, and a fault
+ * delivering #DF a shutdown; a 32-bit task gate is a shutdown
+ * (AFB_SHUTDOWN_TASK_GATE), a 16-bit gate or handler -EOPNOTSUPP.  For
+ * #PF the host sets vcpu->cr2 first.  Returns 0, AFB_VCPU_SHUTDOWN or a
+ * negative errno.
  */
 int afb_vcpu_exception(struct afb_vcpu *vcpu, struct afb_frame *frame,
 		       uint8_t vector, uint32_t error_code);
