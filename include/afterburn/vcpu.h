@@ -378,7 +378,9 @@ struct afb_vcpu {
 	uint8_t cpl;			/* virtual privilege level: 0 or 3 */
 	uint16_t seg[AFB_NR_SREGS];	/* selectors */
 	uint8_t seg_dpl[AFB_NR_SREGS];	/* their descriptors' DPL */
-	struct afb_seg_hidden hidden[AFB_NR_SREGS]; /* 32-bit mode only */
+	struct afb_seg_hidden hidden[AFB_NR_SREGS]; /* 32-bit mode only:
+					   the registers' hidden parts; a
+					   host that sets seg[] sets these */
 
 	uint64_t cr0, cr2, cr3, cr4, cr8;
 	uint64_t xcr0;

@@ -59,6 +59,7 @@
 #define TLS_SEL		0x6b	/* user data, base 0xb7000000 */
 #define XONLY_SEL	0x70	/* execute-only code */
 #define STACK16_SEL	0x78	/* 16-bit stack, base ESP16_BASE */
+#define TSS16_SEL	0x80	/* a 16-bit TSS */
 #define GATE_SEL	0x88	/* a call gate */
 
 #define ESP16_BASE	(MEM_BASE + 0x14000)
@@ -411,6 +412,7 @@ static void build_gdt(struct env *e)
 	poke64(e, GDT + (TLS_SEL & ~3), desc(0xb7000000, 0xfffff, DATA32(3)));
 	poke64(e, GDT + XONLY_SEL, desc(0, 0xfffff, 0xc098));
 	poke64(e, GDT + STACK16_SEL, desc(ESP16_BASE, 0xffff, 0x0092));
+	poke64(e, GDT + TSS16_SEL, desc(TSS, 0x2b, 0x0081));
 	poke64(e, GDT + GATE_SEL, (uint64_t)KCODE_SEL << 16 | 0x8cULL << 40);
 	poke64(e, LDT + 8, desc(0, 0xfffff, DATA32(3)));	/* 0x0f */
 	poke32(e, TSS + 4, ESP0);			/* sp0 */
@@ -1325,6 +1327,17 @@ static void test_misc32(void **state)
 	e->frame.gpr[AFB_RAX] = XONLY_SEL;
 	run_ok(e, "verr %ax");
 	assert_false(e->frame.rflags & AFB_RFLAGS_ZF);
+	/* system descriptors of 32-bit mode: a 16-bit TSS, a call gate */
+	e->frame.gpr[AFB_RAX] = TSS16_SEL;
+	run_ok(e, "lsl %eax, %ebx");
+	assert_true(e->frame.rflags & AFB_RFLAGS_ZF);
+	assert_int_equal(e->frame.gpr[AFB_RBX], 0x2b);
+	e->frame.gpr[AFB_RAX] = GATE_SEL;
+	run_ok(e, "lsl %eax, %ebx");
+	assert_false(e->frame.rflags & AFB_RFLAGS_ZF);
+	run_ok(e, "lar %eax, %ebx");
+	assert_true(e->frame.rflags & AFB_RFLAGS_ZF);
+	assert_int_equal(e->frame.gpr[AFB_RBX], 0x8c00);
 	/* sti; hlt idles with IF on; hlt with IF off shuts down */
 	run_ok(e, "sti; hlt");
 	assert_int_equal(e->host.idle_calls, 1);

@@ -334,10 +334,22 @@ static int probe_sel(struct afb_vcpu *vcpu, const struct afb_frame *frame,
 	return ret;
 }
 
-static bool lar_type_ok(const struct desc *d)
+/*
+ * The system types lar and lsl accept: LDT, TSS and (lar) call gates;
+ * in 32-bit mode also the 16-bit TSS types 1 and 3 and (lar) the 16-bit
+ * call gate 4 and the task gate 5.
+ */
+static bool sys_type_ok(const struct afb_vcpu *vcpu, const struct desc *d,
+			bool gates)
 {
-	return d->s || d->type == SYS_LDT || d->type == SYS_TSS ||
-	       d->type == SYS_TSS_BUSY || d->type == SYS_CALL_GATE;
+	static const uint16_t long_ok = 1u << SYS_LDT | 1u << SYS_TSS |
+					1u << SYS_TSS_BUSY;
+	static const uint16_t legacy_ok = long_ok | 1u << 1 | 1u << 3;
+	uint16_t ok = vcpu_long(vcpu) ? long_ok : legacy_ok;
+
+	if (gates)
+		ok |= 1u << SYS_CALL_GATE | (vcpu_long(vcpu) ? 0 : 1u << 4 | 1u << 5);
+	return d->s || (ok >> d->type & 1);
 }
 
 int em_lar(struct afb_vcpu *vcpu, struct afb_frame *frame,
@@ -349,7 +361,7 @@ int em_lar(struct afb_vcpu *vcpu, struct afb_frame *frame,
 
 	if (ret)
 		return ret;
-	ok = ok && lar_type_ok(&d);
+	ok = ok && sys_type_ok(vcpu, &d, true);
 	if (ok)
 		vcpu_reg_set(frame, insn->reg, insn->opsize,
 			     (d.raw >> 32) & 0x00f0ff00);
@@ -366,8 +378,7 @@ int em_lsl(struct afb_vcpu *vcpu, struct afb_frame *frame,
 
 	if (ret)
 		return ret;
-	ok = ok && (d.s || d.type == SYS_LDT || d.type == SYS_TSS ||
-		    d.type == SYS_TSS_BUSY);
+	ok = ok && sys_type_ok(vcpu, &d, false);
 	if (ok)
 		vcpu_reg_set(frame, insn->reg, insn->opsize, d.limit);
 	set_zf(frame, ok);
