@@ -216,6 +216,15 @@ static void fake_seg_base(struct afb_vcpu *vcpu, enum afb_sreg sreg,
 	h->seg_base_calls++;
 }
 
+/* A 32-bit mode op: long mode never calls it (set_seg_base instead). */
+static int fake_load_seg(struct afb_vcpu *vcpu, enum afb_sreg sreg,
+			 uint16_t sel, const struct afb_seg_hidden *h)
+{
+	(void)vcpu, (void)h;
+	fail_msg("load_seg(%d, %#x) in long mode", sreg, sel);
+	return -EINVAL;
+}
+
 static int fake_idle(struct afb_vcpu *vcpu)
 {
 	struct fake *h = vcpu->host;
@@ -255,6 +264,7 @@ static const struct afb_host_ops fake_ops = {
 	.set_cr3 = fake_set_cr3,
 	.flush_tlb = fake_flush,
 	.set_seg_base = fake_seg_base,
+	.load_seg = fake_load_seg,
 	.idle = fake_idle,
 	.enter_user = fake_enter_user,
 	.shutdown = fake_shutdown,
