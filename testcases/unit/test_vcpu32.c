@@ -1396,7 +1396,9 @@ static void test_kernel_sites32(void **state)
 		for (r = 0; r < 8; r++)
 			e->frame.gpr[r] = DATA + 0x100;
 		e->frame.gpr[AFB_RAX] = AFB_CR0_PE | AFB_CR0_ET;
+		e->frame.gpr[AFB_RCX] = 2;	/* a rep count */
 		e->frame.gpr[AFB_RSP] = KSP;
+		e->host.nio = 0;
 		e->frame.rip = sites[i].addr;
 		e->frame.next_rip = sites[i].addr + sites[i].len;
 		e->vcpu.cpl = 0;
