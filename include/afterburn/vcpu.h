@@ -282,6 +282,10 @@ struct afb_host_ops {
 	 * flat (see struct afb_seg_hidden), so such a host hears of every
 	 * departure from the flat segments it runs with, and of the return
 	 * to them.  Also called when a return to user mode nulls a register.
+	 * A user-mode CS may be 16-bit (D clear: a guest program's LDT
+	 * segment, reached by iret or lret): the core emulates no 16-bit
+	 * code, and the host must not run it as 32-bit code (it may deliver
+	 * #GP(0) to the guest kernel instead, with afb_vcpu_exception()).
 	 * A negative return is passed up (a host failure: the instruction
 	 * has taken effect).  NULL: nothing to do.
 	 */

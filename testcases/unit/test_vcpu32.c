@@ -415,6 +415,7 @@ static void build_gdt(struct env *e)
 	poke64(e, GDT + TSS16_SEL, desc(TSS, 0x2b, 0x0081));
 	poke64(e, GDT + GATE_SEL, (uint64_t)KCODE_SEL << 16 | 0x8cULL << 40);
 	poke64(e, LDT + 8, desc(0, 0xfffff, DATA32(3)));	/* 0x0f */
+	poke64(e, LDT + 16, desc(0x20000, 0xffff, 0x00fa));	/* 0x17 */
 	poke32(e, TSS + 4, ESP0);			/* sp0 */
 	poke32(e, TSS + 8, KDATA_SEL);			/* ss0 */
 }
@@ -1177,6 +1178,30 @@ static void test_iret32_to_user(void **state)
 	assert_int_equal(e->host.enter_user_calls, 1);
 }
 
+/* A user program's 16-bit code segment (its LDT): loaded, and the host
+   told, not refused as a kernel's would be. */
+static void test_iret32_to_code16(void **state)
+{
+	struct env *e = *state;
+	uint32_t sp = KSP - 20;
+
+	e->frame.gpr[AFB_RAX] = LDT_SEL;
+	run_ok(e, "lldt %ax");
+	poke32(e, sp, 0x1234);
+	poke32(e, sp + 4, 0x17);
+	poke32(e, sp + 8, 0x2);
+	poke32(e, sp + 12, 0x800);
+	poke32(e, sp + 16, 0x0f);
+	e->frame.gpr[AFB_RSP] = sp;
+	run_ok(e, "iret");
+	assert_int_equal(e->vcpu.cpl, 3);
+	assert_int_equal(e->vcpu.seg[AFB_CS], 0x17);
+	assert_int_equal(e->host.seg[AFB_CS].calls, 1);
+	assert_int_equal(e->host.seg[AFB_CS].h.base, 0x20000);
+	assert_int_equal(e->host.seg[AFB_CS].h.attr & AFB_SEG_DB, 0);
+	assert_int_equal(e->host.seg[AFB_SS].calls, 0);		/* flat */
+}
+
 /* A pending interrupt is taken right after an iret that enables them. */
 static void test_iret32_pending(void **state)
 {
@@ -1434,6 +1459,7 @@ int main(void)
 		T(test_bad_tss_stack),
 		T(test_iret32),
 		T(test_iret32_to_user),
+		T(test_iret32_to_code16),
 		T(test_iret32_pending),
 		T(test_sysenter_sysexit),
 		T(test_io32),

@@ -115,10 +115,9 @@ static bool flat(const struct afb_seg_hidden *h)
 }
 
 /*
- * seg_commit - @sreg now holds @sel with descriptor @d (checked).  In
- * 32-bit mode its hidden part is loaded and the host told, as
- * ops->load_seg promises.  The DPL of a selector's descriptor with the
- * RPL of @d's privilege is the caller's business.
+ * seg_commit - @sreg now holds @sel with descriptor @d, which the caller
+ * has checked (and chosen @sel's RPL).  In 32-bit mode its hidden part
+ * is loaded and the host told, as ops->load_seg promises.
  */
 int vcpu_seg_commit(struct afb_vcpu *vcpu, enum afb_sreg sreg, uint16_t sel,
 		    const struct desc *d)
@@ -187,8 +186,10 @@ int vcpu_ss_check(struct afb_vcpu *vcpu, uint16_t sel, unsigned int new_cpl,
  * cs_check - may @sel be the code segment at privilege @new_cpl?  A
  * conforming segment needs DPL <= @new_cpl, any other DPL == @new_cpl.
  * #GP(sel) (#GP(0) for a null one), or #NP(sel) if it is not present.
- * In 32-bit mode a 16-bit code segment (D clear) is -EOPNOTSUPP: the
- * core does not emulate 16-bit code.
+ * In 32-bit mode a 16-bit code segment (D clear) for the kernel is
+ * -EOPNOTSUPP: the core does not emulate 16-bit code.  At CPL3 it is
+ * loaded (a guest's user program may have one in its LDT): ops->load_seg
+ * tells the host, which must not run it as 32-bit code.
  */
 int vcpu_cs_check(struct afb_vcpu *vcpu, uint16_t sel, unsigned int new_cpl,
 		  struct desc *d)
@@ -210,7 +211,7 @@ int vcpu_cs_check(struct afb_vcpu *vcpu, uint16_t sel, unsigned int new_cpl,
 		return vcpu_exc_raise(vcpu, AFB_EXC_GP, SEL_ERR(sel));
 	if (!d->p)
 		return vcpu_exc_raise(vcpu, AFB_EXC_NP, SEL_ERR(sel));
-	return vcpu_long(vcpu) || d->db ? 0 : -EOPNOTSUPP;
+	return vcpu_long(vcpu) || d->db || new_cpl == 3 ? 0 : -EOPNOTSUPP;
 }
 
 /* DS, ES, FS, GS: data or readable code, and DPL >= max(CPL, RPL)
