@@ -722,6 +722,9 @@ static void test_cr32(void **state)
 	run_ok(e, "mov %eax, %cr4");
 	assert_int_equal(e->host.flush_globals, 3);
 	assert_int_equal(e->host.ncr3, 3);
+	/* PCIDE needs long mode */
+	e->frame.gpr[AFB_RAX] |= AFB_CR4_PCIDE;
+	run_fault(e, "mov %eax, %cr4", AFB_EXC_GP, 0);
 	/* PG off: every translation goes */
 	e->frame.gpr[AFB_RAX] = AFB_CR0_PE;
 	run_ok(e, "mov %eax, %cr0");

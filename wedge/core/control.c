@@ -148,7 +148,8 @@ static int write_cr4(struct afb_vcpu *vcpu, uint64_t val)
 
 	if ((val & ~CR4_KNOWN) ||
 	    ((vcpu->efer & AFB_EFER_LMA) && !(val & AFB_CR4_PAE)) ||
-	    ((changed & val & AFB_CR4_PCIDE) && (vcpu->cr3 & 0xfff)))
+	    ((changed & val & AFB_CR4_PCIDE) && (vcpu->cr3 & 0xfff)) ||
+	    (!vcpu_long(vcpu) && (changed & val & AFB_CR4_PCIDE)))
 		return vcpu_raise_gp0(vcpu);
 	if (!vcpu_long(vcpu))
 		flush |= AFB_CR4_PSE;
