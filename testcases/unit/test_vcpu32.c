@@ -677,6 +677,16 @@ static void test_stack16(void **state)
 	assert_int_equal(peek32(e, ESP16_BASE + 0xfffe), 0x0002);
 	run_ok(e, "popfl");
 	assert_int_equal(e->frame.gpr[AFB_RSP], 0xabcd0002);
+	/* an exception on it: the frame wraps the same way */
+	e->frame.gpr[AFB_RSP] = 0xabcd0008;
+	e->frame.rip = SITE;
+	assert_int_equal(afb_vcpu_exception(&e->vcpu, &e->frame, AFB_EXC_GP,
+					    0x10), 0);
+	assert_int_equal(e->frame.gpr[AFB_RSP], 0xabcdfff8);
+	assert_int_equal(peek32(e, ESP16_BASE + 0xfff8), 0x10);
+	assert_int_equal(peek32(e, ESP16_BASE + 0xfffc), SITE);
+	assert_int_equal(peek32(e, ESP16_BASE + 0x0000), KCODE_SEL);
+	assert_int_equal(peek32(e, ESP16_BASE + 0x0004), 0x2);
 	load_seg(e, "mov %ax, %ss", KDATA_SEL);
 	assert_int_equal(e->host.seg[AFB_SS].calls, 2);	/* flat again */
 	assert_int_equal(e->host.seg[AFB_SS].h.attr & AFB_SEG_DB, AFB_SEG_DB);
