@@ -33,6 +33,7 @@
 #include "compat-test.h"
 
 static struct harness H;
+static uint8_t altstack[1 << 16] __attribute__((aligned(16)));
 static long loops;
 
 static double now_ns(void)
@@ -158,10 +159,10 @@ int main(int argc, char **argv)
 			"iterations (10 or more)\n", argv[1]);
 		return 2;
 	}
-	ss.ss_sp = malloc(1 << 16);
-	ss.ss_size = 1 << 16;
+	ss.ss_sp = altstack;
+	ss.ss_size = sizeof(altstack);
 	ss.ss_flags = 0;
-	if (!ss.ss_sp || sigaltstack(&ss, NULL)) {
+	if (sigaltstack(&ss, NULL)) {
 		perror("sigaltstack");
 		return 1;
 	}

@@ -60,6 +60,7 @@ static int failures;
 #define EDI(r)	((uint32_t)(r).frame.gpr[AFB_RDI])
 
 static struct harness H;
+static uint8_t altstack[1 << 16] __attribute__((aligned(16)));
 static bool tcg;	/* under QEMU's TCG (cpuid's hypervisor vendor) */
 static struct compat_ldt ldt;
 static uint16_t fs_sel, gs_sel, gs2_sel;
@@ -237,10 +238,10 @@ static void signals_init(void)
 	stack_t ss;
 	unsigned int i;
 
-	ss.ss_sp = malloc(1 << 16);
-	ss.ss_size = 1 << 16;
+	ss.ss_sp = altstack;
+	ss.ss_size = sizeof(altstack);
 	ss.ss_flags = 0;
-	if (!ss.ss_sp || sigaltstack(&ss, NULL) < 0) {
+	if (sigaltstack(&ss, NULL) < 0) {
 		perror("sigaltstack");
 		exit(1);
 	}
@@ -332,6 +333,51 @@ static void test_low_memory(void)
 	CHECK(!strcmp(maps_prot(T_FAULT), "---p"), "T_FAULT is %s after unmap",
 	      maps_prot(T_FAULT));
 	memset(harness_page(&H, T_FAULT), 0, 8);
+}
+
+/*
+ * Guest pages high in the 4 GiB: 0x80000000 (inside AddressSanitizer's
+ * shadow of low memory, in an ASan build) and 0xc0000000 (i386 Linux's
+ * PAGE_OFFSET; inside ASan's shadow gap), written by 32-bit code while
+ * instrumented host code runs: ASan never touches them.
+ */
+static void test_high_pages(void)
+{
+	static const uint64_t vas[] = { 0x80000000, 0xc0000000 };
+	uint32_t *w = (uint32_t *)harness_page(&H, T_FAULT);
+	struct compat_regs r;
+	unsigned int i, j;
+	int ret;
+
+	for (i = 0; i < sizeof(vas) / sizeof(vas[0]); i++) {
+		for (j = 0; j < 1024; j++)
+			w[j] = 0xa5000000u + j;
+		ret = compat_map(vas[i], 0x1000, PROT_READ | PROT_WRITE, H.memfd,
+				 6 << 12);
+		CHECK(ret == 0, "mapping 0x%lx: %s", (unsigned long)vas[i],
+		      strerror(-ret));
+		harness_regs(&r, blob_fault);
+		r.frame.gpr[AFB_RBX] = vas[i];
+		ret = run(blob_fault, &r);
+		for (j = 0; j < 64; j++) {	/* instrumented host work */
+			char *p = malloc(100 + j);
+
+			if (p)
+				memset(p, (int)j, 100 + j);
+			free(p);
+		}
+		CHECK(ret == 1 && EAX(last) == 0xa5000000 && w[1] == 0x12345678,
+		      "0x%lx: eax 0x%x word 0x%x", (unsigned long)vas[i], EAX(last),
+		      w[1]);
+		w[1] = 0xa5000001;
+		for (j = 0; j < 1024 && w[j] == 0xa5000000u + j; j++)
+			;
+		CHECK(j == 1024, "0x%lx: word %u changed to 0x%x",
+		      (unsigned long)vas[i], j, j < 1024 ? w[j] : 0);
+		CHECK(compat_unmap(vas[i], 0x1000) == 0, "unmapping 0x%lx",
+		      (unsigned long)vas[i]);
+	}
+	memset(w, 0, 0x1000);
 }
 
 /* ---- 2, 3. Entering and leaving --------------------------------------- */
@@ -633,6 +679,7 @@ int main(int argc, char **argv)
 	signals_init();
 	test_low_memory();
 	test_mode();
+	test_high_pages();
 	test_segments();
 	test_signals();
 	test_lazy();

@@ -82,6 +82,7 @@ static uint64_t sanitizer_start(void)
 	size_t scale, offset;
 
 	__asan_get_shadow_mapping(&scale, &offset);
+	offset &= ~0xffffULL;	/* its first page lies below the offset */
 	return offset < COMPAT_TOP ? offset : COMPAT_TOP;
 #else
 	return COMPAT_TOP;
@@ -89,10 +90,12 @@ static uint64_t sanitizer_start(void)
 }
 
 /*
- * The first mapping of this process in [from, to), as an error message
- * naming it: 0 if there is none, -1 if /proc/self/maps cannot be read.
+ * The first mapping of this process in [from, to) (with a file name, for
+ * @named: the sanitizer's own are anonymous), as an error message naming
+ * it: 0 if there is none, -1 if /proc/self/maps cannot be read.
  */
-static int find_intruder(uint64_t from, uint64_t to, char *err, size_t errlen)
+static int find_intruder(uint64_t from, uint64_t to, bool named, char *err,
+			 size_t errlen)
 {
 	char line[512];
 	FILE *f = fopen("/proc/self/maps", "r");
@@ -111,6 +114,8 @@ static int find_intruder(uint64_t from, uint64_t to, char *err, size_t errlen)
 			   &name) < 2)
 			continue;
 		if (end <= from || start >= to)
+			continue;
+		if (named && (!name || line[name] != '/'))
 			continue;
 		line[strcspn(line, "\n")] = 0;
 		snprintf(err, errlen, "the host's own %s lies at 0x%lx-0x%lx, "
@@ -149,11 +154,13 @@ int compat_reserve(char *err, size_t errlen)
 
 	uint64_t start = mmap_min_addr();
 
-	ret = find_intruder(start, san, err, errlen);
+	ret = find_intruder(start, san, false, err, errlen);
+	if (!ret && san < COMPAT_TOP)
+		ret = find_intruder(san, COMPAT_TOP, true, err, errlen);
 	if (ret)
 		return ret < 0 ? -EIO : -EEXIST;
 	ret = reserve(start, san, MAP_FIXED_NOREPLACE);
-	if (ret == -EEXIST && find_intruder(start, san, err, errlen) <= 0)
+	if (ret == -EEXIST && find_intruder(start, san, false, err, errlen) <= 0)
 		snprintf(err, errlen, "[0x%lx, 0x%lx) is not free for the guest",
 			 (unsigned long)start, (unsigned long)san);
 	else if (ret)
