@@ -66,6 +66,30 @@ __asm__(".text\n"
 	"	ret\n"
 	".size ud2_loop64, .-ud2_loop64\n");
 
+/*
+ * What the mode switches are made of, measurable on any x86-64 host:
+ * two far jumps through memory to the 64-bit selector, in 64-bit code
+ * below 4 GiB (blob_farjmp64; an exit's ljmp and compat_resume's are far
+ * jumps to another mode's selector), and
+ * four data segment loads (compat_resume's DS, ES, FS and GS; DS and ES
+ * twice here, leaving FS, the host's thread pointer, alone).
+ */
+extern void segload4(long n);
+__asm__(".text\n"
+	".globl segload4\n"
+	".type segload4, @function\n"
+	"segload4:\n"
+	"	movl $0x2b, %eax\n"
+	"1:	movl %eax, %ds\n"
+	"	movl %eax, %es\n"
+	"	movl %eax, %ds\n"
+	"	movl %eax, %es\n"
+	"	decq %rdi\n"
+	"	jnz 1b\n"
+	"	ret\n"
+	".size segload4, .-segload4\n"
+	".text\n");
+
 /* Exit 1 (blob_loop): resume it @loops times. */
 static int on_exit_fn(struct compat_regs *r)
 {
@@ -119,18 +143,33 @@ static double run_traps(long n)
 	return now_ns() - t;
 }
 
+/* The far-jump pair, in the low code page (far pointers have 32 bits). */
+static void farjmp_row(long n)
+{
+	uint32_t far[4] = { blob_addr(blob_farjmp64_2), COMPAT_CS64,
+			    blob_addr(blob_farjmp64_3), COMPAT_CS64 };
+	void (*fn)(long) = (void (*)(long))(uintptr_t)blob_addr(blob_farjmp64);
+	double t;
+
+	memcpy(harness_page(&H, T_FAR1), far, sizeof(far));
+	t = now_ns();
+	fn(n);
+	row("far jump pair (ljmp 0x33 x2)", now_ns() - t, n);
+}
+
 static void compat_rows(long n)
 {
 	char err[256];
 	int lazy;
 
-	if (compat_supported(err, sizeof(err))) {
-		printf("  32-bit rows left out: %s\n", err);
-		return;
-	}
 	if (harness_init(&H, on_exit_fn, COMPAT_FS_EAGER, err, sizeof(err))) {
 		fprintf(stderr, "compat-roundtrip: %s\n", err);
 		exit(1);
+	}
+	farjmp_row(n);
+	if (compat_supported(err, sizeof(err))) {
+		printf("  32-bit rows left out: %s\n", err);
+		return;
 	}
 	for (lazy = 0; lazy < 2; lazy++) {
 		if (compat_set_fs_mode(lazy ? COMPAT_FS_LAZY : COMPAT_FS_EAGER)) {
@@ -192,6 +231,9 @@ int main(int argc, char **argv)
 	t = now_ns();
 	ud2_loop64(n);
 	row("signal round trip, 64-bit", now_ns() - t, n);
+	t = now_ns();
+	segload4(n);
+	row("4 data segment loads", now_ns() - t, n);
 	compat_rows(n);
 	return 0;
 }

@@ -12,6 +12,7 @@
 	.globl compat_blobs, compat_blobs_end
 	.globl blob_mode, blob_segs, blob_limit, blob_fault, blob_ud2
 	.globl blob_spin, blob_chain, blob_loop, blob_ud2_loop
+	.globl blob_farjmp64, blob_farjmp64_2, blob_farjmp64_3
 	.code32
 compat_blobs:
 
@@ -79,7 +80,18 @@ blob_ud2_loop:
 	jnz 1b
 	jmp *T_EXIT0
 
-compat_blobs_end:
+/* 64-bit code (for bench/compat-roundtrip): rdi times, two far jumps
+   through the far pointers at T_FAR1 (to 2f) and T_FAR2 (to 3f). */
 	.code64
+blob_farjmp64:
+1:	ljmpl *T_FAR1
+blob_farjmp64_2:
+	ljmpl *T_FAR2
+blob_farjmp64_3:
+	decq %rdi
+	jnz 1b
+	ret
+
+compat_blobs_end:
 
 	.section .note.GNU-stack, "", @progbits

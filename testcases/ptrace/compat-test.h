@@ -13,6 +13,8 @@
 #define T_SLOT		T_DATA
 #define T_EXIT0		0x11010	/* address of exit thunk 0 */
 #define T_EXIT1		0x11014	/* ... of exit thunk 1 */
+#define T_FAR1		0x11020	/* far pointers for blob_farjmp64 */
+#define T_FAR2		0x11028
 #define T_CODE		0x20000	/* the 32-bit blobs (RX) */
 #define T_STACK		0x30000	/* a stack page (RW) */
 #define T_FSPAGE	0x40000	/* what %fs: reaches (RW) */
@@ -28,7 +30,8 @@
 /* The blobs of compat-test-code.S (32-bit code, copied to T_CODE). */
 extern const uint8_t compat_blobs[], compat_blobs_end[];
 extern const uint8_t blob_mode[], blob_segs[], blob_limit[], blob_fault[],
-	blob_ud2[], blob_spin[], blob_chain[], blob_loop[], blob_ud2_loop[];
+	blob_ud2[], blob_spin[], blob_chain[], blob_loop[], blob_ud2_loop[],
+	blob_farjmp64[], blob_farjmp64_2[], blob_farjmp64_3[];
 
 /* compat-harness.c: the layout mapped from a memfd, exits set up. */
 struct harness {
