@@ -17,8 +17,12 @@
 compat_blobs:
 
 /* Registers and mode: eax = -1 only in 32-bit code (0x48 is dec %eax,
-   a REX prefix in 64-bit code), edx = esp, ebp = cs, CF set, the rest +1. */
+   a REX prefix in 64-bit code), edx = esp, ebp = cs, CF, DF and AC set,
+   the rest +1. */
 blob_mode:
+	pushfl
+	orl $0x40400, (%esp)
+	popfl
 	xorl %eax, %eax
 	.byte 0x48
 	nop

@@ -31,9 +31,17 @@
 #define NR_arch_prctl	158
 #define ARCH_SET_FS	0x1002
 
-/* The eflags bits 32-bit code may have (arithmetic, TF, DF, AC, ID; IF). */
-#define EFLAGS_USER	0x240dd5
+/*
+ * The eflags bits compat_resume gives 32-bit code: arithmetic, DF, AC,
+ * ID; IF always.  Not TF: it would trap in the few host instructions
+ * after the popfq (single-stepping is the core's: it resumes through a
+ * signal return then).
+ */
+#define EFLAGS_USER	0x240cd5
 #define EFLAGS_FIXED	0x202
+/* What host C code runs with: IF, nothing else (no AC: Linux sets CR0.AM,
+   so an AC left by the guest would fault unaligned host accesses). */
+#define EFLAGS_HOST	0x202
 
 	.text
 
@@ -46,9 +54,10 @@
 /*
  * compat_exit: the landing pad jumps here, in 64-bit mode, with every
  * 32-bit register as the guest left it.  Save them (eflags before
- * anything changes the flags), restore the host's FS base in eager
- * mode, and call compat_exit_call(&compat_exit_regs); resume the frame
- * it leaves, or return its value from compat_enter().
+ * anything changes the flags), give the host its flags (no TF, DF, AC),
+ * restore the host's FS base in eager mode, and call
+ * compat_exit_call(&compat_exit_regs); resume the frame it leaves, or
+ * return its value from compat_enter().
  */
 	.globl compat_exit
 	.type compat_exit, @function
@@ -74,7 +83,8 @@ compat_exit:
 	movq compat_slot_addr(%rip), %rax
 	movl (%rax), %eax
 	movl %eax, compat_exit_regs+R_INDEX(%rip)
-	cld
+	pushq $EFLAGS_HOST
+	popfq
 	cmpb $0, compat_fs_eager(%rip)
 	je 1f
 	call compat_host_fs
@@ -218,7 +228,8 @@ compat_signal_entry:
 	movl %gs, %eax
 	movzwl %ax, %eax
 	movl %eax, compat_sig_gs(%rip)
-	cld
+	pushq $EFLAGS_HOST
+	popfq
 	cmpb $0, compat_fs_eager(%rip)
 	je 1f
 	call compat_host_fs
