@@ -13,6 +13,8 @@
  *   exit, lazy FS        the same, C running with the guest's FS base
  *   ud2 trap, eager/lazy ud2 in 32-bit code -> SIGILL -> 32-bit frame ->
  *                        rt_sigreturn to CS 0x23 (a --no-patch site)
+ *   exit proxy (0x33)    an exit round trip from 64-bit code below 4 GiB
+ *                        (both far jumps to 0x33): measurable anywhere
  *
  * The 32-bit rows need a host kernel that runs 32-bit user code with
  * LDT segments (compat_supported); elsewhere they are left out, saying
@@ -90,11 +92,16 @@ __asm__(".text\n"
 	".size segload4, .-segload4\n"
 	".text\n");
 
-/* Exit 1 (blob_loop): resume it @loops times. */
+static const uint8_t *loop_blob = blob_loop;
+static bool proxy_guest_fs;
+
+/* Exit 1 (blob_loop, blob_loop64): resume it @loops times. */
 static int on_exit_fn(struct compat_regs *r)
 {
+	if (proxy_guest_fs)	/* as a guest %fs would have it */
+		compat_fs_guest = 1;
 	if (r->index == 1 && --loops > 0) {
-		r->frame.rip = blob_addr(blob_loop);
+		r->frame.rip = blob_addr(loop_blob);
 		return COMPAT_RESUME;
 	}
 	return 1;
@@ -124,7 +131,7 @@ static double run_exits(long n)
 	struct compat_regs r;
 	double t;
 
-	harness_regs(&r, blob_loop);
+	harness_regs(&r, loop_blob);
 	loops = n;
 	t = now_ns();
 	compat_enter(&r);
@@ -157,6 +164,36 @@ static void farjmp_row(long n)
 	row("far jump pair (ljmp 0x33 x2)", now_ns() - t, n);
 }
 
+/*
+ * The exit round trip with 64-bit code in place of 32-bit code: the same
+ * thunk work, landing pad, compat_exit, C call and compat_resume, but
+ * both far jumps go to 0x33 and FS and GS keep null selectors (eager:
+ * the exit restores the FS base every time, as after a guest %fs).  What
+ * an exit costs on a host that runs no 32-bit code, but the mode change
+ * and the %fs load.
+ */
+static void proxy_rows(long n)
+{
+	uint32_t far[2] = { T_PAD, COMPAT_CS64 };
+	int lazy;
+
+	memcpy(harness_page(&H, T_FAR64), far, 6);
+	loop_blob = blob_loop64;
+	compat_resume_cs = COMPAT_CS64;
+	for (lazy = 0; lazy < 2; lazy++) {
+		if (compat_set_fs_mode(lazy ? COMPAT_FS_LAZY : COMPAT_FS_EAGER))
+			break;
+		proxy_guest_fs = !lazy;
+		run_exits(n / 10);
+		row(lazy ? "exit proxy (0x33), lazy FS" :
+			   "exit proxy (0x33), eager FS", run_exits(n), n);
+	}
+	proxy_guest_fs = false;
+	compat_set_fs_mode(COMPAT_FS_EAGER);
+	compat_resume_cs = COMPAT_CS32;
+	loop_blob = blob_loop;
+}
+
 static void compat_rows(long n)
 {
 	char err[256];
@@ -167,6 +204,7 @@ static void compat_rows(long n)
 		exit(1);
 	}
 	farjmp_row(n);
+	proxy_rows(n);
 	if (compat_supported(err, sizeof(err))) {
 		printf("  32-bit rows left out: %s\n", err);
 		return;

@@ -12,7 +12,7 @@
 	.globl compat_blobs, compat_blobs_end
 	.globl blob_mode, blob_segs, blob_limit, blob_fault, blob_ud2
 	.globl blob_spin, blob_chain, blob_loop, blob_ud2_loop
-	.globl blob_farjmp64, blob_farjmp64_2, blob_farjmp64_3
+	.globl blob_farjmp64, blob_farjmp64_2, blob_farjmp64_3, blob_loop64
 	.code32
 compat_blobs:
 
@@ -95,6 +95,13 @@ blob_farjmp64_3:
 	decq %rdi
 	jnz 1b
 	ret
+
+/* 64-bit code (for bench/compat-roundtrip): an exit as a 32-bit thunk
+   makes it (index 1, a far jump to the landing pad), from 64-bit mode:
+   the whole exit round trip on a host that runs no 32-bit code. */
+blob_loop64:
+	movl $1, T_SLOT
+	ljmpl *T_FAR64
 
 compat_blobs_end:
 

@@ -15,6 +15,7 @@
 #define T_EXIT1		0x11014	/* ... of exit thunk 1 */
 #define T_FAR1		0x11020	/* far pointers for blob_farjmp64 */
 #define T_FAR2		0x11028
+#define T_FAR64		0x11030	/* T_PAD:0x33 for blob_loop64 */
 #define T_CODE		0x20000	/* the 32-bit blobs (RX) */
 #define T_STACK		0x30000	/* a stack page (RW) */
 #define T_FSPAGE	0x40000	/* what %fs: reaches (RW) */
@@ -31,7 +32,7 @@
 extern const uint8_t compat_blobs[], compat_blobs_end[];
 extern const uint8_t blob_mode[], blob_segs[], blob_limit[], blob_fault[],
 	blob_ud2[], blob_spin[], blob_chain[], blob_loop[], blob_ud2_loop[],
-	blob_farjmp64[], blob_farjmp64_2[], blob_farjmp64_3[];
+	blob_farjmp64[], blob_farjmp64_2[], blob_farjmp64_3[], blob_loop64[];
 
 /* compat-harness.c: the layout mapped from a memfd, exits set up. */
 struct harness {

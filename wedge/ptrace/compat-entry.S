@@ -42,6 +42,7 @@
 /* What host C code runs with: IF, nothing else (no AC: Linux sets CR0.AM,
    so an AC left by the guest would fault unaligned host accesses). */
 #define EFLAGS_HOST	0x202
+#define EFLAGS_SLOW	0x40100			/* AC, TF: cld does not clear them */
 
 	.text
 
@@ -83,8 +84,12 @@ compat_exit:
 	movq compat_slot_addr(%rip), %rax
 	movl (%rax), %eax
 	movl %eax, compat_exit_regs+R_INDEX(%rip)
-	pushq $EFLAGS_HOST
+	cld
+	testl $EFLAGS_SLOW, compat_exit_regs+R_EFLAGS(%rip)
+	jz 2f
+	pushq $EFLAGS_HOST			/* popfq is slow: only for AC, TF */
 	popfq
+2:
 	cmpb $0, compat_fs_eager(%rip)
 	je 1f
 	call compat_host_fs
@@ -98,6 +103,12 @@ compat_exit:
 
 /*
  * compat_resume(regs): run 32-bit code with @regs, never to return here.
+ * Segment registers that already hold the right selector are not loaded
+ * again (DS and ES keep 0x2b, and lazy exits leave %fs and %gs alone; the
+ * LDT entries loaded are never rewritten, ldt.c).  compat_fs_guest is
+ * set when %fs is loaded, before (a signal in between must restore the
+ * host's base) and after (a signal in between may have restored it and
+ * found a null selector to reload).
  * A far jump through memory (ljmp *m16:32) switches CS to 0x23: nothing
  * is popped from any stack (iretq would do, and QEMU's TCG, where these
  * tests run when the host kernel has no 32-bit code segment, pops an
@@ -109,14 +120,29 @@ compat_exit:
 	.globl compat_resume
 	.type compat_resume, @function
 compat_resume:
-	movb $1, compat_fs_guest(%rip)
+	movl %ds, %eax				/* a load costs more than a read */
+	cmpw $COMPAT_DS, %ax
+	je 1f
 	movl $COMPAT_DS, %eax
 	movl %eax, %ds
+1:	movl %es, %eax
+	cmpw $COMPAT_DS, %ax
+	je 2f
+	movl $COMPAT_DS, %eax
 	movl %eax, %es
+2:	movl %fs, %eax				/* the same LDT selector: the same base */
+	cmpw R_FS(%rdi), %ax
+	je 3f
+	movb $1, compat_fs_guest(%rip)		/* before and after: see below */
 	movl R_FS(%rdi), %eax
 	movl %eax, %fs
+	movb $1, compat_fs_guest(%rip)
+3:	movl %gs, %eax
+	cmpw R_GS(%rdi), %ax
+	je 4f
 	movl R_GS(%rdi), %eax
 	movl %eax, %gs
+4:
 	movl R_EIP(%rdi), %eax
 	movl %eax, compat_far(%rip)
 	movl R_ESP(%rdi), %eax
@@ -255,7 +281,7 @@ compat_signal_entry:
 	.balign 8
 	.globl compat_exit_call, compat_signal_fn, compat_slot_addr
 	.globl compat_host_fs_value, compat_sig_fs, compat_sig_gs
-	.globl compat_fs_eager, compat_have_fsgsbase
+	.globl compat_fs_eager, compat_have_fsgsbase, compat_fs_guest
 compat_exit_call:
 	.quad 0
 compat_signal_fn:
@@ -268,6 +294,8 @@ compat_host_rsp:
 	.quad 0
 compat_far:				/* m16:32 for compat_resume */
 	.long 0
+	.globl compat_resume_cs
+compat_resume_cs:			/* 0x23; bench/compat-roundtrip: 0x33 */
 	.word COMPAT_CS32
 	.balign 4
 compat_esp:

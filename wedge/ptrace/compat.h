@@ -128,8 +128,10 @@ extern void (*compat_signal_fn)(int sig, siginfo_t *si, void *uc);
 extern uint32_t compat_sig_fs, compat_sig_gs;	/* what the signal returns with */
 extern uint64_t compat_host_fs_value;
 extern uint8_t compat_fs_eager, compat_have_fsgsbase;
+extern uint8_t compat_fs_guest;	/* FS has not the host's base */
 extern compat_exit_fn compat_exit_call;
 extern uint64_t compat_slot_addr;
+extern uint16_t compat_resume_cs;	/* the CS compat_resume jumps to */
 extern struct compat_regs compat_exit_regs;
 
 #endif
