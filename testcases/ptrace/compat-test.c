@@ -16,7 +16,8 @@
  *  5. SIGSEGV (a page mapped by the handler), SIGSEGV (#GP at a segment
  *     limit), SIGILL (ud2), SIGALRM (spinning code) from 32-bit code: the
  *     handler sees CS 0x23, gets a 32-bit frame, runs with the host's FS
- *     base, and resumes 32-bit code with changed registers and %gs.
+ *     base, and resumes 32-bit code with changed registers and %gs, or
+ *     returns to host code (CS 0x33) that resumes it.
  *
  * compat-test --probe: exit 0 if this host kernel runs 32-bit code with
  * LDT segments, 3 (and why) if not; compat.sh then runs the test in
@@ -120,6 +121,7 @@ static const char *maps_prot(uint64_t va)
 
 /* ---- Exits -------------------------------------------------------------- */
 
+static uint8_t *tramp_stack_top;	/* test_trampoline's stack */
 static struct compat_regs last;
 static int exits_seen;
 static uint64_t tp_at_exit, tp_after_host_fs;
@@ -153,6 +155,9 @@ static int exit_record(struct compat_regs *r)
 
 static int run(const uint8_t *blob, struct compat_regs *r)
 {
+	/* While 32-bit code runs, this thread's stack below compat_enter's
+	   frame is free: the trampoline runs there (ASan knows this stack). */
+	tramp_stack_top = (uint8_t *)__builtin_frame_address(0) - 8192;
 	exits_seen = 0;
 	memset(&last, 0, sizeof(last));
 	r->frame.rip = blob_addr(blob);
@@ -172,6 +177,24 @@ static struct {
 	struct compat_regs r;
 	bool ud2_bytes;
 } seen;
+
+/* The signal handler sends SIGILL here (compat_uc_to_host) for test_trampoline. */
+static bool redirect;
+static struct compat_regs tramp_regs;
+static uint64_t tramp_tp;
+static uint16_t tramp_cs;
+
+__attribute__((noreturn)) static void trampoline(void *arg)
+{
+	struct compat_regs *r = arg;
+
+	tramp_tp = fs0();
+	__asm__ volatile("movw %%cs, %0" : "=r"(tramp_cs));
+	r->frame.rip += 2;
+	r->frame.gpr[AFB_RAX] = 0x7a;
+	r->gs = gs2_sel;
+	compat_resume(r);
+}
 
 static void stop_timer(void)
 {
@@ -224,6 +247,12 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
 		}
 		break;
 	case SIGILL:
+		if (redirect) {		/* continue in host code, not here */
+			tramp_regs = r;
+			compat_uc_to_host(uc, trampoline, &tramp_regs,
+					  tramp_stack_top);
+			break;
+		}
 		code = harness_page(&H, r.frame.rip);
 		seen.ud2_bytes = code && code[0] == 0x0f && code[1] == 0x0b;
 		r.frame.rip += 2;
@@ -657,6 +686,30 @@ static void test_signals(void)
 	      seen.missed);
 }
 
+/* A trap handled outside signal context: the signal returns to host code,
+   which resumes 32-bit code itself. */
+static void test_trampoline(void)
+{
+	struct compat_regs r;
+	int ret;
+
+	memset(&seen, 0, sizeof(seen));
+	redirect = true;
+	harness_regs(&r, blob_ud2);
+	r.fs = fs_sel;
+	r.gs = gs_sel;
+	ret = run(blob_ud2, &r);
+	redirect = false;
+	check_signal("trampoline", SIGILL);
+	CHECK(tramp_cs == COMPAT_CS64 && tramp_tp == compat_host_fs_base(),
+	      "trampoline: cs 0x%x, FS base 0x%lx", tramp_cs,
+	      (unsigned long)tramp_tp);
+	CHECK(ret == 1 && EAX(last) == 0x7a && EDX(last) == 0x65000008 &&
+	      last.fs == fs_sel && last.gs == gs2_sel,
+	      "trampoline: eax 0x%x gs:0 0x%x fs 0x%x gs 0x%x", EAX(last),
+	      EDX(last), last.fs, last.gs);
+}
+
 static bool is_tcg(void)
 {
 	uint32_t a = 0x40000000, b, c, d;
@@ -696,6 +749,7 @@ int main(int argc, char **argv)
 	test_high_pages();
 	test_segments();
 	test_signals();
+	test_trampoline();
 	test_lazy();
 	if (failures) {
 		fprintf(stderr, "compat-test: %d checks failed\n", failures);

@@ -393,3 +393,30 @@ void compat_regs_to_uc(const struct compat_regs *r, void *ucv)
 	compat_sig_fs = r->fs;
 	compat_sig_gs = r->gs;
 }
+
+/*
+ * Make the signal return to 64-bit host code instead: @fn(@arg) on the
+ * stack that ends at @stack_top (as if called there), with the host's
+ * selectors (CS 0x33, SS 0x2b) and without TF, DF or AC; %fs and %gs
+ * stay as the handler leaves them (not reloaded).  @fn must not return:
+ * it resumes 32-bit code with compat_resume().  So the long work of a
+ * trap (emulation, waiting for user mode) runs outside signal context.
+ */
+void compat_uc_to_host(void *ucv, void (*fn)(void *), void *arg,
+		       void *stack_top)
+{
+	ucontext_t *uc = ucv;
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint64_t csgsfs = (uint64_t)g[REG_CSGSFS];
+
+	g[REG_RIP] = (greg_t)(uintptr_t)fn;
+	g[REG_RSP] = (greg_t)(((uintptr_t)stack_top & ~(uintptr_t)15) - 8);
+	g[REG_RDI] = (greg_t)(uintptr_t)arg;
+	g[REG_EFL] &= ~(greg_t)(AFB_RFLAGS_TF | AFB_RFLAGS_DF | AFB_RFLAGS_AC);
+	csgsfs = (csgsfs & 0x0000ffffffff0000ULL) | COMPAT_CS64 |
+		 ((uint64_t)COMPAT_DS << 48);
+	g[REG_CSGSFS] = (greg_t)csgsfs;
+	uc->uc_flags |= UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	compat_sig_fs = 0;
+	compat_sig_gs = 0;
+}

@@ -92,6 +92,8 @@ size_t compat_thunk_write(uint8_t *buf, const struct compat_layout *l,
 bool compat_uc_is32(const void *uc);
 void compat_regs_from_uc(struct compat_regs *r, const void *uc);
 void compat_regs_to_uc(const struct compat_regs *r, void *uc);
+void compat_uc_to_host(void *uc, void (*fn)(void *), void *arg,
+		       void *stack_top);
 uint64_t compat_host_fs_base(void);
 long compat_syscall6(long nr, long a, long b, long c, long d, long e, long f);
 
@@ -121,6 +123,7 @@ uint32_t compat_desc_limit(uint64_t desc);
 
 /* compat-entry.S */
 int compat_enter(const struct compat_regs *r);	/* returns an exit's value */
+__attribute__((noreturn)) void compat_resume(const struct compat_regs *r);
 void compat_exit(void);			/* where the landing pad jumps */
 void compat_host_fs(void);		/* restore the FS base, if needed */
 void compat_signal_entry(int sig, siginfo_t *si, void *uc);
