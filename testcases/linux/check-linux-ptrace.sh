@@ -81,9 +81,13 @@ lxcc() {	# OUT SRC
 }
 hostile=${HOSTILE:-$top_builddir/testcases/linux/ptrace/hostile}
 lxops=${LX_OPS:-$top_builddir/bench/lx-ops-i386}
-[ -x "$hostile" ] || { hostile=$tmp/hostile; lxcc "$hostile" "$here/hostile.c"; }
-[ -x "$lxops" ] || { lxops=$tmp/lx-ops-i386; lxcc "$lxops" "$top_srcdir/bench/lx-ops.c"; }
-"$here/mkroot.sh" "$tmp/root" "$busybox" "$hostile" "$lxops" --cpio="$tmp/initrd" || exit 99
+mkdir "$tmp/progs" || exit 99
+if [ -x "$hostile" ]; then cp "$hostile" "$tmp/progs/hostile" || exit 99
+else lxcc "$tmp/progs/hostile" "$here/hostile.c"; fi
+if [ -x "$lxops" ]; then cp "$lxops" "$tmp/progs/lx-ops-i386" || exit 99
+else lxcc "$tmp/progs/lx-ops-i386" "$top_srcdir/bench/lx-ops.c"; fi
+"$here/mkroot.sh" "$tmp/root" "$busybox" "$tmp/progs/hostile" "$tmp/progs/lx-ops-i386" \
+	--cpio="$tmp/initrd" || exit 99
 
 # ptrace_why: empty if afterburn-ptrace boots this image to /init, else
 # why not (one line).

@@ -277,7 +277,8 @@ static void forge(unsigned long cs, unsigned long ip, unsigned long flags)
 
 /* IOPL 3 and IF clear: Linux keeps both from the frame (FIX_EFLAGS). */
 static void sigreturn_iopl(void) { forge(USER_CS, (unsigned long)cli_then_exit7, 0x3002); }
-/* The host's 64-bit code selector: iret faults. */
+/* The host's 64-bit code selector: the iret back to user mode faults,
+ * which i386 Linux reports as SIGILL (iret_error, ILL_BADSTK). */
 static void sigreturn_cs64(void) { forge(0x33, (unsigned long)cli_then_exit7, 0x202); }
 /* The kernel's code selector: Linux makes its RPL 3, iret faults. */
 static void sigreturn_kernel_cs(void) { forge(KERNEL_CS, KERNEL_TEXT, 0x202); }
@@ -376,8 +377,8 @@ static struct attack attacks[] = {
 	{ "second_thread", second_thread, EXITS(42) },
 	{ "second_thread_faults", second_thread_faults, KILLED(SIGSEGV) },
 	{ "sigreturn_forged_iopl", sigreturn_iopl, KILLED(SIGSEGV) },
-	{ "sigreturn_forged_cs_0x33", sigreturn_cs64, SIGSEGV, SIGILL, -1, 0 },
-	{ "sigreturn_forged_kernel_cs", sigreturn_kernel_cs, SIGSEGV, SIGILL, -1, 0 },
+	{ "sigreturn_forged_cs_0x33", sigreturn_cs64, KILLED(SIGILL) },
+	{ "sigreturn_forged_kernel_cs", sigreturn_kernel_cs, KILLED(SIGILL) },
 	{ "blocked_signals_fault", blocked_fault, KILLED(SIGSEGV) },
 	{ "blocked_signals_spin", blocked_spin, SIGKILL, 0, -1, kill_after_300ms },
 	{ "after_attacks", syscall_kernel_buffer, EXITS(42) },
