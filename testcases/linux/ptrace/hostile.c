@@ -191,6 +191,26 @@ static void tls_code_0x33(void)
 	lx_exit(7);
 }
 
+/* Not an attack but what every glibc i386 program does first (busybox
+ * too): set_thread_area picks the first free TLS slot, GDT entry 6, and
+ * the program loads its selector, 0x33, into %gs itself, in user mode.
+ * %gs:0 must then read the TLS block.  A host whose own selector 0x33 is
+ * something else (x86-64 Linux: its 64-bit user code segment, base 0)
+ * must still give the guest this. */
+static void tls_gs_works(void)
+{
+	static unsigned long tls[4] = { 0x1234abcd, 0, 0, 0 };
+	struct user_desc d = { (unsigned int)-1, (unsigned int)(unsigned long)tls,
+			       0xfffff, 1 | 1 << 4 | 1 << 6 };
+	unsigned long v = 0, sel;
+
+	if (lx_sys1(NR_set_thread_area, &d) != 0)
+		lx_exit(8);
+	sel = d.entry_number * 8 + 3;
+	__asm__ volatile("mov %1, %%gs\n\tmov %%gs:0, %0" : "=r"(v) : "r"(sel) : "memory");
+	lx_exit(sel == 0x33 && v == 0x1234abcd ? 42 : 7);
+}
+
 /* ---- A second thread ---------------------------------------------- */
 
 #define CLONE_THREAD_FLAGS 0x00010f00	/* VM FS FILES SIGHAND THREAD */
@@ -374,6 +394,7 @@ static struct attack attacks[] = {
 	{ "far_jump_0x33_stub_code", hostile_far64_stub, KILLED(SIGSEGV) },
 	{ "far_return_0x33", hostile_lret64, KILLED(SIGSEGV) },
 	{ "tls_code_segment_0x33", tls_code_0x33, KILLED(SIGSEGV) },
+	{ "control_tls_gs_0x33", tls_gs_works, EXITS(42) },
 	{ "second_thread", second_thread, EXITS(42) },
 	{ "second_thread_faults", second_thread_faults, KILLED(SIGSEGV) },
 	{ "sigreturn_forged_iopl", sigreturn_iopl, KILLED(SIGSEGV) },
