@@ -16,8 +16,10 @@
  *   FAIL NAME: why
  *   SUMMARY passed=0 failed=N
  *
- * Arguments: iters=N (the base count, default 2000; also from the
- * environment, where Linux puts its command line's unknown x=y words),
+ * Arguments: iters=N (the first loop's count, default 2000), min_ms=M
+ * (a loop shorter than M ms, default 200, is run again with twice the
+ * count); both also from the environment, where Linux puts its command
+ * line's unknown x=y words;
  * --exit (what fork_exec runs: exit at once).  argv[0] must name this
  * program (fork_exec executes it; open_close opens it).
  */
@@ -25,6 +27,14 @@
 
 static const char *self;
 static int failed;
+static u64 ops_done, ns_done;	/* the last loop's */
+
+/* The end of a timed loop. */
+static void done(u64 ops, u64 ns)
+{
+	ops_done = ops;
+	ns_done = ns;
+}
 
 static void report(const char *name, u64 iters, u64 ns)
 {
@@ -45,21 +55,23 @@ static void fail(const char *name, const char *why, long r)
 /* The guest kernel's entry and exit, nothing else. */
 static void b_null_syscall(const char *name, long n)
 {
+	(void)name;
 	u64 t0 = lx_now_ns();
 
 	for (long i = 0; i < n; i++)
 		lx_sys0(NR_getpid);
-	report(name, n, lx_now_ns() - t0);
+	done(n, lx_now_ns() - t0);
 }
 
 /* lmbench's null call: getppid reads the parent under RCU. */
 static void b_getppid(const char *name, long n)
 {
+	(void)name;
 	u64 t0 = lx_now_ns();
 
 	for (long i = 0; i < n; i++)
 		lx_sys0(NR_getppid);
-	report(name, n, lx_now_ns() - t0);
+	done(n, lx_now_ns() - t0);
 }
 
 /* A path lookup, a file, a descriptor. */
@@ -76,7 +88,7 @@ static void b_open_close(const char *name, long n)
 		}
 		lx_sys1(NR_close, fd);
 	}
-	report(name, n, lx_now_ns() - t0);
+	done(n, lx_now_ns() - t0);
 }
 
 static long do_pipe(int fd[2])
@@ -117,7 +129,7 @@ static void b_pipe_rtt(const char *name, long n)
 		fail(name, "the echo child failed", st);
 		return;
 	}
-	report(name, n, t);
+	done(n, t);
 }
 
 /* Two processes yielding to each other on one CPU: every yield is a
@@ -141,7 +153,7 @@ static void b_ctx_switch(const char *name, long n)
 		lx_sys0(NR_sched_yield);
 	u64 t = lx_now_ns() - t0;
 	lx_wait(pid, &st);
-	report(name, 2 * n, t);
+	done(2 * n, t);
 }
 
 static void b_fork_exit_wait(const char *name, long n)
@@ -159,7 +171,7 @@ static void b_fork_exit_wait(const char *name, long n)
 			return;
 		}
 	}
-	report(name, n, lx_now_ns() - t0);
+	done(n, lx_now_ns() - t0);
 }
 
 static void b_fork_exec(const char *name, long n)
@@ -181,7 +193,7 @@ static void b_fork_exec(const char *name, long n)
 			return;
 		}
 	}
-	report(name, n, lx_now_ns() - t0);
+	done(n, lx_now_ns() - t0);
 }
 
 /* A write to each page of fresh anonymous memory (the mmap and munmap
@@ -204,7 +216,7 @@ static void b_page_fault(const char *name, long n)
 			p[i * 4096] = 1;
 		lx_munmap((void *)p, pages * 4096);
 	}
-	report(name, (u64)rounds * pages, lx_now_ns() - t0);
+	done((u64)rounds * pages, lx_now_ns() - t0);
 }
 
 /* 64 KiB of anonymous memory mapped and unmapped, never touched. */
@@ -222,7 +234,7 @@ static void b_mmap_munmap(const char *name, long n)
 		}
 		lx_munmap(p, 65536);
 	}
-	report(name, n, lx_now_ns() - t0);
+	done(n, lx_now_ns() - t0);
 }
 
 static const struct {
@@ -240,6 +252,24 @@ static const struct {
 	{ "page_fault", b_page_fault, 4, 1 },
 	{ "mmap_munmap", b_mmap_munmap, 1, 1 },
 };
+
+/* Runs a loop of n, doubling n until the loop lasts min_ns: a guest
+ * whose clock moves once per tick (QEMU TCG's i386 Linux falls back to
+ * jiffies, 4 ms at HZ=250) must not time a few ticks. */
+static void run(const char *name, void (*fn)(const char *, long), long n, u64 min_ns)
+{
+	for (;; n *= 2) {
+		int before = failed;
+
+		fn(name, n);
+		if (failed != before)
+			return;
+		if (ns_done >= min_ns || n >= (1L << 28)) {
+			report(name, ops_done, ns_done);
+			return;
+		}
+	}
+}
 
 /* One CPU for the whole program (children inherit it): ctx_switch and
  * pipe_rtt measure nothing when the two processes sit on two CPUs. */
@@ -264,25 +294,32 @@ static void pin_one_cpu(void)
 int lx_main(int argc, char **argv, char **envp)
 {
 	long base = 2000;
+	u64 min_ns = 200000000;
 	const char *e = lx_getenv(envp, "iters");
+	const char *m = lx_getenv(envp, "min_ms");
 	int n = sizeof(benches) / sizeof(benches[0]);
 
 	self = argv[0];
 	if (e && lx_atol(e) > 0)
 		base = lx_atol(e);
+	if (m && lx_atol(m) > 0)
+		min_ns = (u64)lx_atol(m) * 1000000;
 	for (int i = 1; i < argc; i++) {
 		if (lx_strncmp(argv[i], "--exit", 7) == 0)
 			return 0;
 		if (lx_strncmp(argv[i], "iters=", 6) == 0 && lx_atol(argv[i] + 6) > 0)
 			base = lx_atol(argv[i] + 6);
+		if (lx_strncmp(argv[i], "min_ms=", 7) == 0 && lx_atol(argv[i] + 7) > 0)
+			min_ns = (u64)lx_atol(argv[i] + 7) * 1000000;
 	}
 	lx_printf("PLAN tests=0 benches=%d\n", n);
-	lx_printf("# lx-ops: %s build, pid %ld, iters=%ld\n", LX_ARCH, lx_getpid(), base);
+	lx_printf("# lx-ops: %s build, pid %ld, iters=%ld, each loop at least %llu ms\n",
+		  LX_ARCH, lx_getpid(), base, lx_udiv(min_ns, 1000000, 0));
 	pin_one_cpu();
 	for (int i = 0; i < n; i++) {
 		long iters = base * benches[i].mul / benches[i].div;
 
-		benches[i].fn(benches[i].name, iters > 0 ? iters : 1);
+		run(benches[i].name, benches[i].fn, iters > 0 ? iters : 1, min_ns);
 	}
 	lx_printf("SUMMARY passed=0 failed=%d\n", failed);
 	return failed ? 1 : 0;
