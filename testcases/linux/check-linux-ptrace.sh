@@ -25,6 +25,15 @@
 # afterburn-ptrace, HOSTILE_MARK (a directory that a system call of the
 # guest reaching the host would create) must not exist afterwards.
 #
+# What the scripts expect of afterburn-ptrace (the host side of issue 14
+# is not there yet): it is run as
+#   afterburn-ptrace [--no-patch] --user=MODE -m 256M --append=CMDLINE \
+#       --initrd=FILE VMLINUX
+# (its --help must list --initrd), the guest's 8250 console on standard
+# output, and it ends with status 0 when Linux reboots (reboot=pci: Linux
+# writes 0x02 then 0x06 to port 0xcf9).  bench/linux-ptrace runs it the
+# same way.
+#
 # Environment: QEMU (default qemu-system-i386), AFTERBURN_PTRACE (default
 # $top_builddir/afterburn-ptrace), BUSYBOX (default
 # $BUSYBOX_I386_DIR/busybox, /usr/local/lib/afterburner/i386/busybox:
