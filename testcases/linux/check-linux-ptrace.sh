@@ -31,7 +31,8 @@
 #       --initrd=FILE VMLINUX
 # (its --help must list --initrd), the guest's 8250 console on standard
 # output, and it ends with status 0 when Linux reboots (reboot=pci: Linux
-# writes 0x02 then 0x06 to port 0xcf9).  bench/linux-ptrace runs it the
+# reads port 0xcf9, then writes it with bit 1 set, then with 0x0e: the
+# reset that afterburn-kvm already ends on).  bench/linux-ptrace runs it the
 # same way.
 #
 # Environment: QEMU (default qemu-system-i386), AFTERBURN_PTRACE (default
