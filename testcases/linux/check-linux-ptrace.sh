@@ -10,12 +10,16 @@
 #
 # Usage: testcases/linux/check-linux-ptrace.sh [--host=HOST] VMLINUX
 #
-#   --host=afterburn-ptrace  four boots: patched and --no-patch, each
-#                            --user=seccomp and --user=ptrace
+#   --host=afterburn-ptrace  (default) four boots: patched and --no-patch,
+#                            each --user=seccomp and --user=ptrace
 #   --host=qemu              qemu-system-i386 (TCG: the stand-in for bare
-#                            metal, as boot-metal.sh), the unpatched image
-#   --host=auto (default)    afterburn-ptrace if it boots this image (tried:
-#                            one lxmode=boot run), else qemu, saying why
+#                            metal, as boot-metal.sh), the unpatched image,
+#                            to tell a guest-side failure from a host one
+#
+# Where this host kernel runs no i386 code (a PVM guest kernel: no IA-32
+# emulation, so neither the i386 programs nor afterburn-ptrace's i386
+# guest run here), the whole check runs in scripts/kvm-vm's VM (Debian's
+# kernel under QEMU), never skipped.
 #
 # A boot passes when the console shows "LX-SHELL-UP", every check's PASS
 # line, the hostile program's PLAN and SUMMARY with no FAIL, and
@@ -25,15 +29,12 @@
 # afterburn-ptrace, HOSTILE_MARK (a directory that a system call of the
 # guest reaching the host would create) must not exist afterwards.
 #
-# What the scripts expect of afterburn-ptrace (the host side of issue 14
-# is not there yet): it is run as
+# afterburn-ptrace runs as
 #   afterburn-ptrace [--no-patch] --user=MODE -m 256M --append=CMDLINE \
 #       --initrd=FILE VMLINUX
-# (its --help must list --initrd), the guest's 8250 console on standard
-# output, and it ends with status 0 when Linux reboots (reboot=pci: Linux
-# reads port 0xcf9, then writes it with bit 1 set, then with 0x0e: the
-# reset that afterburn-kvm already ends on).  bench/linux-ptrace runs it the
-# same way.
+# with the guest's 8250 console on standard output; it ends with status 0
+# when Linux reboots (reboot=pci: port 0xcf9).  bench/linux-ptrace runs it
+# the same way.
 #
 # Environment: QEMU (default qemu-system-i386), AFTERBURN_PTRACE (default
 # $top_builddir/afterburn-ptrace), BUSYBOX (default
@@ -57,7 +58,7 @@ busybox=${BUSYBOX:-${BUSYBOX_I386_DIR:-/usr/local/lib/afterburner/i386}/busybox}
 timeout=${LINUX_TIMEOUT:-900}
 mark=/tmp/afterburn-hostile-mark
 append="console=ttyS0 panic=-1 reboot=pci"
-host=auto
+host=afterburn-ptrace
 vmlinux=
 
 die() { echo "$me: $*" >&2; exit 99; }
@@ -70,8 +71,8 @@ for arg; do
 	esac
 done
 case $host in
-auto|qemu|afterburn-ptrace) ;;
-*) die "--host must be auto, qemu or afterburn-ptrace, not '$host'" ;;
+qemu|afterburn-ptrace) ;;
+*) die "--host must be afterburn-ptrace or qemu, not '$host'" ;;
 esac
 [ -f "$vmlinux" ] || die "usage: $me [--host=HOST] VMLINUX (no such file: '$vmlinux')"
 [ "$(od -An -t x1 -j 4 -N 1 "$vmlinux" | tr -d ' ')" = 01 ] ||
@@ -80,15 +81,34 @@ esac
 [ "$(od -An -t x1 -j 4 -N 1 "$busybox" | tr -d ' ')" = 01 ] ||
 	die "$busybox is not an i386 program"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-linux-ptrace.XXXXXX") || exit 99
-trap '[ -n "${CHECK_LINUX_PTRACE_KEEP:-}" ] && echo "$me: kept $tmp" || rm -rf "$tmp"' EXIT
-
-# The i386 programs: the build tree's, or compiled here.
-lxcc() {	# OUT SRC
+# lxcc OUT SRC: an i386 program of ours (no libc: lx.h).
+lxcc() {
 	${CC:-gcc} -m32 -static -nostdlib -ffreestanding -fno-pic -no-pie \
 		-fno-stack-protector -O2 -std=gnu11 -o "$1" "$2" ||
 		die "cannot compile $2 for i386 (gcc -m32)"
 }
+
+# i386 code runs here, or the whole check goes into scripts/kvm-vm's VM.
+runs_i386() {
+	probe=$(mktemp "${TMPDIR:-/tmp}/check-linux-ptrace-probe.XXXXXX") || exit 99
+	lxcc "$probe" "$top_srcdir/bench/lx-ops.c"
+	"$probe" --exit 2>/dev/null
+	st=$?
+	rm -f "$probe"
+	return $st
+}
+if [ "$host" = afterburn-ptrace ] && [ -z "${CHECK_LINUX_PTRACE_IN_VM:-}" ] && ! runs_i386; then
+	echo "$me: this host kernel runs no i386 code: checking in scripts/kvm-vm's VM"
+	exec sh "$top_srcdir/scripts/kvm-vm" --timeout=$((4 * timeout + 600)) -- \
+		env CHECK_LINUX_PTRACE_IN_VM=1 top_srcdir="$top_srcdir" \
+		top_builddir="$top_builddir" AFTERBURN_PTRACE="$ptrace" BUSYBOX="$busybox" \
+		LINUX_TIMEOUT="$timeout" sh "$0" --host=afterburn-ptrace "$vmlinux"
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-linux-ptrace.XXXXXX") || exit 99
+trap '[ -n "${CHECK_LINUX_PTRACE_KEEP:-}" ] && echo "$me: kept $tmp" || rm -rf "$tmp"' EXIT
+
+# The i386 programs: the build tree's, or compiled here.
 hostile=${HOSTILE:-$top_builddir/testcases/linux/ptrace/hostile}
 lxops=${LX_OPS:-$top_builddir/bench/lx-ops-i386}
 mkdir "$tmp/progs" || exit 99
@@ -98,22 +118,6 @@ if [ -x "$lxops" ]; then cp "$lxops" "$tmp/progs/lx-ops-i386" || exit 99
 else lxcc "$tmp/progs/lx-ops-i386" "$top_srcdir/bench/lx-ops.c"; fi
 "$here/mkroot.sh" "$tmp/root" "$busybox" "$tmp/progs/hostile" "$tmp/progs/lx-ops-i386" \
 	--cpio="$tmp/initrd" || exit 99
-
-# ptrace_why: empty if afterburn-ptrace boots this image to /init, else
-# why not (one line).
-ptrace_why() {
-	[ -x "$ptrace" ] || { echo "no $ptrace (run make)"; return; }
-	"$ptrace" --help 2>&1 | grep -q -- '--initrd' ||
-		{ echo "afterburn-ptrace has no --initrd option yet"; return; }
-	timeout 120 "$ptrace" -m 256M --append="$append lxmode=boot" \
-		--initrd="$tmp/initrd" "$vmlinux" </dev/null >"$tmp/probe.out" 2>"$tmp/probe.err"
-	st=$?
-	if tr -d '\r' <"$tmp/probe.out" | grep -q '^LX-SHELL-UP'; then
-		return
-	fi
-	why=$(grep -m1 -i 'error' "$tmp/probe.err")
-	echo "its boot did not reach /init (status $st${why:+: $why})"
-}
 
 # boot NAME COMMAND...: one boot with lxmode=check, its transcript checked.
 fail=0
@@ -155,15 +159,6 @@ boot() {
 	fi
 }
 
-if [ "$host" = auto ]; then
-	why=$(ptrace_why)
-	if [ -z "$why" ]; then
-		host=afterburn-ptrace
-	else
-		echo "NOTE: afterburn-ptrace: not available: $why; checking on $qemu instead"
-		host=qemu
-	fi
-fi
 case $host in
 qemu)
 	command -v "$qemu" >/dev/null || die "no $qemu (apt-get install qemu-system-x86)"
