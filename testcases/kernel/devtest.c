@@ -12,6 +12,10 @@
 //    most SECS seconds (default 10):
 //      kernel: readline: "<line>" (<n> bytes, <i> interrupts, <r> with IIR rx)
 //      kernel: readline: no line within <SECS> s (<n> bytes, <i> interrupts, ...)
+//  - "txirq": enable the UART's THR-empty interrupt and count the IRQ 4
+//    interrupts whose IIR says so, up to 3 (then the handler disables
+//    it, as a driver does with nothing left to send), waiting at most 2 s:
+//      kernel: txirq: <n> interrupts with IIR THR empty
 //  - "noinit": power off (status 0) after these, without user mode;
 //  - "shutdown=pci|kbd|halt|triple": how machine_poweroff() stops the
 //    machine instead of the debug-exit port: the reset control register
@@ -33,6 +37,8 @@
 #define UART_IIR  2
 #define UART_LSR  5
 #define IER_RDI   0x01
+#define IER_THRI  0x02
+#define IIR_THRI  0x02
 #define IIR_RDI   0x04
 #define LSR_DR    0x01
 #define PIC1_DATA 0x21
@@ -115,14 +121,20 @@ void devtest_modules(const struct hvm_start_info *si)
 // ---- A line from the console -------------------------------------------
 
 static char line[LINE_MAX];
-static volatile int line_len, line_done, rx_irqs, rx_iir;
+static volatile int line_len, line_done, rx_irqs, rx_iir, tx_iir;
+static u8 ier;
 
 // IRQ 4, from trap().
 void devtest_uart_intr(void)
 {
+	u8 iir = inb(COM1 + UART_IIR) & 0x0f;
 	rx_irqs++;
-	if ((inb(COM1 + UART_IIR) & 0x0f) == IIR_RDI)
+	if (iir == IIR_RDI)
 		rx_iir++;
+	if (iir == IIR_THRI && ++tx_iir >= 3) {
+		ier &= (u8)~IER_THRI;
+		outb(COM1 + UART_IER, ier);
+	}
 	while (inb(COM1 + UART_LSR) & LSR_DR) {
 		char c = (char)inb(COM1 + UART_RBR);
 		if (line_done)
@@ -148,7 +160,9 @@ static void readline(const char *arg)
 	u8 mask = inb(PIC1_DATA);
 
 	kprintf("kernel: readline: waiting for a line (at most %ld s)\n", secs);
-	outb(COM1 + UART_IER, IER_RDI);
+	rx_irqs = 0;
+	ier = IER_RDI;
+	outb(COM1 + UART_IER, ier);
 	outb(PIC1_DATA, mask & (u8)~(1 << IRQ_COM1));
 	uintptr start = ticks;
 	while (!line_done && ticks - start < (uintptr)(secs * HZ)) {
@@ -156,7 +170,8 @@ static void readline(const char *arg)
 		cli();
 	}
 	outb(PIC1_DATA, mask);
-	outb(COM1 + UART_IER, 0);
+	ier = 0;
+	outb(COM1 + UART_IER, ier);
 	line[line_len] = '\0';
 	if (line_done)
 		kprintf("kernel: readline: \"%s\" (%d bytes, %d interrupts, %d with IIR rx)\n",
@@ -166,12 +181,32 @@ static void readline(const char *arg)
 			"%d with IIR rx)\n", secs, line_len, rx_irqs, rx_iir);
 }
 
+static void txirq(void)
+{
+	u8 mask = inb(PIC1_DATA);
+
+	outb(PIC1_DATA, mask & (u8)~(1 << IRQ_COM1));
+	ier = IER_THRI;
+	outb(COM1 + UART_IER, ier);
+	uintptr start = ticks;
+	while (tx_iir < 3 && ticks - start < (uintptr)(2 * HZ)) {
+		sti_hlt();
+		cli();
+	}
+	ier = 0;
+	outb(COM1 + UART_IER, ier);
+	outb(PIC1_DATA, mask);
+	kprintf("kernel: txirq: %d interrupts with IIR THR empty\n", tx_iir);
+}
+
 // After the timer runs, before init: interrupts off.
 void devtest_run(void)
 {
 	const char *v = cmdline_word("readline");
 	if (v)
 		readline(v);
+	if (cmdline_word("txirq"))
+		txirq();
 	if (cmdline_word("noinit"))
 		machine_poweroff(0);
 }

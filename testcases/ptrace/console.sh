@@ -9,7 +9,9 @@
 # terminal (script(1)'s pseudo-terminal): raw mode while the guest runs
 # (no line editing: a lone "\r" ends the guest's line), the terminal's
 # settings back after the guest powers off and after SIGTERM (exit status
-# 143).  Without input (/dev/null) the guest gets no byte.
+# 143).  Without input (/dev/null) the guest gets no byte.  The
+# transmitter's interrupt too ("txirq"): raised while IER enables it,
+# again after every IIR read that reports it.
 # Exit status: 0 pass, 1 fail, 77 skip.
 name=console.sh
 . "$(dirname "$0")/lib.sh"
@@ -31,12 +33,15 @@ expect_line() {
 # From a pipe.
 for mode in "" --no-patch; do
 	printf 'hello from a pipe\nsecond line\n' |
-		timeout 60 "$PTRACE_HOST" $mode --append "readline=20 noinit" "$kernel" \
+		timeout 60 "$PTRACE_HOST" $mode --append "readline=20 txirq noinit" "$kernel" \
 		>"$work/out" 2>"$work/err"
 	status=$?
 	[ $status -eq 0 ] || fail "pipe ${mode:-patched}: exit status $status"
 	expect_line "pipe ${mode:-patched}" \
 		'"hello from a pipe" (17 bytes, [1-9][0-9]* interrupts, [1-9][0-9]* with IIR rx)'
+	grep -q '^kernel: txirq: 3 interrupts with IIR THR empty' "$work/out" ||
+		fail "pipe ${mode:-patched}: no THR-empty interrupts: $(grep txirq "$work/out")"
+	echo "ok: pipe ${mode:-patched}: THR-empty interrupts until IER disables them"
 done
 
 # With --user=ptrace, followed by the whole of the tests (user mode, with

@@ -10,7 +10,9 @@
  *    again at every tick while it lasts: a level); "THR empty" from its
  *    enable or a THR write until an IIR read reports it, which re-arms it
  *    at once (the transmitter is always idle), as afterburn-kvm's
- *    serial.c does.  The other registers are stored and read back;
+ *    serial.c does.  In loopback (MCR bit 4) THR writes go nowhere and
+ *    MSR mirrors MCR's outputs.  The other registers are stored and read
+ *    back;
  *  - the two 8259A PICs at 0x20/0x21 and 0xa0/0xa1: the ICW sequence
  *    (the vector base is what matters), the mask (OCW1), EOI and the
  *    OCW3 register select;
@@ -49,6 +51,7 @@
 #define FCR_CLEAR_RX	0x02
 #define LCR_DLAB	0x80
 #define LSR_DR		0x01
+#define MCR_LOOP	0x10
 #define LSR_THRE_TEMT	0x60
 #define PIT_HZ		1193182ULL
 #define POWEROFF_PORT	0xf4
@@ -142,6 +145,15 @@ static uint8_t uart_iir(struct host *h)
 	return IIR_THRI | fifo;
 }
 
+/* MSR: DCD, DSR and CTS; in loopback, OUT2, OUT1, DTR and RTS instead. */
+static uint8_t uart_msr(const struct uart *u)
+{
+	if (!(u->mcr & MCR_LOOP))
+		return 0xb0;
+	return (uint8_t)((u->mcr & 0x08 ? 0x80 : 0) | (u->mcr & 0x04 ? 0x40 : 0) |
+			 (u->mcr & 0x01 ? 0x20 : 0) | (u->mcr & 0x02 ? 0x10 : 0));
+}
+
 static uint32_t uart_in(struct host *h, unsigned int reg)
 {
 	struct uart *u = &h->uart;
@@ -154,7 +166,7 @@ static uint32_t uart_in(struct host *h, unsigned int reg)
 	case 3: return u->lcr;
 	case 4: return u->mcr;
 	case 5: return LSR_THRE_TEMT | (rx_ready(u) ? LSR_DR : 0);
-	case 6: return 0xb0;			/* MSR: DCD, DSR, CTS */
+	case 6: return uart_msr(u);
 	default: return u->scr;
 	}
 }
@@ -170,7 +182,8 @@ static void uart_out(struct host *h, unsigned int reg, uint8_t val)
 			u->dll = val;
 			break;
 		}
-		uart_putc(u, (char)val);
+		if (!(u->mcr & MCR_LOOP))	/* loopback: nowhere */
+			uart_putc(u, (char)val);
 		u->thri = true;
 		break;
 	case 1:
