@@ -91,9 +91,11 @@ static void uart_putc(struct uart *u, char c)
 	}
 }
 
+/* The ring's producer is a signal handler of this thread: the acquire
+   keeps the byte's read after the index's. */
 static bool rx_ready(const struct uart *u)
 {
-	return u->rx_tail != u->rx_head;
+	return __atomic_load_n(&u->rx_tail, __ATOMIC_ACQUIRE) != u->rx_head;
 }
 
 /* Raise IRQ 4 through the master PIC, if it lets it through. */
@@ -198,7 +200,9 @@ static void uart_out(struct host *h, unsigned int reg, uint8_t val)
 	case 2:
 		u->fcr = val;
 		if (val & FCR_CLEAR_RX)
-			__atomic_store_n(&u->rx_head, u->rx_tail, __ATOMIC_RELEASE);
+			__atomic_store_n(&u->rx_head,
+					 __atomic_load_n(&u->rx_tail, __ATOMIC_ACQUIRE),
+					 __ATOMIC_RELEASE);
 		break;
 	case 3: u->lcr = val; break;
 	case 4: u->mcr = val; break;

@@ -11,7 +11,9 @@
  * an error (exit 1), before the guest starts.  The module list has one
  * entry, at BOOT_MODLIST (below 1 MiB, with the other boot structures);
  * the caller, whatever start info it builds (64-bit or 32-bit guest),
- * sets nr_modules = 1 and modlist_paddr to what initrd__load() returns.
+ * sets nr_modules = 1 and modlist_paddr to what initrd__load() returns,
+ * once the image loader has set h->image_end (the end of its highest
+ * PT_LOAD, guest-physical).
  */
 #include <errno.h>
 #include <fcntl.h>
