@@ -8,10 +8,10 @@
 # then nothing, and the host idles instead of spinning), and from a
 # terminal (script(1)'s pseudo-terminal): raw mode while the guest runs
 # (no line editing: a lone "\r" ends the guest's line), the terminal's
-# settings back after the guest powers off and after SIGTERM (exit status
-# 143).  Without input (/dev/null) the guest gets no byte.  The
-# transmitter's interrupt too ("txirq"): raised while IER enables it,
-# again after every IIR read that reports it.
+# settings back after the guest powers off, after SIGTERM (exit status
+# 143) and after Ctrl-C (SIGINT: 130).  Without input (/dev/null) the
+# guest gets no byte.  The transmitter's interrupt too ("txirq"): raised
+# while IER enables it, again after every IIR read that reports it.
 # Exit status: 0 pass, 1 fail, 77 skip.
 name=console.sh
 . "$(dirname "$0")/lib.sh"
@@ -121,4 +121,21 @@ grep -q -e '-icanon' "$work/during" || fail "terminal, SIGTERM: not in raw mode"
 cmp -s "$work/before" "$work/after" ||
 	fail "terminal, SIGTERM: settings not restored: $(cat "$work/before") -> $(cat "$work/after")"
 echo "ok: terminal: SIGTERM restores it, exit status 143"
+
+# Ctrl-C (ISIG kept in raw mode): SIGINT, the terminal restored, 130.
+# The shell catches SIGINT (its children get the default back).
+cat >"$work/tty.sh" <<EOS
+trap : INT
+stty -g >"$work/before"
+"$PTRACE_HOST" --append "readline=30 noinit" "$kernel" </dev/tty >"$work/out" 2>"$work/err"
+echo \$? >"$work/status"
+stty -g >"$work/after"
+EOS
+rm -f "$work/status"
+(sleep 3; printf '\003'; sleep 2) | script -qec "sh $work/tty.sh" /dev/null >/dev/null 2>&1
+[ "$(cat "$work/status" 2>/dev/null)" = 130 ] ||
+	fail "terminal, Ctrl-C: exit status $(cat "$work/status" 2>/dev/null), expected 130"
+cmp -s "$work/before" "$work/after" ||
+	fail "terminal, Ctrl-C: settings not restored: $(cat "$work/before") -> $(cat "$work/after")"
+echo "ok: terminal: Ctrl-C ends the host (130), the terminal restored"
 echo "PASS: $name"
