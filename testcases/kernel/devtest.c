@@ -12,10 +12,11 @@
 //    most SECS seconds (default 10):
 //      kernel: readline: "<line>" (<n> bytes, <i> interrupts, <r> with IIR rx)
 //      kernel: readline: no line within <SECS> s (<n> bytes, <i> interrupts, ...)
-//  - "txirq": enable the UART's THR-empty interrupt and count the IRQ 4
-//    interrupts whose IIR says so, up to 3 (then the handler disables
-//    it, as a driver does with nothing left to send), waiting at most 2 s:
-//      kernel: txirq: <n> interrupts with IIR THR empty
+//  - "txirq": enable the UART's THR-empty interrupt; at each IRQ 4 whose
+//    IIR says so the handler sends one digit (its count), which empties
+//    the THR again, until 3 (then it disables the interrupt, as a driver
+//    does with nothing left to send); waiting at most 2 s:
+//      kernel: txirq: 123 (3 interrupts with IIR THR empty)
 //  - "noinit": power off (status 0) after these, without user mode;
 //  - "shutdown=pci|kbd|halt|triple": how machine_poweroff() stops the
 //    machine instead of the debug-exit port: the reset control register
@@ -33,13 +34,15 @@
 
 #define COM1      0x3f8
 #define UART_RBR  0
+#define UART_THR  0
 #define UART_IER  1
 #define UART_IIR  2
 #define UART_LSR  5
 #define IER_RDI   0x01
 #define IER_THRI  0x02
+#define IIR_ID    0x06           // the interrupt's identity (but timeout)
 #define IIR_THRI  0x02
-#define IIR_RDI   0x04
+#define IIR_RDI   0x04           // data ready, or (0x0c) a FIFO timeout
 #define LSR_DR    0x01
 #define PIC1_DATA 0x21
 #define LINE_MAX  128
@@ -127,13 +130,16 @@ static u8 ier;
 // IRQ 4, from trap().
 void devtest_uart_intr(void)
 {
-	u8 iir = inb(COM1 + UART_IIR) & 0x0f;
+	u8 iir = inb(COM1 + UART_IIR) & IIR_ID;
 	rx_irqs++;
 	if (iir == IIR_RDI)
 		rx_iir++;
-	if (iir == IIR_THRI && ++tx_iir >= 3) {
-		ier &= (u8)~IER_THRI;
-		outb(COM1 + UART_IER, ier);
+	if (iir == IIR_THRI && (ier & IER_THRI)) {
+		outb(COM1 + UART_THR, (u8)('0' + ++tx_iir));
+		if (tx_iir >= 3) {
+			ier &= (u8)~IER_THRI;
+			outb(COM1 + UART_IER, ier);
+		}
 	}
 	while (inb(COM1 + UART_LSR) & LSR_DR) {
 		char c = (char)inb(COM1 + UART_RBR);
@@ -185,6 +191,7 @@ static void txirq(void)
 {
 	u8 mask = inb(PIC1_DATA);
 
+	kprintf("kernel: txirq: ");
 	outb(PIC1_DATA, mask & (u8)~(1 << IRQ_COM1));
 	ier = IER_THRI;
 	outb(COM1 + UART_IER, ier);
@@ -196,7 +203,7 @@ static void txirq(void)
 	ier = 0;
 	outb(COM1 + UART_IER, ier);
 	outb(PIC1_DATA, mask);
-	kprintf("kernel: txirq: %d interrupts with IIR THR empty\n", tx_iir);
+	kprintf(" (%d interrupts with IIR THR empty)\n", tx_iir);
 }
 
 // After the timer runs, before init: interrupts off.

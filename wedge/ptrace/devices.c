@@ -8,9 +8,8 @@
  *    LSR's data-ready bit.  Interrupts: "data ready" while bytes wait and
  *    IER enables it (raised when they arrive, when IER enables it, and
  *    again at every tick while it lasts: a level); "THR empty" from its
- *    enable or a THR write until an IIR read reports it, which re-arms it
- *    at once (the transmitter is always idle), as afterburn-kvm's
- *    serial.c does.  In loopback (MCR bit 4) THR writes go nowhere and
+ *    enable or a THR write (the transmitter is always idle at once) until
+ *    an IIR read reports it, as a 16550 does.  In loopback (MCR bit 4) THR writes go nowhere and
  *    MSR mirrors MCR's outputs.  The other registers are stored and read
  *    back;
  *  - the two 8259A PICs at 0x20/0x21 and 0xa0/0xa1: the ICW sequence
@@ -142,8 +141,7 @@ static uint8_t uart_iir(struct host *h)
 		return IIR_RDI | fifo;		/* until RBR is read empty */
 	if (!(u->ier & IER_THRI) || !u->thri)
 		return IIR_NO_INT | fifo;
-	/* Reported; the idle transmitter raises it again at once. */
-	uart_raise(h);
+	u->thri = false;		/* reported: until the next THR write */
 	return IIR_THRI | fifo;
 }
 
