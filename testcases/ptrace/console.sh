@@ -7,7 +7,8 @@
 # the tests), from a file without a newline (end of input: the bytes,
 # then nothing, and the host idles instead of spinning), and from a
 # terminal (script(1)'s pseudo-terminal): raw mode while the guest runs
-# (no line editing: a lone "\r" ends the guest's line), the terminal's
+# (no line editing: a lone "\r" ends the guest's line; Ctrl-Z is a byte
+# for the guest, not a stop of the host), the terminal's
 # settings back after the guest powers off, after SIGTERM (exit status
 # 143) and after Ctrl-C (SIGINT: 130).  Without input (/dev/null) the
 # guest gets no byte.  The transmitter's interrupt too ("txirq"): raised
@@ -92,13 +93,13 @@ wait \$pid
 echo \$? >"$work/status"
 stty -g >"$work/after"
 EOS
-(sleep 3; printf 'typed\r'; sleep 3) | script -qec "sh $work/tty.sh" /dev/null >/dev/null 2>&1
+(sleep 3; printf 'typ\032ed\r'; sleep 3) | timeout 60 script -qec "sh $work/tty.sh" /dev/null >/dev/null 2>&1
 [ "$(cat "$work/status" 2>/dev/null)" = 0 ] || fail "terminal: exit status $(cat "$work/status" 2>/dev/null)"
 grep -q -e '-icanon' "$work/during" && grep -q -e '-echo ' "$work/during" ||
 	fail "terminal: not in raw mode while the guest ran: $(cat "$work/during")"
 cmp -s "$work/before" "$work/after" ||
 	fail "terminal: settings not restored: $(cat "$work/before") -> $(cat "$work/after")"
-expect_line "terminal (raw, a lone CR)" '"typed" (5 bytes'
+expect_line "terminal (raw, Ctrl-Z a byte, a lone CR)" '"typ.ed" (6 bytes'
 echo "ok: terminal: raw while the guest ran, restored after"
 
 # SIGTERM while the guest waits: the terminal restored, status 128 + 15.
@@ -114,7 +115,7 @@ echo \$? >"$work/status"
 stty -g >"$work/after"
 EOS
 rm -f "$work/status"
-sleep 6 | script -qec "sh $work/tty.sh" /dev/null >/dev/null 2>&1
+sleep 6 | timeout 60 script -qec "sh $work/tty.sh" /dev/null >/dev/null 2>&1
 [ "$(cat "$work/status" 2>/dev/null)" = 143 ] ||
 	fail "terminal, SIGTERM: exit status $(cat "$work/status" 2>/dev/null), expected 143"
 grep -q -e '-icanon' "$work/during" || fail "terminal, SIGTERM: not in raw mode"
@@ -132,7 +133,7 @@ echo \$? >"$work/status"
 stty -g >"$work/after"
 EOS
 rm -f "$work/status"
-(sleep 3; printf '\003'; sleep 2) | script -qec "sh $work/tty.sh" /dev/null >/dev/null 2>&1
+(sleep 3; printf '\003'; sleep 2) | timeout 60 script -qec "sh $work/tty.sh" /dev/null >/dev/null 2>&1
 [ "$(cat "$work/status" 2>/dev/null)" = 130 ] ||
 	fail "terminal, Ctrl-C: exit status $(cat "$work/status" 2>/dev/null), expected 130"
 cmp -s "$work/before" "$work/after" ||

@@ -6,7 +6,9 @@
  *  - a terminal, when this process is in its foreground (a background
  *    one would be stopped by SIGTTIN): put in raw mode, but for ISIG
  *    (Ctrl-C still ends the host, as in afterburn-kvm) and the output
- *    processing (the guest's "\n" still starts a line);
+ *    processing (the guest's "\n" still starts a line); Ctrl-Z is a
+ *    byte for the guest (its shell's job control), not a stop of the
+ *    host that would leave the terminal raw;
  *  - anything else (a pipe, a socket, a file, /dev/null): read as is.
  *
  * At every timer tick (the SIGALRM handler, devices__timer_tick) a poll()
@@ -84,6 +86,7 @@ static int make_raw(void)
 	tio = con.saved;
 	cfmakeraw(&tio);
 	tio.c_lflag |= ISIG;		/* Ctrl-C still ends the host */
+	tio.c_cc[VSUSP] = _POSIX_VDISABLE;	/* Ctrl-Z is the guest's */
 	tio.c_oflag |= OPOST | ONLCR;
 	if (atexit(console__restore) != 0)
 		return -ENOMEM;
