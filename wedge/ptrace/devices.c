@@ -9,9 +9,9 @@
  *    IER enables it (raised when they arrive, when IER enables it, and
  *    again at every tick while it lasts: a level); "THR empty" from its
  *    enable or a THR write (the transmitter is always idle at once) until
- *    an IIR read reports it, as a 16550 does.  In loopback (MCR bit 4) THR writes go nowhere and
- *    MSR mirrors MCR's outputs.  The other registers are stored and read
- *    back;
+ *    an IIR read reports it, as a 16550 does.  In loopback (MCR bit 4)
+ *    THR writes go nowhere and MSR mirrors MCR's outputs.  The other
+ *    registers are stored and read back;
  *  - the two 8259A PICs at 0x20/0x21 and 0xa0/0xa1: the ICW sequence
  *    (the vector base is what matters), the mask (OCW1), EOI and the
  *    OCW3 register select;
@@ -132,9 +132,8 @@ static uint8_t uart_rbr(struct uart *u)
 	return c;
 }
 
-static uint8_t uart_iir(struct host *h)
+static uint8_t uart_iir(struct uart *u)
 {
-	struct uart *u = &h->uart;
 	uint8_t fifo = u->fcr & FCR_FIFO_EN ? IIR_FIFO : 0;
 
 	if ((u->ier & IER_RDI) && rx_ready(u))
@@ -154,15 +153,14 @@ static uint8_t uart_msr(const struct uart *u)
 			 (u->mcr & 0x01 ? 0x20 : 0) | (u->mcr & 0x02 ? 0x10 : 0));
 }
 
-static uint32_t uart_in(struct host *h, unsigned int reg)
+static uint32_t uart_in(struct uart *u, unsigned int reg)
 {
-	struct uart *u = &h->uart;
 	bool dlab = u->lcr & LCR_DLAB;
 
 	switch (reg) {
 	case 0: return dlab ? u->dll : uart_rbr(u);
 	case 1: return dlab ? u->dlm : u->ier;
-	case 2: return uart_iir(h);
+	case 2: return uart_iir(u);
 	case 3: return u->lcr;
 	case 4: return u->mcr;
 	case 5: return LSR_THRE_TEMT | (rx_ready(u) ? LSR_DR : 0);
@@ -352,7 +350,7 @@ int devices__in(struct host *h, uint16_t port, unsigned int size,
 	uint32_t v = 0xffffffff;
 
 	if (port >= COM1 && port < COM1 + 8)
-		v = uart_in(h, port - COM1);
+		v = uart_in(&h->uart, port - COM1);
 	else if (port == 0x20 || port == 0x21)
 		v = pic_in(&h->pic[0], port & 1);
 	else if (port == 0xa0 || port == 0xa1)
