@@ -33,6 +33,13 @@ void syscall_init(void);
 void cpu_setkstack(uintptr top);
 void cpu_check_features(void);
 
+// devtest.c
+struct hvm_start_info;
+void devtest_modules(const struct hvm_start_info *si);
+void devtest_uart_intr(void);
+void devtest_run(void);
+void devtest_shutdown(void);
+
 // exec.c
 int exec_load(struct proc *p, const char *name);
 

@@ -26,6 +26,7 @@ static void bootinfo_read(uintptr pa)
 		safestrcpy(cmdline, P2V(si->cmdline_paddr), sizeof(cmdline));
 	if (si->version < 1 || si->memmap_entries == 0)
 		panic("hvm_start_info version %u has no memory map", si->version);
+	devtest_modules(si);
 	const struct hvm_memmap_entry *map = P2V(si->memmap_paddr);
 	nmemmap = si->memmap_entries < NMEMMAP ? (int)si->memmap_entries : NMEMMAP;
 	memcpy(memmap, map, nmemmap * sizeof(*map));
@@ -53,6 +54,7 @@ void main(uintptr start_info_pa)
 	pic_init();
 	timer_init();
 	tsc_calibrate();
+	devtest_run();
 	if (spawn("init", 0) < 0)
 		panic("cannot start init");
 	scheduler();
@@ -64,6 +66,7 @@ void main(uintptr start_info_pa)
 void machine_poweroff(int status)
 {
 	kprintf("kernel: poweroff status=%d\n", status);
+	devtest_shutdown();
 	outb(DEBUG_EXIT_PORT, (u8)status);
 	for (;;) {
 		cli();

@@ -54,6 +54,7 @@
 
 #define IRQ_TIMER     0
 #define IRQ_SLAVE     2
+#define IRQ_COM1      4
 #define IRQ_SPURIOUS  7
 
 #define PGSIZE        4096

@@ -59,6 +59,10 @@ void trap(struct trapframe *tf)
 		if (from_user && myproc())
 			yield();
 		return;
+	case T_IRQ0 + IRQ_COM1:
+		devtest_uart_intr();
+		pic_eoi(IRQ_COM1);
+		return;
 	case T_IRQ0 + IRQ_SPURIOUS:
 	case T_IRQ0 + 8 + IRQ_SPURIOUS:
 		pic_spurious(tf->trapno - T_IRQ0);

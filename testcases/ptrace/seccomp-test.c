@@ -3,8 +3,8 @@
  * afterburn-ptrace's seccomp allow-lists (wedge/ptrace/seccomp.c, built
  * with util/seccomp.c), installed in a child as the host installs it:
  * what the host needs passes, and everything a compromised host would
- * want (open, exec, socket, fork, kill, attaching to a process, writing
- * to another file, i386 and x32 calls) is refused with SIGSYS before it
+ * want (open, exec, socket, fork, kill, attaching to a process, reading
+ * or writing another file, i386 and x32 calls) is refused with SIGSYS before it
  * runs; a call made from the guest's window traps even when its number
  * is allowed.  A stub's list lets only mmap and munmap through, and only
  * from the stub's one syscall instruction.  The boot tests prove the
@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,14 @@ static void host_calls(void)
 	   (ESRCH), not by the filter. */
 	if (ptrace(PTRACE_GETREGS, 1, 0, 0) != -1 || errno != ESRCH)
 		_exit(3);
+	/* Console input: poll and read standard input (whatever it is, the
+	   calls are allowed: their results do not matter here). */
+	{
+		struct pollfd pfd = { .fd = 0, .events = POLLIN };
+
+		(void)!poll(&pfd, 1, 0);
+		(void)!read(0, NULL, 0);
+	}
 }
 
 static void do_open(void)	{ syscall(SYS_open, "/etc/passwd", O_RDONLY); }
@@ -113,6 +122,7 @@ static void do_attach(void)	{ ptrace(PTRACE_SEIZE, 1, 0, 0); }
 static void do_mkdir(void)	{ mkdir("/tmp/afterburn-seccomp-test", 0755); }
 static void do_write3(void)	{ syscall(SYS_write, 3, "", 0); }
 static void do_write_hi(void)	{ syscall(SYS_write, 0x100000001UL, "", 0); }
+static void do_read3(void)	{ char c; (void)!syscall(SYS_read, 3, &c, 1); }
 
 static void do_i386(void)
 {
@@ -278,6 +288,7 @@ int main(void)
 	expect("mkdir", do_mkdir, true);
 	expect("write to fd 3", do_write3, true);
 	expect("write to fd 1 + 2^32", do_write_hi, true);
+	expect("read from fd 3", do_read3, true);
 	expect_either("i386 int $0x80", do_i386, true, true);
 	expect("x32 getpid", do_x32, true);
 	expect("exit_group from the guest's window", do_from_window, true);

@@ -132,6 +132,7 @@ ptrace_trap_trampoline:
 
 	SIGNAL_ENTRY ptrace_fault_entry, ptrace_on_fault
 	SIGNAL_ENTRY ptrace_alarm_entry, ptrace_on_alarm
+	SIGNAL_ENTRY ptrace_quit_entry, ptrace_on_quit
 
 /*
  * The stub's code page (copied to STUB_CODE_ADDR in every stub): run the

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * afterburn-ptrace IMAGE [--no-patch[=pure]] [--no-fast] [--stats] [-m MEM]
- *                        [--append CMDLINE]
+ *                        [--append CMDLINE] [--initrd FILE]
  *
  * The Linux-on-Linux host: boots an afterburnt (or plain) guest kernel
  * as an ordinary process.  See doc/afterburn-ptrace.pod.
@@ -186,6 +186,8 @@ static void usage(FILE *f)
 		"Boot an afterburnt guest kernel as a Linux process.\n\n"
 		"  -m, --mem=SIZE         guest RAM (default 64M; suffix K, M or G)\n"
 		"  -a, --append=CMDLINE   the guest's command line\n"
+		"  -i, --initrd=FILE      load FILE at the top of guest RAM and pass\n"
+		"                         it as PVH module 0 (Linux: an initramfs)\n"
 		"      --no-patch         trap and emulate instead of patching sites\n"
 		"      --no-patch=pure    ... without making non-trapping sites trap\n"
 		"      --no-fast          patched, but every site through the full\n"
@@ -199,8 +201,14 @@ static void usage(FILE *f)
 		"  -v, --verbose          report guest exceptions (stderr)\n"
 		"  -h, --help             show this help and exit\n"
 		"      --version          show the version and exit\n\n"
-		"Exit status: the guest's power-off status; %d for a guest crash,\n"
-		"%d for a host error, %d for a usage error.\n", EXIT_GUEST_CRASH,
+		"The console (COM1) is standard output, and standard input (raw mode\n"
+		"on a terminal; Ctrl-C ends the host).\n\n"
+		"Exit status: the byte the guest wrote to port 0xf4 (power-off); %d\n"
+		"after a reset (port 0xcf9, or 0xfe to port 0x64); %d after hlt with\n"
+		"interrupts off (Linux's halt, its power-off without ACPI); %d for a\n"
+		"guest crash (triple fault ...); %d for a host error; %d for a usage\n"
+		"error; 128+N if signal N (SIGINT, SIGTERM ...) ended the host.\n",
+		EXIT_GUEST_RESET, EXIT_GUEST_HALT, EXIT_GUEST_CRASH,
 		EXIT_HOST_ERROR, EXIT_USAGE);
 }
 
@@ -241,6 +249,7 @@ static void parse_options(struct host *h, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, 'm' },
 		{ "append", required_argument, NULL, 'a' },
+		{ "initrd", required_argument, NULL, 'i' },
 		{ "no-patch", optional_argument, NULL, 'N' },
 		{ "no-fast", no_argument, NULL, 'F' },
 		{ "stats", no_argument, NULL, 's' },
@@ -257,7 +266,7 @@ static void parse_options(struct host *h, int argc, char **argv)
 	h->patch = true;
 	h->fast = true;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:a:svh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:a:i:svh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			h->mem_size = parse_size(optarg);
@@ -268,6 +277,11 @@ static void parse_options(struct host *h, int argc, char **argv)
 			break;
 		case 'a':
 			h->cmdline = xstrdup(optarg);
+			break;
+		case 'i':
+			if (!*optarg)
+				usage_error("--initrd needs a file name");
+			h->initrd_path = xstrdup(optarg);
 			break;
 		case 'N':
 			h->patch = false;
@@ -372,6 +386,7 @@ static void setup_and_run(void *arg)
 	check(trap__init(h), "installing signal handlers");
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	check(stub__init(h), "starting the stubs");
+	check(console__init(h), "setting up the console's input");
 	/* From here on, only the system calls of seccomp.c. */
 	check(seccomp__install(h), "installing the seccomp filter");
 	wedge__push(h);

@@ -292,6 +292,8 @@ int memory__load_image(struct host *h)
 				 (unsigned long)(ph->p_paddr + ph->p_memsz),
 				 (unsigned long)(h->mem_size >> 20));
 		memcpy(h->phys + ph->p_paddr, file + ph->p_offset, ph->p_filesz);
+		if (ph->p_paddr + ph->p_memsz > h->image_end)
+			h->image_end = ph->p_paddr + ph->p_memsz;
 		memset(h->phys + ph->p_paddr + ph->p_filesz, 0,
 		       ph->p_memsz - ph->p_filesz);
 	}
@@ -306,7 +308,8 @@ int memory__load_image(struct host *h)
 /*
  * The boot state of entry64: page tables that map the first 1 GiB at
  * KERNEL_BASE (the image's PT_LOADs among it), struct hvm_start_info
- * with a memory map and the command line, all below 1 MiB.
+ * with a memory map, the command line and the --initrd module (its list;
+ * the file itself at the top of RAM, initrd.c), all below 1 MiB.
  */
 int memory__boot_info(struct host *h)
 {
@@ -337,5 +340,7 @@ int memory__boot_info(struct host *h)
 		.memmap_paddr = BOOT_MEMMAP,
 		.memmap_entries = 2,
 	};
+	si->modlist_paddr = initrd__load(h);
+	si->nr_modules = si->modlist_paddr ? 1 : 0;
 	return 0;
 }

@@ -20,6 +20,9 @@
  *               faults and hand off to the host through a shared page
  *               (stub-seccomp-code.S is their code, stub-seccomp.h the page)
  *   devices.c   the 8250 UART, the 8259 PICs, the 8254 PIT, power-off
+ *               and reset
+ *   console.c   standard input for the UART: raw mode, polling, restore
+ *   initrd.c    --initrd: the file in guest RAM as PVH module 0
  *   ops.c       struct afb_host_ops
  *   asan.c      AddressSanitizer's shadow next to the guest's window
  *   entry.S     thunk entry, resume, trap trampoline, the stub's code
@@ -57,6 +60,7 @@
 #define BOOT_PD			0x3000
 #define BOOT_START_INFO		0x4000
 #define BOOT_MEMMAP		0x4100
+#define BOOT_MODLIST		0x4800	/* --initrd: module 0 (initrd.c) */
 #define BOOT_CMDLINE		0x5000
 #define BOOT_CMDLINE_MAX	0x1000
 #define BOOT_STACK		0x8000	/* the rsp we enter entry64 with */
@@ -100,6 +104,9 @@ struct stub_data {
 /* Exit statuses of the host itself (the guest's own go from 0 to 255). */
 #define EXIT_HOST_ERROR		1
 #define EXIT_GUEST_CRASH	125
+#define EXIT_GUEST_RESET	0	/* reset (0xcf9, 0x64): as afterburn-kvm */
+#define EXIT_GUEST_HALT		128	/* hlt with interrupts off: power-off
+					   without ACPI (Linux's halt) */
 
 /* ---- Sites ------------------------------------------------------------ */
 
@@ -148,10 +155,22 @@ struct wedge_data {
 
 /* ---- Devices -------------------------------------------------------- */
 
+#define UART_RX_SIZE		1024	/* a power of two */
+
 struct uart {
 	uint8_t ier, lcr, mcr, fcr, scr, dll, dlm;
+	bool thri;		/* THR-empty interrupt pending (IIR) */
 	char buf[4096];
 	size_t len;
+	/*
+	 * Received bytes: a ring with one producer, the SIGALRM handler
+	 * (console__poll), and one consumer, the guest's RBR reads (or an
+	 * FCR clear), so that neither needs to block the other.
+	 */
+	uint8_t rx[UART_RX_SIZE];
+	volatile uint32_t rx_head;	/* consumer: next byte to read */
+	volatile uint32_t rx_tail;	/* producer: next free slot */
+	volatile sig_atomic_t rx_on;	/* standard input feeds rx[] */
 };
 
 struct pic {
@@ -234,6 +253,7 @@ enum run_state {
 struct host {
 	/* options */
 	const char *image_path;
+	const char *initrd_path;	/* --initrd, or NULL */
 	const char *cmdline;
 	uint64_t mem_size;
 	bool patch;		/* afterburnt sites into thunks */
@@ -255,6 +275,7 @@ struct host {
 	/* image */
 	struct afb_image *image;
 	uint64_t entry;
+	uint64_t image_end;	/* end of the highest PT_LOAD, guest-physical */
 
 	/* wedge */
 	uint8_t *wedge;			/* our view of the window (in phys) */
@@ -359,6 +380,18 @@ int devices__out(struct host *h, uint16_t port, unsigned int size,
 		 uint32_t val);
 void devices__timer_tick(struct host *h);
 void uart__flush(struct uart *u);
+void uart__update_irq(struct host *h);
+__attribute__((noreturn)) void devices__reset(struct host *h, const char *how);
+
+/* console.c */
+int console__init(struct host *h);
+void console__poll(struct host *h);
+void console__restore(void);
+void ptrace_quit_entry(int sig, siginfo_t *si, void *uc);	/* entry.S */
+void ptrace_on_quit(int sig, siginfo_t *si, void *uc);
+
+/* initrd.c */
+uint64_t initrd__load(struct host *h);
 
 /* asan.c: ASan's shadow next to the guest's window (no-ops without it) */
 uint64_t asan__window_start(void);

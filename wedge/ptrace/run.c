@@ -12,15 +12,23 @@
 
 #include "ptrace.h"
 
-/* Stop on a shutdown or a host error; anything else goes on. */
+/*
+ * Stop on a shutdown or a host error; anything else goes on.  hlt with
+ * interrupts off (no NMI ever comes) is how Linux halts, and powers off
+ * where it has no ACPI: the host exits with EXIT_GUEST_HALT.
+ */
 void run__check(int ret, const char *what)
 {
 	struct afb_vcpu *v = the_host.vcpu;
 
 	if (ret == AFB_VCPU_SHUTDOWN) {
-		if (v->halted && !(v->rflags & AFB_RFLAGS_IF))
-			guest_crash("hlt with interrupts off (%s): the guest stopped "
-				    "for good", what);
+		if (v->halted && !(v->rflags & AFB_RFLAGS_IF)) {
+			if (the_host.verbose)
+				fprintf(stderr, "afterburn-ptrace: the guest halted "
+					"(hlt with interrupts off, %s): exiting with "
+					"status %d\n", what, EXIT_GUEST_HALT);
+			host_exit(EXIT_GUEST_HALT);
+		}
 		guest_crash("triple fault (%s)", what);
 	}
 	if (ret < 0)

@@ -21,6 +21,10 @@
  *    timer_create, timer_settime (the PIT), clock_gettime;
  *  - output: write to standard output (the console) and error only;
  *    fstat of an open file and the TCGETS ioctl (stdio's buffering);
+ *  - console input (console.c): poll (is there input, with no timeout:
+ *    its fds are in memory, no filter can check them) and read from
+ *    standard input only; the TCSETS ioctl (the terminal's settings
+ *    restored at exit);
  *  - arch_prctl ARCH_SET_FS and ARCH_SET_GS (the guest's GS base, the
  *    host's FS base after native guest code);
  *  - sigaltstack(NULL, ...), a query (ASan asks before noreturn calls);
@@ -63,9 +67,10 @@ static const uint32_t ptrace_requests[] = {
 };
 
 static const uint32_t output_fds[] = { 1, 2 };
+static const uint32_t input_fds[] = { 0 };
 static const uint32_t arch_prctl_codes[] = { ARCH_SET_FS, ARCH_SET_GS };
 static const uint32_t ioctl_requests[] = {
-	TCGETS, SECCOMP_IOCTL_NOTIF_RECV, SECCOMP_IOCTL_NOTIF_SEND,
+	TCGETS, TCSETS, SECCOMP_IOCTL_NOTIF_RECV, SECCOMP_IOCTL_NOTIF_SEND,
 };
 static const uint32_t fstatat_flags[] = { AT_EMPTY_PATH };
 static const uint32_t null_only[] = { 0 };
@@ -73,7 +78,8 @@ static const uint32_t null_only[] = { 0 };
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* --user=seccomp: the hand-off (futex), the ticks (kill, to the stubs
-   only), the stubs' batches (their notifications, poll for a timeout). */
+   only), the stubs' batches (their notifications; poll, for a timeout,
+   is allowed for everyone). */
 static void allow_seccomp_stubs(struct sc_filter *f, const struct host *h)
 {
 	static const uint32_t futex_ops[] = { FUTEX_WAIT, FUTEX_WAKE };
@@ -84,7 +90,6 @@ static void allow_seccomp_stubs(struct sc_filter *f, const struct host *h)
 		pids[i] = (uint32_t)h->stubs[i].pid;
 	sc_allow_args(f, SYS_futex, 1, futex_ops, N(futex_ops));
 	sc_allow_args(f, SYS_kill, 0, pids, MAX_STUBS);
-	sc_allow(f, SYS_poll);
 	sc_allow(f, SYS_waitid);	/* WNOWAIT: is a stub still there */
 }
 
@@ -99,6 +104,8 @@ int seccomp__install(struct host *h)
 		sc_allow(&f, plain[i]);
 	sc_allow_args(&f, SYS_ptrace, 0, ptrace_requests, N(ptrace_requests));
 	sc_allow_args(&f, SYS_write, 0, output_fds, N(output_fds));
+	sc_allow_args(&f, SYS_read, 0, input_fds, N(input_fds));
+	sc_allow(&f, SYS_poll);
 	sc_allow_args(&f, SYS_arch_prctl, 0, arch_prctl_codes,
 		      N(arch_prctl_codes));
 	sc_allow_args(&f, SYS_ioctl, 1, ioctl_requests, N(ioctl_requests));

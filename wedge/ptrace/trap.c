@@ -107,6 +107,7 @@ static bool guest_kernel_rip(uint64_t rip)
 	int n_ = snprintf(buf_, sizeof(buf_), __VA_ARGS__);		\
 									\
 	uart__flush(&the_host.uart);					\
+	console__restore();						\
 	if (n_ > 0 && write(2, buf_, (size_t)n_) < 0)			\
 		_exit(status);						\
 	_exit(status);							\
