@@ -398,6 +398,7 @@ void memory32__drop_page(struct host *h, uint64_t gva);
 /* thunk32.c */
 int wedge32__apply(struct host *h);
 bool wedge32__early(const struct host *h, uint64_t addr);
+const struct site_info *wedge32__find_trap(struct host *h, uint64_t eip);
 int thunk32__exit(struct compat_regs *r);
 
 /* trap32.c */

@@ -14,10 +14,12 @@
  * --no-patch: as for a 64-bit guest (thunk.c), sites that do not trap at
  * CPL3 become ud2, the others trap as they are.
  *
- * Both leave native the code that runs with paging off (boot32.c), whose
- * sensitive instructions trap, and rdtsc/rdtscp.
+ * The code that may run at its physical address (with paging off, or on
+ * in the early identity mapping: boot32.c) is trapped in both modes (the
+ * signal gives the address it ran at); rdtsc/rdtscp stay native.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,10 +39,68 @@ bool wedge32__early(const struct host *h, uint64_t addr)
 	return false;
 }
 
-static bool left_native(const struct host *h, const struct afb_site *site)
+static bool left_native(const struct afb_site *site)
 {
 	return site->mode != 32 || site->kind == AFB_KIND_RDTSC ||
-	       site->kind == AFB_KIND_RDTSCP || wedge32__early(h, site->addr);
+	       site->kind == AFB_KIND_RDTSCP;
+}
+
+/* Patched: the early code's ud2'd sites, sorted (--no-patch: in sites). */
+static struct site_info *early_sites;
+static size_t nearly_sites;
+
+static int site_cmp(const void *a, const void *b)
+{
+	const struct site_info *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* ud2 where CPL3 does not trap (the other sites trap as they are). */
+static int plan_ud2(struct host *h, const struct afb_site *site,
+		    const struct afb_insn *insn, struct afb_site_patch *patch)
+{
+	struct site_info *n;
+
+	if (h->pure_trap || wedge__traps_at_cpl3(site->kind))
+		return 0;
+	if (site->len < 2)
+		return -EINVAL;
+	patch->bytes[0] = 0x0f;			/* ud2 */
+	patch->bytes[1] = 0x0b;
+	patch->len = 2;
+	if (!h->patch)
+		return wedge__site_add(h, site, insn, true);
+	n = realloc(early_sites, (nearly_sites + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	early_sites = n;
+	early_sites[nearly_sites++] = (struct site_info){
+		.addr = site->addr, .end = site->addr + site->len,
+		.insn = *insn, .trapping = true,
+	};
+	return 0;
+}
+
+/*
+ * The ud2'd site that trapped at @eip: its address, or with paging off
+ * (or on, in the early code's identity mapping) its physical one.
+ */
+const struct site_info *wedge32__find_trap(struct host *h, uint64_t eip)
+{
+	struct site_info key = { .addr = eip };
+	const struct site_info *s;
+
+	for (;;) {
+		if (h->patch)
+			s = nearly_sites ? bsearch(&key, early_sites, nearly_sites,
+						   sizeof(*s), site_cmp) : NULL;
+		else
+			s = wedge__find_site(h, key.addr);
+		if ((s && s->trapping) || key.addr >= h->load_delta)
+			return s && s->trapping ? s : NULL;
+		key.addr += h->load_delta;
+	}
 }
 
 static struct compat_layout layout_of(const struct host *h)
@@ -65,8 +125,10 @@ static int thunk32_plan(const struct afb_wedge *wedge,
 	int ret;
 
 	(void)wedge, (void)image;
-	if (left_native(h, site))
+	if (left_native(site))
 		return 0;
+	if (wedge32__early(h, site->addr))	/* may run at its physical address */
+		return plan_ud2(h, site, insn, patch);
 	if (site->len < 5)
 		return -EINVAL;
 	compat_thunk_write(code, &l, index);
@@ -90,18 +152,10 @@ static int trap32_plan(const struct afb_wedge *wedge,
 		       struct afb_wedge_area *area, const struct afb_site *site,
 		       const struct afb_insn *insn, struct afb_site_patch *patch)
 {
-	struct host *h = &the_host;
-
 	(void)wedge, (void)image, (void)area;
-	if (left_native(h, site) || h->pure_trap ||
-	    wedge__traps_at_cpl3(site->kind))
+	if (left_native(site))
 		return 0;
-	if (site->len < 2)
-		return -EINVAL;
-	patch->bytes[0] = 0x0f;			/* ud2 */
-	patch->bytes[1] = 0x0b;
-	patch->len = 2;
-	return wedge__site_add(h, site, insn, true);
+	return plan_ud2(&the_host, site, insn, patch);
 }
 
 static const struct afb_wedge ptrace32_wedge = {
@@ -115,13 +169,6 @@ static const struct afb_wedge ptrace32_trap_wedge = {
 	.summary = "afterburn-ptrace --no-patch, i386 guest: ud2 where CPL3 does not trap",
 	.plan = trap32_plan,
 };
-
-static int site_cmp(const void *a, const void *b)
-{
-	const struct site_info *x = a, *y = b;
-
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
 
 /*
  * Patch the image in guest RAM: its loaded bytes are guest-physical
@@ -154,6 +201,8 @@ int wedge32__apply(struct host *h)
 			 (uint64_t)(uintptr_t)compat_exit);
 	if (!h->patch)
 		qsort(h->sites, h->nsites, sizeof(*h->sites), site_cmp);
+	else if (nearly_sites)
+		qsort(early_sites, nearly_sites, sizeof(*early_sites), site_cmp);
 	return compat_init(&l, thunk32__exit, COMPAT_FS_EAGER);
 }
 
@@ -180,6 +229,9 @@ int thunk32__exit(struct compat_regs *r)
 	r->frame.rip = s->addr - off;
 	r->frame.next_rip = s->end - off;
 	h->st.thunk_calls++;
+	if (h->verbose > 1)
+		fprintf(stderr, "afterburn-ptrace: exit %s at 0x%lx\n",
+			afb_kind_name(s->insn.kind), (unsigned long)r->frame.rip);
 	run__site(&r->frame, &s->insn);
 	r->fs = h->sel32[COMPAT_FS];
 	r->gs = h->sel32[COMPAT_GS];

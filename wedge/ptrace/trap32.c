@@ -109,18 +109,6 @@ static bool decode_at(struct host *h, uint64_t eip, struct afb_insn *insn)
 	return n && afb_decode(bytes, n, 32, insn) > 0;
 }
 
-/* --no-patch: the ud2'd site at @eip (with paging off, at its physical
-   address). */
-static const struct site_info *trapping_site(struct host *h, uint64_t eip)
-{
-	const struct site_info *s;
-
-	if (!(h->vcpu->cr0 & AFB_CR0_PG))
-		eip += h->load_delta;
-	s = wedge__find_site(h, eip & 0xffffffffULL);
-	return s && s->trapping ? s : NULL;
-}
-
 static void trap32_continue(void *arg)
 {
 	struct host *h = &the_host;
@@ -133,10 +121,14 @@ static void trap32_continue(void *arg)
 
 	(void)arg;
 	h->st.traps++;
+	if (h->verbose > 1)
+		fprintf(stderr, "afterburn-ptrace: signal %d (code %d) at eip 0x%lx "
+			"addr 0x%lx\n", trap.sig, trap.code, (unsigned long)f->rip,
+			(unsigned long)trap.addr);
 	if (trap.sig == SIGSYS)
 		guest_crash("the guest kernel made a host system call at eip 0x%lx",
 			    (unsigned long)f->rip);
-	if (trap.sig == SIGILL && (s = trapping_site(h, f->rip))) {
+	if (trap.sig == SIGILL && (s = wedge32__find_trap(h, f->rip))) {
 		f->next_rip = f->rip + (s->end - s->addr);
 		run__site(f, &s->insn);
 		trap32__resume(f);
