@@ -200,6 +200,7 @@ struct stub {
 	uint16_t host_sel[STUB_LDT_SLOTS], guest_sel[STUB_LDT_SLOTS];
 	uint64_t ldt_desc[STUB_LDT_SLOTS];
 	uint32_t resume_rip;	/* where user code was resumed last */
+	uint64_t stack_va;	/* its stack page, known mapped (1: none) */
 	struct stub_page *pages;
 	size_t npages, cap;
 };

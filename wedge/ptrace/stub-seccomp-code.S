@@ -71,16 +71,11 @@ ptrace_sc_handler:
 	movq REPLY(SC_REG_RIP), %rax
 	movq %rax, SC_UC_GREGS + 8 * SC_REG_RIP(%rdx)
 	jmp sc_event
-	/* The 32-bit resume's iretq: all in place but rip, rsp, flags and
-	   the code segment, which the iret frame holds. */
-1:	cmpq $sc_final_iret - ptrace_sc_code, %rax
+	/* The 32-bit resume's far jump: all in place but rip and cs. */
+1:	cmpq $sc_final_ljmp - ptrace_sc_code, %rax
 	jne 7f
 	movq REPLY(SC_REG_RIP), %rax
 	movq %rax, SC_UC_GREGS + 8 * SC_REG_RIP(%rdx)
-	movq REPLY(SC_REG_RSP), %rax
-	movq %rax, SC_UC_GREGS + 8 * SC_REG_RSP(%rdx)
-	movq REPLY(SC_REG_EFL), %rax
-	movq %rax, SC_UC_GREGS + 8 * SC_REG_EFL(%rdx)
 	movw $SC_CS32, SC_UC_GREGS + 8 * SC_REG_CSGSFS(%rdx)
 	jmp sc_event
 7:	cmpl $0, 8(%rsi)
@@ -217,19 +212,21 @@ sc_final_jmp:
 
 /*
  * A 32-bit guest's user code: its selectors (those the host made: flat
- * 0x2b, null, or LDT entries of its batch), then an iret frame to
- * compatibility mode on our stack, the registers, iretq.
+ * 0x2b, null, or LDT entries of its batch), flags, registers, esp last,
+ * then a far jump through memory to CS 0x23 (no iretq: QEMU's TCG pops
+ * its frame as a supervisor access, which SMAP refuses).  SS keeps the
+ * flat 0x2b that signal delivery loaded.
  */
 sc_resume32:
 	movw D(SC_RE_SEGS), %es
 	movw D(SC_RE_SEGS + 2), %ds
 	movw D(SC_RE_SEGS + 4), %fs
 	movw D(SC_RE_SEGS + 6), %gs
-	pushq $SC_DS32
-	pushq REPLY(SC_REG_RSP)
+	movl REPLY(SC_REG_RIP), %eax
+	movl %eax, D(SC_FAR)
+	movw $SC_CS32, D(SC_FAR + 4)
 	pushq REPLY(SC_REG_EFL)
-	pushq $SC_CS32
-	pushq REPLY(SC_REG_RIP)
+	popfq
 	movq REPLY(0), %r8
 	movq REPLY(1), %r9
 	movq REPLY(2), %r10
@@ -245,8 +242,9 @@ sc_resume32:
 	movq REPLY(12), %rdx
 	movq REPLY(13), %rax
 	movq REPLY(14), %rcx
-sc_final_iret:
-	iretq
+	movl REPLY(SC_REG_RSP), %esp
+sc_final_ljmp:
+	ljmpl *D(SC_FAR)
 
 /*
  * rbx: the ucontext of the event.  Copy its FPU state (xsave format with

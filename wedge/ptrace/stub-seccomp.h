@@ -56,6 +56,7 @@
 #define SC_EV_SEGS		0xd80	/* event: u16 es, ds, fs, gs */
 #define SC_RE_SEGS		0xd88	/* reply: ... to load (32-bit guest) */
 #define SC_MODE32		0xd90	/* reply: 1: resume in compatibility mode */
+#define SC_FAR			0xd98	/* ... the far pointer it jumps through */
 #define SC_DROPPED_ANY		0xdc0	/* a signal sent to the stub's code */
 #define SC_DROPPED		0xe00	/* ... by signal: pid, uid; si_code */
 
@@ -96,7 +97,8 @@ struct sc_page {
 	uint16_t ev_segs[4];
 	uint16_t re_segs[4];
 	uint64_t mode32;
-	uint64_t pad2[5];
+	uint64_t far;
+	uint64_t pad2[4];
 	uint64_t dropped_any;
 	uint64_t pad3[7];
 	uint64_t dropped[32][2];

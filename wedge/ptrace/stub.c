@@ -466,6 +466,7 @@ static void stub_empty(struct host *h, struct stub *s)
 	stub_queue_unmap_all(h, s);
 	stub_batch_soon(h, s);
 	s->npages = 0;
+	s->stack_va = 1;
 	h->st.stubs_reused++;
 }
 
@@ -490,6 +491,7 @@ static struct stub *stub_get(struct host *h, uint64_t cr3)
 		s->cr3 = stub_root(h, cr3);
 		s->validate = false;
 		s->npages = 0;
+		s->stack_va = 1;
 	}
 	s->last_used = ++h->clock;
 	return s;
@@ -551,6 +553,7 @@ static void stub_sync(struct host *h, struct stub *s)
 	if (!s->validate)
 		return;
 	s->validate = false;
+	s->stack_va = 1;
 	h->st.syncs++;
 	for (i = s->npages; i-- > 0;) {
 		if (page_valid(h, s, &s->pages[i]))
@@ -1055,9 +1058,19 @@ static bool user_segments32(struct host *h, struct stub *s, struct afb_frame *f)
 	struct afb_vcpu *v = h->vcpu;
 	uint16_t sel[STUB_LDT_SLOTS];
 
+	uint64_t stack = (uint32_t)f->gpr[AFB_RSP] & ~(PT_PAGE_4K - 1);
+	uint32_t err;
+
 	if ((v->hidden[AFB_CS].attr & AFB_SEG_DB) &&
 	    stub32__segments(h, s, sel) == 0) {
 		s->resume_rip = (uint32_t)f->rip;
+		/* Linux's fast 32-bit system call (sysenter) reads the user
+		   stack before it reports the call: have it mapped */
+		if (stack != s->stack_va) {
+			if (!page_find(s, stack))
+				stub_fault(h, s, stack, &err);
+			s->stack_va = stack;
+		}
 		stub_batch_soon(h, s);
 		return false;
 	}

@@ -27,13 +27,21 @@
  * SIGSYS from the stub's filter with AUDIT_ARCH_I386) and becomes
  * afb_vcpu_int(0x80) through the guest's IDT.  sysenter is #UD on AMD
  * CPUs in long mode (SIGILL: emulated as the sensitive instruction it
- * is); on Intel CPUs Linux takes it (and AMD's compatibility-mode
- * syscall) as its fast 32-bit system call, which reports the address of
- * its vDSO's landing pad (above 4 GiB in a stub, which has no 32-bit
- * vDSO) instead of the instruction's and has loaded %ebp from the user
- * stack: on Intel that is the guest's sysenter (which saves no return
- * address either; a guest that uses sysenter passes %ebp on its stack,
- * as Linux's does), on AMD the guest's syscall, #UD in a 32-bit guest.
+ * is); elsewhere (Intel CPUs, QEMU's TCG) Linux takes it, and AMD's
+ * compatibility-mode syscall, as its fast 32-bit system call, which
+ * reports its vDSO's landing pad (above 4 GiB in a stub, which has no
+ * 32-bit vDSO) instead of the instruction's address, took %ebp as the
+ * user's stack pointer and loaded %ebp from there (the vDSO's
+ * convention): that is the guest's sysenter, with %ebp put back (the
+ * CPU saves no return address or stack pointer either; a guest that uses
+ * sysenter passes them in registers and on its stack, as Linux's vDSO
+ * does).  A syscall instruction there (AMD) is taken for a sysenter too:
+ * a 32-bit guest kernel never uses it (its CPU would raise #UD).  When
+ * Linux cannot read that stack it returns -EFAULT to the landing pad,
+ * which faults: a sysenter too, whose %eax is lost (the guest kernel,
+ * which cannot read the stack either, fails the call).  Before user code
+ * runs, the page of its stack pointer is mirrored (stub.c), so that the
+ * vDSO's sysenter finds its stack.
  * Faults are the exceptions they are (stub.c), through the guest's
  * IDT with a 32-bit frame.
  *
@@ -44,8 +52,8 @@
  * (no guest CPU can be in 64-bit mode).
  */
 #include <asm/ldt.h>
-#include <cpuid.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
@@ -263,15 +271,6 @@ static int reconcile(struct host *h, struct stub *s, struct afb_frame *f,
 	return changed;
 }
 
-static bool host_is_intel(void)
-{
-	unsigned int a, b, c, d;
-
-	__cpuid(0, a, b, c, d);
-	(void)a;
-	return b == 0x756e6547 && d == 0x49656e69 && c == 0x6c65746e;
-}
-
 /* A host system call of user code in compatibility mode. */
 static int user_syscall32(struct host *h, struct stub *s, struct afb_frame *f,
 			  const struct user_regs_struct *r)
@@ -289,14 +288,18 @@ static int user_syscall32(struct host *h, struct stub *s, struct afb_frame *f,
 		return afb_vcpu_int(v, f, 0x80);
 	}
 	f->gpr[AFB_RAX] = (uint32_t)r->orig_rax;
-	if (r->rip >= COMPAT_TOP && host_is_intel()) {
-		/* the fast system call: the guest's sysenter */
+	if (r->rip >= COMPAT_TOP) {
+		/* Linux's fast system call (its landing pad: the address is
+		   lost): the guest's sysenter.  Linux took the user's %ebp
+		   as its stack pointer and loaded %ebp from there: the user's
+		   %ebp is in rsp; its %esp, which sysenter replaces, is lost. */
+		f->gpr[AFB_RBP] = (uint32_t)r->rsp;
+		f->rip = s->resume_rip;
 		f->next_rip = 0;
 		return afb_vcpu_sysenter(v, f);
 	}
-	/* AMD's compatibility-mode syscall, whose address Linux lost: #UD
-	   where user code was resumed last */
-	f->rip = s->resume_rip;
+	/* a host system call from anywhere else (no int $0x80 there):
+	   nothing a guest CPU does */
 	f->next_rip = 0;
 	return afb_vcpu_exception(v, f, AFB_EXC_UD, 0);
 }
@@ -320,6 +323,10 @@ int stub32__event(struct host *h, struct stub *s, struct afb_frame *f,
 	if (r->cs != COMPAT_CS32) {
 		/* 64-bit code (or any other segment): no guest CPU runs it */
 		h->st.user_faults++;
+		if (h->verbose)
+			fprintf(stderr, "afterburn-ptrace: user code in segment 0x%x at "
+				"rip 0x%llx (signal %d): #GP\n", (unsigned)r->cs,
+				r->rip, sig);
 		return afb_vcpu_exception(v, f, AFB_EXC_GP, 0);
 	}
 	ret = reconcile(h, s, f, r, now);
@@ -329,6 +336,14 @@ int stub32__event(struct host *h, struct stub *s, struct afb_frame *f,
 		return 0;	/* a load raised an exception: delivered */
 	if (syscall)
 		return user_syscall32(h, s, f, r);
+	if ((sig == SIGSEGV || sig == SIGBUS) && r->rip >= COMPAT_TOP) {
+		/* the fast system call with a stack Linux could not read:
+		   it returned -EFAULT to its landing pad, where the fault is */
+		struct user_regs_struct q = *r;
+
+		q.orig_rax = q.rax;
+		return user_syscall32(h, s, f, &q);
+	}
 	if (!sig)
 		return 1;
 	if (ret == 1 && (sig == SIGSEGV || sig == SIGBUS))
