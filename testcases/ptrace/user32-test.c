@@ -80,6 +80,7 @@ void host_stats_line(const char *line, size_t len)
 #define PD		0x1000		/* guest-physical */
 #define PT_USER		0x2000
 #define PT_KERNEL	0x3000
+#define PT_USER2	0x9000
 #define GDT		0x4000
 #define IDT		0x5000
 #define TSS		0x6000
@@ -90,6 +91,7 @@ void host_stats_line(const char *line, size_t len)
 #define PA_STACK	0x12000
 #define PA_TLS		0x13000
 #define PA_RO		0x14000
+#define PA_STACK2	0x15000
 #define HANDLERS	0xc0100000U	/* vector n: HANDLERS + 16 n */
 #define SYSENTER_EIP	0xc0200000U
 
@@ -148,7 +150,9 @@ static uint64_t gate(uint32_t off, uint8_t type_attr)
 
 static void map_user(uint32_t va, uint32_t pa, bool w)
 {
-	put32(PT_USER + ((va >> 12) & 0x3ff) * 4, pa | PT_P | PT_U | (w ? PT_W : 0));
+	uint32_t pt = va >> 22 == U_CODE >> 22 ? PT_USER : PT_USER2;
+
+	put32(pt + ((va >> 12) & 0x3ff) * 4, pa | PT_P | PT_U | (w ? PT_W : 0));
 }
 
 static void guest_layout(void)
@@ -158,6 +162,7 @@ static void guest_layout(void)
 
 	memset(gpa(0), 0, 0x20000);
 	put32(PD + (U_CODE >> 22) * 4, PT_USER | PT_P | PT_W | PT_U);
+	put32(PD + (U_STACK2 >> 22) * 4, PT_USER2 | PT_P | PT_W | PT_U);
 	put32(PD + (KBASE >> 22) * 4, PT_KERNEL | PT_P | PT_W);
 	for (i = 0; i < 1024; i++)
 		put32(PT_KERNEL + i * 4, (i << 12) | PT_P | PT_W);
@@ -166,6 +171,7 @@ static void guest_layout(void)
 	map_user(U_STACK, PA_STACK, true);
 	map_user(U_TLS, PA_TLS, true);
 	map_user(U_RO, PA_RO, false);
+	map_user(U_STACK2, PA_STACK2, true);
 
 	d = seg_desc(0, 0xfffff, 0x9b, 0xc);
 	memcpy(gpa(GDT + K_CS), &d, 8);
@@ -434,6 +440,15 @@ static void test_sysenter(void)
 	      the_host.vcpu->seg[AFB_CS] == K_CS,
 	      "sysenter: vector %d eax 0x%lx esp 0x%lx ebp 0x%lx", e.vector,
 	      (unsigned long)f.gpr[AFB_RAX], (unsigned long)f.gpr[AFB_RSP],
+	      (unsigned long)f.gpr[AFB_RBP]);
+	/* the stack's page mirrored before user code runs: Linux reads it */
+	user_at(&f, u_sysenter_fresh, 0);
+	f.gpr[AFB_RSP] = U_STACK2 + 0x800;
+	e = run(&f);
+	CHECK(e.vector == 0x100 && f.gpr[AFB_RAX] == 7 &&
+	      f.gpr[AFB_RBP] == U_STACK2 + 0x800,
+	      "sysenter on a fresh stack: vector %d eax 0x%lx ebp 0x%lx",
+	      e.vector, (unsigned long)f.gpr[AFB_RAX],
 	      (unsigned long)f.gpr[AFB_RBP]);
 	/* the guest kernel finds the stack unreadable itself */
 	user_at(&f, u_sysenter_nostack, 0);

@@ -16,6 +16,7 @@
 #define U_TLS		0x0804c000	/* what the TLS segment's base is */
 #define U_RO		0x0804d000	/* user, read-only */
 #define U_NOTMAPPED	0x0804e000	/* not present */
+#define U_STACK2	0x0bfff000	/* a stack page in another 4 MiB region */
 #define U_TLS_SEL	0x33		/* GDT entry 6, i386 Linux's TLS */
 #define U_TLS_MAGIC	0x5eed1e55
 
@@ -24,7 +25,7 @@
 
 extern const uint8_t user32_blobs[], user32_blobs_end[];
 extern const uint8_t u_int80[], u_int80_2[], u_gs[], u_gsload[],
-	u_gsload_mov[], u_sysenter[], u_sysenter_nostack[], u_pf[], u_pf_ro[], u_ud2[], u_div[], u_div_insn[],
+	u_gsload_mov[], u_sysenter[], u_sysenter_nostack[], u_sysenter_fresh[], u_pf[], u_pf_ro[], u_ud2[], u_div[], u_div_insn[],
 	u_int3[], u_int3_after[], u_cli[], u_spin[], u_far64[],
 	u_forge_ldt[], u_int_n[], u_syscall64[];
 #endif
