@@ -10,7 +10,7 @@
 
 	.section .rodata
 	.globl user32_blobs, user32_blobs_end
-	.globl u_sysenter_fresh, u_sysenter_nostack, u_int80, u_int80_2, u_gs, u_gsload, u_gsload_mov, u_sysenter
+	.globl u_syscall32, u_sysenter_fresh, u_sysenter_nostack, u_int80, u_int80_2, u_gs, u_gsload, u_gsload_mov, u_sysenter
 	.globl u_pf, u_pf_ro, u_ud2, u_div, u_div_insn, u_int3, u_int3_after, u_cli
 	.globl u_spin, u_far64, u_forge_ldt, u_int_n, u_syscall64
 	.code32
@@ -42,11 +42,21 @@ u_gsload_mov:
 
 /* the 32-bit fast system call, as Linux's vDSO makes it */
 u_sysenter:
+	movl $0x1111, %ecx
+	movl $0x2222, %edx
 	movl $0x55aa, %ebp
+	pushl %ecx
+	pushl %edx
 	pushl %ebp
 	movl %esp, %ebp
 	movl $7, %eax
 	sysenter
+
+/* syscall in 32-bit code: #UD on a 32-bit guest's CPU */
+u_syscall32:
+	movl $60, %eax
+	movl $7, %ebx
+	syscall
 
 /* ... as the first thing user code does on a stack the stub has not
    touched yet */

@@ -436,7 +436,8 @@ static void test_sysenter(void)
 	e = run(&f);
 	CHECK(e.vector == 0x100 && f.gpr[AFB_RAX] == 7 &&
 	      f.gpr[AFB_RSP] == KBASE + SYSENTER_STACK &&
-	      f.gpr[AFB_RBP] == U_STACK + 0x1000 - 4 &&
+	      f.gpr[AFB_RBP] == U_STACK + 0x1000 - 12 &&
+	      f.gpr[AFB_RCX] == 0x1111 && f.gpr[AFB_RDX] == 0x2222 &&
 	      the_host.vcpu->seg[AFB_CS] == K_CS,
 	      "sysenter: vector %d eax 0x%lx esp 0x%lx ebp 0x%lx", e.vector,
 	      (unsigned long)f.gpr[AFB_RAX], (unsigned long)f.gpr[AFB_RSP],
@@ -444,12 +445,21 @@ static void test_sysenter(void)
 	/* the stack's page mirrored before user code runs: Linux reads it */
 	user_at(&f, u_sysenter_fresh, 0);
 	f.gpr[AFB_RSP] = U_STACK2 + 0x800;
+	f.gpr[AFB_RDX] = 0x3333;	/* as if the vDSO had pushed them */
+	f.gpr[AFB_RCX] = 0x4444;
+	put32(PA_STACK2 + 0x804, 0x3333);
+	put32(PA_STACK2 + 0x808, 0x4444);
 	e = run(&f);
 	CHECK(e.vector == 0x100 && f.gpr[AFB_RAX] == 7 &&
 	      f.gpr[AFB_RBP] == U_STACK2 + 0x800,
 	      "sysenter on a fresh stack: vector %d eax 0x%lx ebp 0x%lx",
 	      e.vector, (unsigned long)f.gpr[AFB_RAX],
 	      (unsigned long)f.gpr[AFB_RBP]);
+	/* syscall, which Linux takes the same way: #UD */
+	user_at(&f, u_syscall32, 0);
+	e = run(&f);
+	CHECK(e.vector == AFB_EXC_UD && e.cs == U_CS,
+	      "syscall in 32-bit code: vector %d", e.vector);
 	/* the guest kernel finds the stack unreadable itself */
 	user_at(&f, u_sysenter_nostack, 0);
 	e = run(&f);

@@ -35,8 +35,10 @@
  * convention): that is the guest's sysenter, with %ebp put back (the
  * CPU saves no return address or stack pointer either; a guest that uses
  * sysenter passes them in registers and on its stack, as Linux's vDSO
- * does).  A syscall instruction there (AMD) is taken for a sysenter too:
- * a 32-bit guest kernel never uses it (its CPU would raise #UD).  When
+ * does).  Linux's fast path is also that of a compatibility-mode syscall
+ * (AMD CPUs, QEMU), which is #UD on the guest's CPU: the registers tell
+ * them apart for a sysenter made as Linux's vDSO makes it, and any other
+ * is taken for a syscall (fast_call_is_sysenter).  When
  * Linux cannot read that stack it returns -EFAULT to the landing pad,
  * which faults: a sysenter too, whose %eax is lost (the guest kernel,
  * which cannot read the stack either, fails the call).  Before user code
@@ -271,6 +273,30 @@ static int reconcile(struct host *h, struct stub *s, struct afb_frame *f,
 	return changed;
 }
 
+/*
+ * Linux's fast system call: a sysenter or (AMD, QEMU) a syscall, which
+ * Linux does not tell apart.  A sysenter as the vDSO makes it (ecx, edx,
+ * ebp pushed, %ebp = %esp) left Linux the user's %ebp as its stack
+ * pointer and %edx and %ecx as they were, their copies 4 and 8 bytes up
+ * that stack; a syscall left it the user's %esp, and %ebp in %ecx.  A stack the guest does
+ * not map is no syscall's either: the guest kernel fails that sysenter.
+ */
+static bool fast_call_is_sysenter(struct host *h,
+				  const struct user_regs_struct *r)
+{
+	struct afb_vcpu *v = h->vcpu;
+	uint32_t sp = (uint32_t)r->rsp + 4, w[2] = { 0, 0 };
+	uint8_t b;
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		if (v->ops->mem_read(v, (uint32_t)(sp + i), &b, 1, AFB_ACCESS_USER))
+			return true;
+		w[i / 4] |= (uint32_t)b << (8 * (i % 4));
+	}
+	return w[0] == (uint32_t)r->rdx && w[1] == (uint32_t)r->rcx;
+}
+
 /* A host system call of user code in compatibility mode. */
 static int user_syscall32(struct host *h, struct stub *s, struct afb_frame *f,
 			  const struct user_regs_struct *r)
@@ -288,7 +314,7 @@ static int user_syscall32(struct host *h, struct stub *s, struct afb_frame *f,
 		return afb_vcpu_int(v, f, 0x80);
 	}
 	f->gpr[AFB_RAX] = (uint32_t)r->orig_rax;
-	if (r->rip >= COMPAT_TOP) {
+	if (r->rip >= COMPAT_TOP && fast_call_is_sysenter(h, r)) {
 		/* Linux's fast system call (its landing pad: the address is
 		   lost): the guest's sysenter.  Linux took the user's %ebp
 		   as its stack pointer and loaded %ebp from there: the user's
@@ -298,8 +324,11 @@ static int user_syscall32(struct host *h, struct stub *s, struct afb_frame *f,
 		f->next_rip = 0;
 		return afb_vcpu_sysenter(v, f);
 	}
-	/* a host system call from anywhere else (no int $0x80 there):
-	   nothing a guest CPU does */
+	/* a compatibility-mode syscall, or a host system call from
+	   anywhere else (no int $0x80 there): #UD on the guest's CPU, where
+	   user code was resumed last when Linux lost the address */
+	if (r->rip >= COMPAT_TOP)
+		f->rip = s->resume_rip;
 	f->next_rip = 0;
 	return afb_vcpu_exception(v, f, AFB_EXC_UD, 0);
 }
