@@ -63,6 +63,10 @@ void host_exit(int status)
 	exit(status);
 }
 
+void host_booted(void)
+{
+}
+
 void host_print_stats(void)
 {
 }

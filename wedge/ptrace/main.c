@@ -111,6 +111,10 @@ void host_print_stats(void)
 		the_host.user_seccomp ? "seccomp" : "ptrace",
 		(unsigned long)s->handoffs, (unsigned long)s->refused,
 		(unsigned long)s->stub_kicks);
+	if (the_host.guest32)
+		fprintf(stderr, "  i386: kernel_maps=%lu ldt_misses=%lu\n",
+			(unsigned long)s->kernel_maps,
+			(unsigned long)the_host.ldt.misses);
 	fprintf(stderr, "  emulated:");
 	for (k = 1; k <= AFB_KIND_MAX; k++)
 		if (v->count[k])
@@ -136,6 +140,7 @@ static const char *const stat_names[] = {
 	"user_irqs", "user_runs", "stub_batches", "stub_batch_ops",
 	"stubs_created", "stubs_reused", "cr3_loads", "kernel_walks", "idles",
 	"stub_syncs", "stub_stops", "handoffs", "refused", "stub_kicks",
+	"kernel_maps",
 };
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
 	       sizeof(struct host_stats) / sizeof(uint64_t),
@@ -387,6 +392,19 @@ static void setup_and_run(void *arg)
 	ptrace_resume(&start);
 }
 
+void host_booted(void)
+{
+	booted = true;
+}
+
+/* An i386 image (boot32.c). */
+__attribute__((noreturn))
+static void setup_and_run32(void *arg)
+{
+	asan__on_wedge_stack();
+	boot32__run(arg);
+}
+
 int main(int argc, char **argv)
 {
 	struct host *h = &the_host;
@@ -397,5 +415,7 @@ int main(int argc, char **argv)
 	choose_user_mode(h);
 	pin_cpu();
 	asan__leave_stack();
+	if (boot32__is_elf32(h->image_path))
+		ptrace_run_on_wedge_stack(setup_and_run32, h);
 	ptrace_run_on_wedge_stack(setup_and_run, h);
 }

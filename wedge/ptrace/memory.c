@@ -177,8 +177,15 @@ static int translate(struct host *h, uint64_t root, uint64_t gva, size_t len,
 		     unsigned int access, uint8_t **hva)
 {
 	struct pt_map map;
+	uint64_t pa;
 	int ret;
 
+	if (h->guest32) {		/* an i386 guest: memory32.c */
+		ret = memory32__translate(h, gva, len, access, &pa);
+		if (!ret)
+			*hva = h->phys + pa;
+		return ret;
+	}
 	/* Supervisor accesses to the mirrored kernel half: as our mirror of
 	   it maps them, which follows the guest's tables. */
 	if (!(access & AFB_ACCESS_USER) && gva >= GUEST_KERNEL_BASE &&

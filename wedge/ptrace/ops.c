@@ -99,7 +99,10 @@ static int op_set_cr3(struct afb_vcpu *v, uint64_t cr3)
 {
 	struct host *h = host_of(v);
 
-	mirror(h, cr3, false);
+	if (h->guest32)
+		memory32__drop_all(h);
+	else
+		mirror(h, cr3, false);
 	h->st.cr3_loads++;
 	stub__cr3(h, cr3);
 	return 0;
@@ -111,10 +114,14 @@ static void op_flush_tlb(struct afb_vcpu *v, uint64_t gva, bool all,
 	struct host *h = host_of(v);
 
 	if (!all) {
+		if (h->guest32)
+			memory32__drop_page(h, gva);
 		stub__invlpg(h, gva);
 		return;
 	}
-	if (global)
+	if (h->guest32)
+		memory32__drop_all(h);
+	else if (global)
 		mirror(h, v->cr3, true);
 	stub__flush(h, global);
 }
@@ -154,6 +161,13 @@ static void op_set_seg_base(struct afb_vcpu *v, enum afb_sreg sreg,
 		ops__set_gs(h, kernel_base);
 }
 
+/* 32-bit protected mode: %fs/%gs as LDT entries (trap32.c). */
+static int op_load_seg(struct afb_vcpu *v, enum afb_sreg sreg, uint16_t sel,
+		       const struct afb_seg_hidden *hid)
+{
+	return trap32__load_seg(host_of(v), sreg, sel, hid);
+}
+
 /* hlt: sleep until SIGALRM raises something. */
 static int op_idle(struct afb_vcpu *v)
 {
@@ -186,5 +200,6 @@ const struct afb_host_ops ptrace_host_ops = {
 	.set_cr3 = op_set_cr3,
 	.flush_tlb = op_flush_tlb,
 	.set_seg_base = op_set_seg_base,
+	.load_seg = op_load_seg,
 	.idle = op_idle,
 };

@@ -24,6 +24,21 @@
  *   asan.c      AddressSanitizer's shadow next to the guest's window
  *   entry.S     thunk entry, resume, trap trampoline, the stub's code
  *
+ * An i386 guest kernel (an ELF32 image) runs in compatibility mode in
+ * the low 4 GiB of this process (compat.h has the mechanism):
+ *
+ *   boot32.c    loading it, its PVH start, the wedge area, the first entry
+ *   memory32.c  its memory: guest pages mirrored lazily below 4 GiB
+ *               (paging off: VA = PA; on: its 2-level or PAE tables)
+ *   thunk32.c   its sites: exit thunks, or ud2 (--no-patch)
+ *   trap32.c    signals from its 32-bit code: pages, traps, the timer;
+ *               resuming it; its %fs/%gs as LDT entries (load_seg)
+ *
+ * Guest user mode of an i386 guest: run__finish() calls
+ * stub__run_user(h, frame) with the 32-bit frame as the core leaves it
+ * (eip, esp, eflags zero-extended in the 64-bit fields; vcpu->seg[] and
+ * vcpu->hidden[] hold the user's segments), as for a 64-bit guest.
+ *
  * One virtual CPU, one host thread: the whole host state is one global,
  * the_host, which the signal handlers reach as well.
  */
@@ -40,6 +55,7 @@
 #include <afterburn/vcpu.h>
 #include <afterburn/wedge.h>
 
+#include "compat.h"
 #include "pagetable.h"
 #include "util.h"
 
@@ -231,6 +247,7 @@ struct host_stats {
 	uint64_t handoffs;		/* --user=seccomp: events through the shared page */
 	uint64_t refused;		/* ... address-space calls not in a batch */
 	uint64_t stub_kicks;		/* ... waits that timed out */
+	uint64_t kernel_maps;		/* i386: guest pages mirrored on a fault */
 };
 
 /* ---- The host --------------------------------------------------------- */
@@ -298,6 +315,16 @@ struct host {
 	bool fsgsbase;			/* wrgsbase usable */
 	uint64_t gs_loaded;		/* this process's GS base (ops.c) */
 
+	/* an i386 guest (boot32.c ... trap32.c) */
+	bool guest32;
+	uint64_t load_delta;		/* virtual - physical of its image */
+	uint64_t area_va, area_pa, area_size;	/* the wedge area */
+	struct { uint64_t start, end; } early[8];	/* run with paging off */
+	unsigned int nearly;
+	struct compat_ldt ldt;		/* its %fs/%gs as LDT entries */
+	uint16_t sel32[2];		/* ... the host selectors to load */
+	uint64_t mapped_lo, mapped_hi;	/* mirrored guest pages lie here */
+
 	struct host_stats st;
 };
 
@@ -307,6 +334,7 @@ extern struct host the_host;
 __attribute__((noreturn, format(printf, 1, 2)))
 void guest_crash(const char *fmt, ...);
 __attribute__((noreturn)) void host_exit(int status);
+void host_booted(void);		/* the guest starts: --stats from here */
 void host_print_stats(void);
 void host_stats_line(const char *line, size_t len);
 
@@ -326,6 +354,9 @@ uint8_t *memory__kernel_view(struct host *h, uint64_t gva, size_t len,
 
 /* thunk.c */
 int wedge__init(struct host *h);
+bool wedge__traps_at_cpl3(unsigned int kind);
+int wedge__site_add(struct host *h, const struct afb_site *site,
+		    const struct afb_insn *insn, bool trapping);
 int wedge__apply(struct host *h);
 void wedge__pull(struct host *h);
 void wedge__push(struct host *h);
@@ -377,6 +408,31 @@ void stub32__regs(struct host *h, struct stub *s, struct user_regs_struct *r,
 int stub32__event(struct host *h, struct stub *s, struct afb_frame *f,
 		  const struct user_regs_struct *r, bool syscall, int sig,
 		  const siginfo_t *si);
+
+/* boot32.c */
+bool boot32__is_elf32(const char *path);
+__attribute__((noreturn)) void boot32__run(struct host *h);
+
+/* memory32.c */
+int memory32__init(struct host *h);
+int memory32__translate(struct host *h, uint64_t gva, size_t len,
+			unsigned int access, uint64_t *pa);
+bool memory32__fault(struct host *h, uint64_t addr, bool write, bool fetch);
+void memory32__drop_all(struct host *h);
+void memory32__drop_page(struct host *h, uint64_t gva);
+
+/* thunk32.c */
+int wedge32__apply(struct host *h);
+bool wedge32__early(const struct host *h, uint64_t addr);
+const struct site_info *wedge32__find_trap(struct host *h, uint64_t eip);
+int thunk32__exit(struct compat_regs *r);
+
+/* trap32.c */
+int trap32__init(struct host *h);
+void trap32__on_signal(int sig, siginfo_t *si, void *uc);
+__attribute__((noreturn)) void trap32__resume(struct afb_frame *f);
+int trap32__load_seg(struct host *h, enum afb_sreg sreg, uint16_t sel,
+		     const struct afb_seg_hidden *hid);
 
 /* devices.c */
 int devices__in(struct host *h, uint16_t port, unsigned int size,

@@ -33,6 +33,14 @@ void run__check(int ret, const char *what)
  */
 static void check_resumable(const struct afb_frame *f)
 {
+	if (the_host.guest32) {		/* compat_resume takes 32 bits */
+		if (f->rip >> 32 || f->gpr[AFB_RSP] >> 32)
+			guest_crash("the guest kernel would continue at 0x%lx "
+				    "(esp 0x%lx), beyond 32 bits",
+				    (unsigned long)f->rip,
+				    (unsigned long)f->gpr[AFB_RSP]);
+		return;
+	}
 	if (!memory__kernel_mapped(&the_host, f->rip, 1, false))
 		guest_crash("the guest kernel would continue at 0x%lx, outside "
 			    "its kernel half (rsp 0x%lx)", (unsigned long)f->rip,

@@ -73,6 +73,7 @@ static const uint32_t ioctl_requests[] = {
 };
 static const uint32_t fstatat_flags[] = { AT_EMPTY_PATH };
 static const uint32_t null_only[] = { 0 };
+static const uint32_t ldt_write[] = { 0x11 };	/* modify_ldt: write */
 
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -99,6 +100,12 @@ int seccomp__install(struct host *h)
 
 	sc_init(&f);
 	sc_ip_range(&f, GUEST_WEDGE_BASE, GUEST_KERNEL_END, SECCOMP_RET_TRAP);
+	if (h->guest32) {
+		/* The i386 guest's code lies below 4 GiB; its %fs/%gs are
+		   LDT entries (ldt.c writes them). */
+		sc_ip_range(&f, 0, COMPAT_TOP, SECCOMP_RET_TRAP);
+		sc_allow_args(&f, SYS_modify_ldt, 0, ldt_write, N(ldt_write));
+	}
 	for (i = 0; i < N(plain); i++)
 		sc_allow(&f, plain[i]);
 	sc_allow_args(&f, SYS_ptrace, 0, ptrace_requests, N(ptrace_requests));

@@ -55,7 +55,7 @@
 #include "ptrace.h"
 
 /* Kinds that raise #GP or #UD at CPL3 (IOPL 0) on a Linux host. */
-static bool traps_at_cpl3(unsigned int kind)
+bool wedge__traps_at_cpl3(unsigned int kind)
 {
 	switch (kind) {
 	case AFB_KIND_CLI: case AFB_KIND_STI: case AFB_KIND_STI_HLT:
@@ -80,8 +80,8 @@ static bool native_is_correct(unsigned int kind)
 	return kind == AFB_KIND_RDTSC || kind == AFB_KIND_RDTSCP;
 }
 
-static int site_add(struct host *h, const struct afb_site *site,
-		    const struct afb_insn *insn, bool trapping)
+int wedge__site_add(struct host *h, const struct afb_site *site,
+		     const struct afb_insn *insn, bool trapping)
 {
 	if (h->nsites == h->sites_cap) {
 		size_t cap = h->sites_cap ? 2 * h->sites_cap : 256;
@@ -425,7 +425,7 @@ static int thunk_plan(const struct afb_wedge *wedge,
 	thunk = afb_wedge_emit_thunk(area, e.b, e.n);
 	if (!thunk)
 		return -ENOSPC;
-	ret = site_add(h, site, insn, false);
+	ret = wedge__site_add(h, site, insn, false);
 	if (ret)
 		return ret;
 	h->sites[index].thunk = thunk;
@@ -452,7 +452,7 @@ static int trap_plan(const struct afb_wedge *wedge,
 	struct host *h = &the_host;
 
 	(void)wedge, (void)image, (void)area;
-	if (site->mode != 64 || h->pure_trap || traps_at_cpl3(site->kind) ||
+	if (site->mode != 64 || h->pure_trap || wedge__traps_at_cpl3(site->kind) ||
 	    native_is_correct(site->kind))
 		return 0;
 	if (site->len < 2)
@@ -460,7 +460,7 @@ static int trap_plan(const struct afb_wedge *wedge,
 	patch->bytes[0] = 0x0f;			/* ud2 */
 	patch->bytes[1] = 0x0b;
 	patch->len = 2;
-	return site_add(h, site, insn, true);
+	return wedge__site_add(h, site, insn, true);
 }
 
 static const struct afb_wedge ptrace_wedge = {

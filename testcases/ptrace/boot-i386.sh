@@ -1,0 +1,93 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The i386 test kernel (ELF32, its PVH entry) under afterburn-ptrace,
+# patched (exit thunks) and trapped (--no-patch): its kernel-mode start
+# must pass (memory map, command line, cpuid, the page allocator, the
+# timer calibrated through IDT-delivered PIT interrupts) with the sites
+# reached the way the mode says; once it prints a PLAN line (guest user
+# mode runs), the whole run must pass check-serial.sh.  A truncated
+# ELF32 image is refused with the reason.
+#
+# The i386 guest runs as 32-bit code in the host process.  Where this
+# host kernel runs none (a PVM guest kernel: no segment 0x23), the host
+# must refuse the image with the reason and exit 1; the boots then run in
+# scripts/kvm-vm's VM (Debian's kernel under QEMU), never skipped.
+#
+# Environment: KERNEL_I386_AFTERBURNT, top_srcdir, top_builddir.
+# Exit: 0 pass, 1 fail, 99 the VM could not run it.
+name=boot-i386.sh
+. "$(dirname "$0")/lib.sh"
+image=${KERNEL_I386_AFTERBURNT:?set by make check}
+[ -f "$image" ] || fail "no kernel image at $image"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/boot-i386.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# boot MODE [options]: boot the image, print and check what it reached.
+boot() {
+	mode=$1
+	shift
+	log=$tmp/$mode.log
+	start=$(date +%s.%N)
+	timeout 120 "$PTRACE_HOST" --stats "$@" "$image" >"$log" 2>"$log.err" </dev/null
+	status=$?
+	end=$(date +%s.%N)
+	tr -d '\r' <"$log" | grep -v '^# \.\.\.'
+	cat "$log.err" >&2
+	echo "# $name: $mode: $(echo "$end - $start" | bc 2>/dev/null || echo '?') s, exit status $status"
+	[ $status -eq 124 ] && fail "$mode: no end within 120 s (hung?)"
+	for line in '^kernel: afterburner test kernel$' \
+		'^kernel: memmap 0x100000-0x[0-9a-f]* type 1$' \
+		'^kernel: cmdline ""$' '^kernel: cpu vendor=' \
+		'^kernel: [0-9][0-9]* KiB free$' \
+		'^kernel: timer 250 Hz, tsc [1-9][0-9]* kHz$'; do
+		tr -d '\r' <"$log" | grep -q "$line" ||
+			fail "$mode: no line matching '$line'"
+	done
+	grep -q "stats: mode=$mode " "$log.err" || fail "$mode: no 'mode=$mode' in --stats"
+	grep -q ' irq_in_guest=[1-9]' "$log.err" ||
+		fail "$mode: no timer interrupt delivered in guest code"
+	case $mode in
+	patched)
+		grep -q ' thunk_calls=[1-9]' "$log.err" || fail "patched: no exit thunk ran" ;;
+	trap)
+		grep -q ' thunk_calls=0 ' "$log.err" || fail "trap: exit thunks ran"
+		grep -q ' traps=[1-9][0-9][0-9]' "$log.err" || fail "trap: fewer than 100 traps" ;;
+	esac
+	if grep -q '^PLAN ' "$log"; then
+		[ $status -eq 0 ] || fail "$mode: exit status $status"
+		sh "$top_srcdir/testcases/kernel/check-serial.sh" "$name" "$log" || exit 1
+	else
+		echo "# $name: $mode: the kernel-mode start passed; guest user mode did not run"
+	fi
+}
+
+need_host
+if [ -z "${BOOT_I386_IN_VM:-}" ]; then
+	"$PTRACE_HOST" "$image" >"$tmp/out" 2>"$tmp/err" </dev/null
+	status=$?
+	if grep -q 'an i386 image needs 32-bit user code' "$tmp/err"; then
+		cat "$tmp/err"
+		[ $status -eq 1 ] || fail "refused with exit status $status, not 1"
+		[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "the refusal is not one line"
+		[ -s "$tmp/out" ] && fail "refused, but the guest printed something"
+		echo "# $name: refused here as it must be; booting in scripts/kvm-vm's VM"
+		BOOT_I386_IN_VM=1 exec sh "$top_srcdir/scripts/kvm-vm" --timeout=900 -- \
+			env BOOT_I386_IN_VM=1 top_srcdir="$top_srcdir" \
+			top_builddir="$top_builddir" KERNEL_I386_AFTERBURNT="$image" \
+			AFTERBURN_PTRACE="$PTRACE_HOST" sh "$0"
+	fi
+fi
+
+# A truncated ELF32 image: refused, with the reason, before anything runs.
+off=$(readelf -lW "$image" | awk '$1 == "LOAD" { print $2; exit }')
+fsz=$(readelf -lW "$image" | awk '$1 == "LOAD" { print $5; exit }')
+head -c $((off + fsz - 1)) "$image" >"$tmp/cut.elf"
+"$PTRACE_HOST" "$tmp/cut.elf" >"$tmp/out" 2>"$tmp/err" </dev/null
+status=$?
+cat "$tmp/err"
+[ $status -eq 1 ] && grep -q 'truncated' "$tmp/err" && [ ! -s "$tmp/out" ] ||
+	fail "a truncated ELF32 image was not refused (status $status)"
+
+boot patched
+boot trap --no-patch
+echo "PASS: $name: the i386 kernel's kernel-mode start, patched and trapped"

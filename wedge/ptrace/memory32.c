@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+/*
+ * An i386 guest's memory in this process's low 4 GiB, where guest-virtual
+ * equals host-virtual (compat.c reserved them PROT_NONE).
+ *
+ * Guest pages are mirrored lazily: a SIGSEGV of 32-bit guest code at an
+ * address the guest can reach (paging off: its RAM at VA = PA; paging
+ * on: what its 2-level or PAE tables map, with the access allowed) maps
+ * the memfd page there with the guest's protection (writable if the
+ * entry is, or if CR0.WP is clear; not executable under NX), a whole
+ * large page at once (minus the wedge area), and the instruction runs
+ * again.  An access the guest's tables refuse is its #PF (trap32.c).
+ * CR3 loads, paging switches and global flushes drop every mirrored page
+ * (one mmap over their span); invlpg drops the 4 MiB around the page (a
+ * large page holds it, or its table was changed).  Accessed and dirty
+ * bits are not set.
+ *
+ * Pinned, whatever the guest's tables say: the wedge area at its virtual
+ * address (boot32.c): its first page (the exit index slot) read-write,
+ * the rest (the landing pad, the thunks) read-execute.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "ptrace.h"
+
+#define PAGE		0x1000ULL
+#define CHUNK_OFF	0x10000ULL	/* paging off: map 64 KiB at a time */
+
+static struct pt_paging paging_of(const struct host *h)
+{
+	struct pt_paging pg;
+
+	pt_paging_of(&pg, h->vcpu->cr4, h->vcpu->efer);
+	return pg;
+}
+
+static bool paging_on(const struct host *h)
+{
+	return h->vcpu->cr0 & AFB_CR0_PG;
+}
+
+int memory32__init(struct host *h)
+{
+	int ret = compat_map(h->area_va, PAGE, PROT_READ | PROT_WRITE, h->memfd,
+			     (off_t)h->area_pa);
+
+	if (!ret)
+		ret = compat_map(h->area_va + PAGE, h->area_size - PAGE,
+				 PROT_READ | PROT_EXEC, h->memfd,
+				 (off_t)(h->area_pa + PAGE));
+	h->mapped_lo = COMPAT_TOP;
+	h->mapped_hi = 0;
+	return ret;
+}
+
+/*
+ * The guest-physical address of [gva, gva + len) (one page at most) for
+ * an access with @access, or an errno of the core's memory ops.
+ */
+int memory32__translate(struct host *h, uint64_t gva, size_t len,
+			unsigned int access, uint64_t *pa)
+{
+	struct pt_paging pg;
+	struct pt_map map;
+	int ret;
+
+	if (!paging_on(h)) {
+		*pa = gva & 0xffffffffULL;
+		return *pa + len <= h->mem_size ? 0 : -EFAULT;
+	}
+	pg = paging_of(h);
+	ret = pt_walk(&h->pt, &pg, h->vcpu->cr3, gva, &map);
+	if (ret == -EINVAL)
+		ret = -EFAULT;
+	if (ret)
+		return ret;
+	if (!pt_access_ok(&map, access, h->vcpu->cr0 & AFB_CR0_WP))
+		return -EACCES;
+	if (map.pa + len > h->mem_size)
+		return -EFAULT;
+	*pa = map.pa;
+	return 0;
+}
+
+static bool pinned(const struct host *h, uint64_t va)
+{
+	return va >= h->area_va && va < h->area_va + h->area_size;
+}
+
+/* Map [va, va + len) from guest-physical @pa, around the pinned area. */
+static int map_range(struct host *h, uint64_t va, uint64_t pa, uint64_t len,
+		     int prot)
+{
+	uint64_t a_lo = h->area_va, a_hi = h->area_va + h->area_size;
+	int ret = 0;
+
+	if (va < a_hi && a_lo < va + len) {
+		if (va < a_lo)
+			ret = map_range(h, va, pa, a_lo - va, prot);
+		if (!ret && va + len > a_hi)
+			ret = map_range(h, a_hi, pa + (a_hi - va),
+					va + len - a_hi, prot);
+		return ret;
+	}
+	ret = compat_map(va, len, prot, h->memfd, (off_t)pa);
+	if (ret)
+		return ret;
+	if (va < h->mapped_lo)
+		h->mapped_lo = va;
+	if (va + len > h->mapped_hi)
+		h->mapped_hi = va + len;
+	h->st.kernel_maps++;
+	return 0;
+}
+
+/* Clip [*va, *va + *len) mapping *pa.. to low memory above
+   mmap_min_addr (the page @addr lies in) and to the guest's RAM. */
+static void clip(const struct host *h, uint64_t addr, uint64_t *va,
+		 uint64_t *pa, uint64_t *len)
+{
+	uint64_t lo = addr & ~(PAGE - 1), min = 0x10000;
+
+	if (*va < min && lo >= min) {
+		*pa += min - *va;
+		*len -= min - *va;
+		*va = min;
+	}
+	if (*pa + *len > h->mem_size)
+		*len = h->mem_size > *pa ? (h->mem_size - *pa) & ~(PAGE - 1) : 0;
+	if (*va + *len > COMPAT_TOP)
+		*len = COMPAT_TOP - *va;
+	if (lo < *va || lo >= *va + *len) {	/* keep at least the page */
+		*pa += lo - *va;
+		*va = lo;
+		*len = PAGE;
+	}
+}
+
+/*
+ * A SIGSEGV of guest code at @addr: mirror the page if the guest can
+ * access it so.  False if not (the guest's #PF), or if it is mirrored
+ * already (a protection the guest's tables refuse).
+ */
+bool memory32__fault(struct host *h, uint64_t addr, bool write, bool fetch)
+{
+	uint64_t va, pa, len;
+	int prot = PROT_READ | PROT_EXEC;
+
+	if (addr >= COMPAT_TOP || addr < 0x10000 || pinned(h, addr))
+		return false;
+	if (!paging_on(h)) {
+		if (addr >= h->mem_size)
+			return false;
+		va = addr & ~(CHUNK_OFF - 1);
+		pa = va;
+		len = CHUNK_OFF;
+		prot |= PROT_WRITE;
+	} else {
+		struct pt_paging pg = paging_of(h);
+		struct pt_map map;
+
+		if (pt_walk(&h->pt, &pg, h->vcpu->cr3, addr, &map))
+			return false;
+		if (!pt_access_ok(&map, write ? AFB_ACCESS_WRITE : 0,
+				  h->vcpu->cr0 & AFB_CR0_WP) ||
+		    (fetch && (map.flags & PT_XD)))
+			return false;
+		len = map.page_size;
+		va = addr & ~(len - 1);
+		pa = map.pa - (addr - va);
+		if ((map.flags & PT_W) || !(h->vcpu->cr0 & AFB_CR0_WP))
+			prot |= PROT_WRITE;
+		if (map.flags & PT_XD)
+			prot &= ~PROT_EXEC;
+	}
+	if (pa + (addr - va) >= h->mem_size)
+		return false;
+	clip(h, addr, &va, &pa, &len);
+	return map_range(h, va, pa, len, prot) == 0;
+}
+
+/* Give [lo, hi) back to the reservation, the pinned area excepted. */
+static void unmap_range(struct host *h, uint64_t lo, uint64_t hi)
+{
+	uint64_t a_lo = h->area_va, a_hi = h->area_va + h->area_size;
+	int ret = 0;
+
+	if (lo >= hi)
+		return;
+	if (lo < a_hi && a_lo < hi) {
+		unmap_range(h, lo, a_lo < lo ? lo : a_lo);
+		unmap_range(h, a_hi > hi ? hi : a_hi, hi);
+		return;
+	}
+	ret = compat_unmap(lo, hi - lo);
+	if (ret)
+		die("unmapping guest pages 0x%lx-0x%lx: %s", (unsigned long)lo,
+		    (unsigned long)hi, strerror(-ret));
+}
+
+void memory32__drop_all(struct host *h)
+{
+	unmap_range(h, h->mapped_lo, h->mapped_hi);
+	h->mapped_lo = COMPAT_TOP;
+	h->mapped_hi = 0;
+}
+
+void memory32__drop_page(struct host *h, uint64_t gva)
+{
+	uint64_t lo = gva & ~(PT_PAGE_4M - 1), hi = lo + PT_PAGE_4M;
+
+	if (gva >= COMPAT_TOP)
+		return;
+	if (lo < h->mapped_lo)
+		lo = h->mapped_lo;
+	if (hi > h->mapped_hi)
+		hi = h->mapped_hi;
+	unmap_range(h, lo, hi);
+}
