@@ -243,14 +243,13 @@ static int load_guest_sel(struct afb_vcpu *v, const struct afb_frame *f,
  * process gets it where it is now).
  */
 static int reconcile(struct host *h, struct stub *s, struct afb_frame *f,
-		     const struct user_regs_struct *r, const uint16_t now[4])
+		     const uint16_t now[4])
 {
 	struct afb_vcpu *v = h->vcpu;
 	unsigned int i, j;
 	uint16_t gsel;
 	int changed = 0, ret;
 
-	(void)r;
 	for (i = 0; i < STUB_LDT_SLOTS; i++) {
 		if (now[i] == s->host_sel[i])
 			continue;
@@ -358,11 +357,10 @@ int stub32__event(struct host *h, struct stub *s, struct afb_frame *f,
 				r->rip, sig);
 		return afb_vcpu_exception(v, f, AFB_EXC_GP, 0);
 	}
-	ret = reconcile(h, s, f, r, now);
-	if (ret < 0 || (ret == 0 && v->cpl != 3) || ret == AFB_VCPU_SHUTDOWN)
-		return ret;
-	if (v->cpl != 3)
-		return 0;	/* a load raised an exception: delivered */
+	ret = reconcile(h, s, f, now);
+	if (ret < 0 || ret == AFB_VCPU_SHUTDOWN || v->cpl != 3)
+		return ret < 0 || ret == AFB_VCPU_SHUTDOWN ? ret : 0;
+	/* (cpl 0: a load raised an exception, delivered) */
 	if (syscall)
 		return user_syscall32(h, s, f, r);
 	if ((sig == SIGSEGV || sig == SIGBUS) && r->rip >= COMPAT_TOP) {
