@@ -5,7 +5,8 @@
  * modes.
  *
  * The test is the host: it links every file of afterburn-ptrace but
- * main.c, lays out a small 32-bit guest (2-level page tables, a GDT with
+ * main.c, lays out a small 32-bit guest (2-level page tables, or PAE ones
+ * under a root that is not page aligned, as Linux's PAE pgds; a GDT with
  * i386 Linux's selectors, an IDT, a TSS) in guest-physical memory, puts
  * the vCPU in user mode at one of the blobs of user32-test-code.S and
  * calls stub__run_user(), as the ptrace host does after an iret to user
@@ -14,15 +15,17 @@
  * the 32-bit frame it pushed on the TSS's esp0 stack.  No guest kernel
  * code runs; an iret back to user mode is the core's emulation of one.
  *
- * Checked, in each mode: int $0x80 (registers in and out, the iret back,
- * a second call), %gs through the guest's TLS descriptor (an LDT entry of
- * the stub), user code loading the TLS selector itself, sysenter, page
- * faults (not present, write to read-only: CR2 and the error code), #UD,
- * #DE, int3, #GP for cli and for int $n through a DPL0 gate, the timer
- * preempting a loop; and hostile code: a far jump to the host's 64-bit
- * selector and a 64-bit system call, a forged modify_ldt through the
- * stub's own syscall instruction.  None of them makes a host system call
- * or changes what the guest sees.
+ * Checked, in each mode and with each table format: int $0x80
+ * (registers in and out, the iret back, a second call), %gs through the
+ * guest's TLS descriptor (an LDT entry of the stub), user code loading
+ * the TLS selector itself, sysenter (as the vDSO makes it, on a stack
+ * not mirrored yet, on one the guest does not map), syscall in 32-bit
+ * code, page faults (not present, write to read-only: CR2 and the error
+ * code), #UD, #DE, int3, #GP for cli and for int $n through a DPL0 gate,
+ * the timer preempting a loop; and hostile code: a far jump to the
+ * host's 64-bit selector and a 64-bit system call, a forged modify_ldt
+ * through the stub's own syscall instruction.  None of them makes a host
+ * system call or changes what the guest sees.
  *
  * user32-test --probe: exit 0 if this host kernel runs 32-bit code with
  * LDT segments, 3 if not (user32.sh then runs the test in scripts/kvm-vm's
@@ -85,6 +88,13 @@ void host_stats_line(const char *line, size_t len)
 #define PT_USER		0x2000
 #define PT_KERNEL	0x3000
 #define PT_USER2	0x9000
+/* PAE: the root 32-byte aligned, not page aligned, as Linux's PAE pgds */
+#define PAE_PDPT	0x1020
+#define PAE_PD_LOW	0xa000
+#define PAE_PD_HIGH	0xb000
+#define PAE_PT_USER	0xc000
+#define PAE_PT_USER2	0xd000
+#define PAE_PT_KERNEL	0xe000
 #define GDT		0x4000
 #define IDT		0x5000
 #define TSS		0x6000
@@ -152,11 +162,50 @@ static uint64_t gate(uint32_t off, uint8_t type_attr)
 	       ((uint64_t)type_attr << 40) | ((uint64_t)(off >> 16) << 48);
 }
 
+static bool pae;		/* the guest's tables: PAE, else 2-level */
+
+static void put64(uint64_t pa, uint64_t v)
+{
+	memcpy(gpa(pa), &v, 8);
+}
+
 static void map_user(uint32_t va, uint32_t pa, bool w)
 {
-	uint32_t pt = va >> 22 == U_CODE >> 22 ? PT_USER : PT_USER2;
+	uint32_t pt, e = pa | PT_P | PT_U | (w ? PT_W : 0);
 
-	put32(pt + ((va >> 12) & 0x3ff) * 4, pa | PT_P | PT_U | (w ? PT_W : 0));
+	if (pae) {
+		pt = va >> 21 == U_CODE >> 21 ? PAE_PT_USER : PAE_PT_USER2;
+		put64(pt + ((va >> 12) & 0x1ff) * 8, e);
+		return;
+	}
+	pt = va >> 22 == U_CODE >> 22 ? PT_USER : PT_USER2;
+	put32(pt + ((va >> 12) & 0x3ff) * 4, e);
+}
+
+static void tables_pae(void)
+{
+	unsigned int i;
+
+	put64(PAE_PDPT, PAE_PD_LOW | PT_P);
+	put64(PAE_PDPT + 3 * 8, PAE_PD_HIGH | PT_P);
+	put64(PAE_PD_LOW + ((U_CODE >> 21) & 0x1ff) * 8,
+	      PAE_PT_USER | PT_P | PT_W | PT_U);
+	put64(PAE_PD_LOW + ((U_STACK2 >> 21) & 0x1ff) * 8,
+	      PAE_PT_USER2 | PT_P | PT_W | PT_U);
+	put64(PAE_PD_HIGH, PAE_PT_KERNEL | PT_P | PT_W);
+	for (i = 0; i < 512; i++)
+		put64(PAE_PT_KERNEL + i * 8, (i << 12) | PT_P | PT_W);
+}
+
+static void tables_2level(void)
+{
+	unsigned int i;
+
+	put32(PD + (U_CODE >> 22) * 4, PT_USER | PT_P | PT_W | PT_U);
+	put32(PD + (U_STACK2 >> 22) * 4, PT_USER2 | PT_P | PT_W | PT_U);
+	put32(PD + (KBASE >> 22) * 4, PT_KERNEL | PT_P | PT_W);
+	for (i = 0; i < 1024; i++)
+		put32(PT_KERNEL + i * 4, (i << 12) | PT_P | PT_W);
 }
 
 static void guest_layout(void)
@@ -165,11 +214,10 @@ static void guest_layout(void)
 	unsigned int i;
 
 	memset(gpa(0), 0, 0x20000);
-	put32(PD + (U_CODE >> 22) * 4, PT_USER | PT_P | PT_W | PT_U);
-	put32(PD + (U_STACK2 >> 22) * 4, PT_USER2 | PT_P | PT_W | PT_U);
-	put32(PD + (KBASE >> 22) * 4, PT_KERNEL | PT_P | PT_W);
-	for (i = 0; i < 1024; i++)
-		put32(PT_KERNEL + i * 4, (i << 12) | PT_P | PT_W);
+	if (pae)
+		tables_pae();
+	else
+		tables_2level();
 	map_user(U_CODE, PA_CODE, false);
 	map_user(U_DATA, PA_DATA, true);
 	map_user(U_STACK, PA_STACK, true);
@@ -279,7 +327,8 @@ static void host_setup(bool seccomp)
 	v->ops = &test_ops;
 	v->host = h;
 	v->cr0 = 0x80000011;	/* PG, ET, PE */
-	v->cr3 = PD;
+	v->cr3 = pae ? PAE_PDPT : PD;
+	v->cr4 = pae ? 0x20 : 0;	/* PAE */
 	v->gdtr.base = KBASE + GDT;
 	v->gdtr.limit = 0xff;
 	v->idtr.base = KBASE + IDT;
@@ -572,7 +621,8 @@ static int run_mode(bool seccomp)
 {
 	const char *why;
 
-	mode_name = seccomp ? "--user=seccomp" : "--user=ptrace";
+	mode_name = seccomp ? (pae ? "--user=seccomp, PAE" : "--user=seccomp")
+			    : (pae ? "--user=ptrace, PAE" : "--user=ptrace");
 	if (seccomp && !ss_available(&why)) {
 		printf("FAIL %s: not available here: needs %s\n", mode_name, why);
 		return 1;
@@ -612,21 +662,25 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
-	for (m = 0; m < 2; m++) {
+	/* each user mode, with 2-level and with PAE tables */
+	for (m = 0; m < 4; m++) {
 		const char *only = getenv("USER32_ONLY");
 		pid_t pid;
 
-		if (only && strcmp(only, m ? "seccomp" : "ptrace"))
+		if (only && strcmp(only, m & 1 ? "seccomp" : "ptrace"))
 			continue;
 		pid = fork();
 		if (pid < 0)
 			die("fork: %s", strerror(errno));
-		if (pid == 0)
-			_exit(run_mode(m == 1));
+		if (pid == 0) {
+			pae = m >= 2;
+			_exit(run_mode(m & 1));
+		}
 		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 		    WEXITSTATUS(status)) {
-			printf("user32-test: %s failed (status 0x%x)\n",
-			       m ? "--user=seccomp" : "--user=ptrace", status);
+			printf("user32-test: %s%s failed (status 0x%x)\n",
+			       m & 1 ? "--user=seccomp" : "--user=ptrace",
+			       m >= 2 ? ", PAE" : "", status);
 			fails++;
 		}
 	}
