@@ -6,8 +6,9 @@
  * want (open, exec, socket, fork, kill, attaching to a process, reading
  * or writing another file, i386 and x32 calls) is refused with SIGSYS before it
  * runs; a call made from the guest's window traps even when its number
- * is allowed.  A stub's list lets only mmap and munmap through, and only
- * from the stub's one syscall instruction.  The boot tests prove the
+ * is allowed.  A stub's list lets only mmap, munmap and modify_ldt
+ * writing one descriptor through, and only from the stub's one syscall
+ * instruction.  The boot tests prove the
  * lists are complete (every guest runs under them); this proves they are
  * short.
  *
@@ -244,6 +245,36 @@ static void stub_mmap_elsewhere(void)
 	mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 }
 
+/* a 32-bit guest's segments (stub32.c): one user_desc written, new mode */
+static const struct {
+	uint32_t entry, base, limit, flags;
+} ldt_desc = { 1, 0, 0xfffff, 0x51 };
+
+static void stub_ldt_write(void)
+{
+	stub_syscall(SYS_modify_ldt, 0x11, (long)&ldt_desc, 16, 0, 0, 0);
+	*batch_done = 2;
+	syscall(SYS_exit_group, 0);	/* refused: a stub never exits */
+}
+static void stub_ldt_old_mode(void)
+{
+	stub_syscall(SYS_modify_ldt, 1, (long)&ldt_desc, 16, 0, 0, 0);
+}
+static void stub_ldt_read(void)
+{
+	static uint8_t buf[64];
+
+	stub_syscall(SYS_modify_ldt, 0, (long)buf, sizeof(buf), 0, 0, 0);
+}
+static void stub_ldt_long(void)
+{
+	stub_syscall(SYS_modify_ldt, 0x11, (long)&ldt_desc, 32, 0, 0, 0);
+}
+static void stub_ldt_elsewhere(void)
+{
+	syscall(SYS_modify_ldt, 0x11, &ldt_desc, 16);
+}
+
 static void stub_checks(void)
 {
 	stub_code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
@@ -270,6 +301,16 @@ static void stub_checks(void)
 	expect_stub("execve from its syscall", stub_execve, true);
 	expect_stub("mmap from another syscall instruction", stub_mmap_elsewhere,
 		    true);
+	expect_stub("exit_group after modify_ldt", stub_ldt_write, true);
+	printf("%s stub: modify_ldt writing one entry from its syscall: %s\n",
+	       *batch_done == 2 ? "ok" : "FAIL",
+	       *batch_done == 2 ? "allowed" : "refused");
+	failures += *batch_done != 2;
+	expect_stub("modify_ldt, the old write", stub_ldt_old_mode, true);
+	expect_stub("modify_ldt, a read", stub_ldt_read, true);
+	expect_stub("modify_ldt, 32 bytes", stub_ldt_long, true);
+	expect_stub("modify_ldt from another syscall instruction",
+		    stub_ldt_elsewhere, true);
 }
 
 struct host the_host;

@@ -52,6 +52,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
 #include <afterburn/afterburn.h>
 #include <afterburn/vcpu.h>
@@ -103,7 +104,8 @@
 #define STUB_CODE_ADDR		0x0000080000000000ULL
 #define STUB_DATA_ADDR		(STUB_CODE_ADDR + 0x1000)
 #define STUB_SIZE		0x10000ULL	/* --user=seccomp: + a stack */
-#define STUB_MAX_OPS		63
+#define STUB_MAX_OPS		62
+#define STUB_LDT_SLOTS		4	/* a 32-bit guest's ES, DS, FS, GS */
 
 struct stub_op {
 	uint64_t nr;
@@ -115,6 +117,7 @@ struct stub_data {
 	uint64_t count;
 	uint64_t reserved;
 	struct stub_op op[STUB_MAX_OPS];
+	uint8_t ldt[STUB_LDT_SLOTS][16];	/* struct user_desc (stub32.c) */
 };
 
 /* Exit statuses of the host itself (the guest's own go from 0 to 255). */
@@ -226,6 +229,13 @@ struct stub {
 	bool validate;		/* check pages[] against the tables first */
 	bool dead;		/* --user=seccomp: it died (user code can) */
 	uint64_t last_used;
+	/* a 32-bit guest (stub32.c): the host selectors user code resumes
+	   with in ES, DS, FS, GS, the guest selectors they stand for, and
+	   the guest descriptor each LDT slot mirrors (0: none) */
+	uint16_t host_sel[STUB_LDT_SLOTS], guest_sel[STUB_LDT_SLOTS];
+	uint64_t ldt_desc[STUB_LDT_SLOTS];
+	uint32_t resume_rip;	/* where user code was resumed last */
+	uint64_t stack_va;	/* its stack page, known mapped (1: none) */
 	struct stub_page *pages;
 	size_t npages, cap;
 };
@@ -405,6 +415,22 @@ void stub__flush(struct host *h, bool global);
 void stub__cr3(struct host *h, uint64_t cr3);
 void stub__interrupt(struct host *h);
 const char *stub__who(const struct stub *s, char *buf, size_t len);
+void stub__queue(struct host *h, struct stub *s, uint64_t nr, uint64_t a0,
+		 uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		 uint64_t a5);
+int stub__user_signal(struct host *h, struct stub *s, struct afb_frame *f,
+		      int sig, const siginfo_t *si);
+
+/* stub32.c: guest user mode of a 32-bit guest (compatibility mode) */
+bool stub32__mode(const struct host *h);
+uint8_t *stub32__desc_area(struct host *h, struct stub *s, unsigned int slot);
+uint64_t stub32__desc_addr(const struct host *h, unsigned int slot);
+int stub32__segments(struct host *h, struct stub *s, uint16_t sel[STUB_LDT_SLOTS]);
+void stub32__regs(struct host *h, struct stub *s, struct user_regs_struct *r,
+		  const struct afb_frame *f);
+int stub32__event(struct host *h, struct stub *s, struct afb_frame *f,
+		  const struct user_regs_struct *r, bool syscall, int sig,
+		  const siginfo_t *si);
 
 /* boot32.c */
 bool boot32__is_elf32(const char *path);

@@ -32,13 +32,17 @@
  *
  * Anything else (open, exec, socket, fork, kill but to a stub, ...) is refused with
  * SIGSYS, and trap.c stops the host with a message naming the call.
- * Every i386 (int $0x80) or x32 call is refused the same way, unless it
- * comes from the guest's window.
+ * Every i386 (int $0x80, sysenter, compatibility-mode syscall) or x32
+ * call is refused the same way, unless it comes from the guest's window;
+ * in both stubs' filters, from anywhere (sc_init(): every ABI but
+ * x86-64's takes the final action).
  *
  * A --user=seccomp stub's is in stub-seccomp.c.  A --user=ptrace stub's
  * (stub.c), from its start on: mmap and munmap from the stub
  * page's own syscall instruction (the batches the host has it run), and
- * nothing else: a host taken over by the guest kernel, which may set a
+ * modify_ldt writing one descriptor (a 32-bit guest's segments,
+ * stub32.c: user-level code and data segments of the stub's own LDT,
+ * which give its user code nothing it has not), and nothing else: a host taken over by the guest kernel, which may set a
  * stub's registers and write its data page, gets no more from a stub
  * than from itself.  Guest user code, stopped by PTRACE_SYSEMU before
  * any of its system calls runs, meets the filter only at the vsyscall
@@ -133,6 +137,10 @@ int seccomp__install_stub(uint64_t syscall_ip)
 	sc_ip_range(&f, syscall_ip + 1, ~0ULL, SECCOMP_RET_TRAP);
 	sc_allow(&f, SYS_mmap);
 	sc_allow(&f, SYS_munmap);
+	/* a 32-bit guest's segments (stub32.c): write one user_desc */
+	sc_arg_not(&f, SYS_modify_ldt, 0, 0x11, SECCOMP_RET_TRAP);
+	sc_arg_not(&f, SYS_modify_ldt, 2, 16, SECCOMP_RET_TRAP);
+	sc_allow(&f, SYS_modify_ldt);
 	sc_finish(&f, SECCOMP_RET_TRAP);
 	return sc_install(&f, 0);
 }

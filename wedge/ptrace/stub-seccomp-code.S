@@ -71,7 +71,14 @@ ptrace_sc_handler:
 	movq REPLY(SC_REG_RIP), %rax
 	movq %rax, SC_UC_GREGS + 8 * SC_REG_RIP(%rdx)
 	jmp sc_event
-1:	cmpl $0, 8(%rsi)
+	/* The 32-bit resume's far jump: all in place but rip and cs. */
+1:	cmpq $sc_final_ljmp - ptrace_sc_code, %rax
+	jne 7f
+	movq REPLY(SC_REG_RIP), %rax
+	movq %rax, SC_UC_GREGS + 8 * SC_REG_RIP(%rdx)
+	movw $SC_CS32, SC_UC_GREGS + 8 * SC_REG_CSGSFS(%rdx)
+	jmp sc_event
+7:	cmpl $0, 8(%rsi)
 	jg sc_event
 	/* A signal someone sent (si_code <= 0: the tick, kill(1)) while
 	   on the stub's own stacks: let that code go on. */
@@ -93,6 +100,10 @@ ptrace_sc_handler:
 	jmp sc_return_uc
 
 sc_event:
+	movw %es, D(SC_EV_SEGS)
+	movw %ds, D(SC_EV_SEGS + 2)
+	movw %fs, D(SC_EV_SEGS + 4)
+	movw %gs, D(SC_EV_SEGS + 6)
 	movq %rdx, %rbx
 	leaq D(SC_INFO), %rdi
 	movl $SC_INFO_QWORDS, %ecx
@@ -174,6 +185,8 @@ sc_reply:
 	movabsq $SC_FPU_ADDR, %rbx
 6:	call sc_restore_fpu
 	movl $SC_RUN, D(SC_STATE)
+	cmpq $0, D(SC_MODE32)
+	jne sc_resume32
 
 /* Resume the reply's registers: flags first (on our stack), rsp, rip last. */
 	pushq REPLY(SC_REG_EFL)
@@ -196,6 +209,42 @@ sc_reply:
 	movq REPLY(SC_REG_RSP), %rsp
 sc_final_jmp:
 	jmp *REPLY(SC_REG_RIP)
+
+/*
+ * A 32-bit guest's user code: its selectors (those the host made: flat
+ * 0x2b, null, or LDT entries of its batch), flags, registers, esp last,
+ * then a far jump through memory to CS 0x23 (no iretq: QEMU's TCG pops
+ * its frame as a supervisor access, which SMAP refuses).  SS keeps the
+ * flat 0x2b that signal delivery loaded.
+ */
+sc_resume32:
+	movw D(SC_RE_SEGS), %es
+	movw D(SC_RE_SEGS + 2), %ds
+	movw D(SC_RE_SEGS + 4), %fs
+	movw D(SC_RE_SEGS + 6), %gs
+	movl REPLY(SC_REG_RIP), %eax
+	movl %eax, D(SC_FAR)
+	movw $SC_CS32, D(SC_FAR + 4)
+	pushq REPLY(SC_REG_EFL)
+	popfq
+	movq REPLY(0), %r8
+	movq REPLY(1), %r9
+	movq REPLY(2), %r10
+	movq REPLY(3), %r11
+	movq REPLY(4), %r12
+	movq REPLY(5), %r13
+	movq REPLY(6), %r14
+	movq REPLY(7), %r15
+	movq REPLY(8), %rdi
+	movq REPLY(9), %rsi
+	movq REPLY(10), %rbp
+	movq REPLY(11), %rbx
+	movq REPLY(12), %rdx
+	movq REPLY(13), %rax
+	movq REPLY(14), %rcx
+	movl REPLY(SC_REG_RSP), %esp
+sc_final_ljmp:
+	ljmpl *D(SC_FAR)
 
 /*
  * rbx: the ucontext of the event.  Copy its FPU state (xsave format with

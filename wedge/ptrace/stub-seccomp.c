@@ -82,6 +82,10 @@ _Static_assert(offsetof(struct sc_page, reply) == SC_REPLY_REGS, "SC_REPLY");
 _Static_assert(offsetof(struct sc_page, gregs) == SC_GREGS, "SC_GREGS");
 _Static_assert(offsetof(struct sc_page, dropped) == SC_DROPPED, "SC_DROPPED");
 _Static_assert(offsetof(struct sc_page, dropped_any) == SC_DROPPED_ANY, "SC_DROPPED_ANY");
+_Static_assert(offsetof(struct sc_page, ldt) == SC_LDT_DESC, "SC_LDT_DESC");
+_Static_assert(offsetof(struct sc_page, ev_segs) == SC_EV_SEGS, "SC_EV_SEGS");
+_Static_assert(offsetof(struct sc_page, re_segs) == SC_RE_SEGS, "SC_RE_SEGS");
+_Static_assert(offsetof(struct sc_page, mode32) == SC_MODE32, "SC_MODE32");
 
 static pid_t host_pid;
 
@@ -138,6 +142,7 @@ static int sc_filter(void)
 	sc_action(&f, SYS_mmap, SECCOMP_RET_USER_NOTIF);
 	sc_action(&f, SYS_munmap, SECCOMP_RET_USER_NOTIF);
 	sc_action(&f, SYS_mprotect, SECCOMP_RET_USER_NOTIF);
+	sc_action(&f, SYS_modify_ldt, SECCOMP_RET_USER_NOTIF);
 	sc_finish(&f, SECCOMP_RET_TRAP);
 	/* Once the host has a call, a tick does not take it back (Linux
 	   6.0); before, the call comes again (SA_RESTART) and sc_answer()
@@ -395,6 +400,7 @@ static int sc_wait(struct host *h, struct stub *s, struct sc_event *ev,
 	}
 	memcpy(info, pg->info, sizeof(info));
 	memcpy(ev->gregs, pg->gregs, sizeof(ev->gregs));
+	memcpy(ev->segs, pg->ev_segs, sizeof(ev->segs));
 	__atomic_store_n(&pg->state, SC_HOST, __ATOMIC_RELEASE);
 	h->st.handoffs++;
 	if (pg->dropped_any)
@@ -515,6 +521,11 @@ int ss_run(struct host *h, struct stub *s, const uint64_t reply[SC_NREPLY],
 	pg->fs_base = s->fs_base = v->fs_base;
 	pg->gs_base = s->gs_base = v->gs_base;
 	s->bases_set = true;
+	/* a 32-bit guest: its selectors (stub32.c), no 64-bit bases */
+	pg->mode32 = stub32__mode(h);
+	if (pg->mode32)
+		pg->set_fs = pg->set_gs = 0;
+	memcpy(pg->re_segs, s->host_sel, sizeof(pg->re_segs));
 	memcpy(pg->reply, reply, sizeof(pg->reply));
 	memcpy(pg->op, ops, n * sizeof(ops[0]));
 	pg->count = n;

@@ -51,7 +51,12 @@
 #define SC_REPLY_REGS		0x130	/* reply: gregs[0 .. REG_EFL] */
 #define SC_NREPLY		18
 #define SC_OPS			0x1c0	/* reply: struct stub_op[SC_MAX_OPS] */
-#define SC_MAX_OPS		48
+#define SC_MAX_OPS		46
+#define SC_LDT_DESC		0xd40	/* reply: 4 struct user_desc (stub32.c) */
+#define SC_EV_SEGS		0xd80	/* event: u16 es, ds, fs, gs */
+#define SC_RE_SEGS		0xd88	/* reply: ... to load (32-bit guest) */
+#define SC_MODE32		0xd90	/* reply: 1: resume in compatibility mode */
+#define SC_FAR			0xd98	/* ... the far pointer it jumps through */
 #define SC_DROPPED_ANY		0xdc0	/* a signal sent to the stub's code */
 #define SC_DROPPED		0xe00	/* ... by signal: pid, uid; si_code */
 
@@ -59,6 +64,9 @@
 #define SC_REG_RSP		15
 #define SC_REG_RIP		16
 #define SC_REG_EFL		17
+#define SC_REG_CSGSFS		18
+#define SC_CS32			0x23	/* the host's 32-bit user code selector */
+#define SC_DS32			0x2b	/* ... and flat data selector */
 #define SC_UC_GREGS		40	/* offsetof(ucontext_t, uc_mcontext) */
 #define SC_UC_FPREGS		(SC_UC_GREGS + 8 * SC_NGREGS)
 
@@ -85,6 +93,12 @@ struct sc_page {
 	uint64_t gregs[SC_NGREGS];
 	uint64_t reply[SC_NREPLY];
 	struct stub_op op[SC_MAX_OPS];
+	uint8_t ldt[4][16];
+	uint16_t ev_segs[4];
+	uint16_t re_segs[4];
+	uint64_t mode32;
+	uint64_t far;
+	uint64_t pad2[4];
 	uint64_t dropped_any;
 	uint64_t pad3[7];
 	uint64_t dropped[32][2];
@@ -96,6 +110,7 @@ struct sc_event {
 	uint64_t addr;		/* si_addr, si_call_addr */
 	int pid;		/* si_pid, for signals sent by someone */
 	uint64_t gregs[SC_NGREGS];
+	uint16_t segs[4];	/* es, ds, fs, gs */
 };
 
 struct host;

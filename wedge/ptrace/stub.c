@@ -293,6 +293,13 @@ static void stub_queue(struct host *h, struct stub *s, uint64_t nr, uint64_t a0,
 	};
 }
 
+void stub__queue(struct host *h, struct stub *s, uint64_t nr, uint64_t a0,
+		 uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		 uint64_t a5)
+{
+	stub_queue(h, s, nr, a0, a1, a2, a3, a4, a5);
+}
+
 /* Wait until stub @pid stops at its int3, after its first batch. */
 static void stub_wait_started(struct host *h, pid_t pid)
 {
@@ -418,11 +425,35 @@ int stub__init(struct host *h)
 	return 0;
 }
 
+/* The guest's paging format, as the vCPU's CR4 and EFER say. */
+static void stub_paging(const struct host *h, struct pt_paging *pg)
+{
+	pt_paging_of(pg, h->vcpu->cr4, h->vcpu->efer);
+}
+
+/* The root a CR3 value names (PAE: 32-byte aligned). */
+static uint64_t stub_root(const struct host *h, uint64_t cr3)
+{
+	struct pt_paging pg;
+
+	stub_paging(h, &pg);
+	return pg.format == PT_FMT_PAE ? cr3 & 0xffffffe0 : cr3 & PT_ADDR;
+}
+
+static int stub_walk(struct host *h, const struct stub *s, uint64_t va,
+		     struct pt_map *map)
+{
+	struct pt_paging pg;
+
+	stub_paging(h, &pg);
+	return pt_walk(&h->pt, &pg, s->cr3, va, map);
+}
+
 static struct stub *stub_find(struct host *h, uint64_t cr3)
 {
 	unsigned int i;
 
-	cr3 &= PT_ADDR;
+	cr3 = stub_root(h, cr3);
 	for (i = 0; i < h->nstubs; i++)
 		if (h->stubs[i].cr3 == cr3 && !h->stubs[i].dead)
 			return &h->stubs[i];
@@ -435,6 +466,7 @@ static void stub_empty(struct host *h, struct stub *s)
 	stub_queue_unmap_all(h, s);
 	stub_batch_soon(h, s);
 	s->npages = 0;
+	s->stack_va = 1;
 	h->st.stubs_reused++;
 }
 
@@ -456,9 +488,10 @@ static struct stub *stub_get(struct host *h, uint64_t cr3)
 				die("every stub died: no guest user mode left");
 			stub_empty(h, s);
 		}
-		s->cr3 = cr3 & PT_ADDR;
+		s->cr3 = stub_root(h, cr3);
 		s->validate = false;
 		s->npages = 0;
+		s->stack_va = 1;
 	}
 	s->last_used = ++h->clock;
 	return s;
@@ -505,7 +538,7 @@ static bool page_valid(struct host *h, struct stub *s,
 {
 	struct pt_map map;
 
-	if (pt_translate(&h->pt, s->cr3, p->va, &map) || !(map.flags & PT_U))
+	if (stub_walk(h, s, p->va, &map) || !(map.flags & PT_U))
 		return false;
 	if ((map.pa & PT_ADDR) != p->pa)
 		return false;
@@ -520,6 +553,7 @@ static void stub_sync(struct host *h, struct stub *s)
 	if (!s->validate)
 		return;
 	s->validate = false;
+	s->stack_va = 1;
 	h->st.syncs++;
 	for (i = s->npages; i-- > 0;) {
 		if (page_valid(h, s, &s->pages[i]))
@@ -594,11 +628,12 @@ static bool stub_fault(struct host *h, struct stub *s, uint64_t addr,
 {
 	uint64_t va = addr & ~(PT_PAGE_4K - 1), region = va & ~(REGION - 1);
 	struct map_ctx c = { .h = h, .s = s };
+	struct pt_paging pg;
 	struct stub_page *p;
 	struct pt_map map;
 
 	*err = AFB_ACCESS_USER;
-	if (!stub_va_ok(va) || pt_translate(&h->pt, s->cr3, va, &map))
+	if (!stub_va_ok(va) || stub_walk(h, s, va, &map))
 		return false;
 	*err |= AFB_PF_PRESENT;
 	if (!(map.flags & PT_U) || map.pa >= h->mem_size)
@@ -608,7 +643,9 @@ static bool stub_fault(struct host *h, struct stub *s, uint64_t addr,
 		*err |= AFB_ACCESS_WRITE;	/* mapped as the guest says */
 		return false;
 	}
-	if (pt_extents(&h->pt, s->cr3, region, region + REGION, map_extent, &c))
+	stub_paging(h, &pg);
+	if (pt_extents_of(&h->pt, &pg, s->cr3, region, region + REGION,
+			  map_extent, &c))
 		return false;
 	stub_batch_soon(h, s);
 	return true;
@@ -637,7 +674,7 @@ void stub__flush(struct host *h, bool global)
 	unsigned int i;
 
 	for (i = 0; i < h->nstubs; i++)
-		if (global || h->stubs[i].cr3 == (h->vcpu->cr3 & PT_ADDR))
+		if (global || h->stubs[i].cr3 == stub_root(h, h->vcpu->cr3))
 			h->stubs[i].validate = true;
 }
 
@@ -707,13 +744,18 @@ static void frame_from_regs(struct afb_frame *f,
 static bool user_decode(struct host *h, struct stub *s, uint64_t rip,
 			struct afb_insn *insn)
 {
+	struct afb_vcpu *v = h->vcpu;
+	unsigned int mode = stub32__mode(h) ? 32 : 64;
 	uint8_t bytes[15];
 	size_t n = 0;
 
+	(void)s;	/* user mode runs the vCPU's root: the stub's */
+	if (mode == 32 && rip >= 0x100000000ULL)
+		return false;
 	while (n < sizeof(bytes) &&
-	       !memory__read(h, s->cr3, rip + n, bytes + n, 1, AFB_ACCESS_USER))
+	       !v->ops->mem_read(v, rip + n, bytes + n, 1, AFB_ACCESS_USER))
 		n++;
-	return n && afb_decode(bytes, n, 64, insn) > 0;
+	return n && afb_decode(bytes, n, mode, insn) > 0;
 }
 
 /* Emulate the instruction at frame->rip as the user's CPU would run it. */
@@ -770,8 +812,8 @@ const char *stub__who(const struct stub *s, char *buf, size_t len)
  * A signal stopped the stub.  Returns 1 to retry the user code, or the
  * result of delivering an exception to the guest kernel (0 and cpl 0).
  */
-static int user_signal(struct host *h, struct stub *s, struct afb_frame *f,
-		       int sig, const siginfo_t *sip)
+int stub__user_signal(struct host *h, struct stub *s, struct afb_frame *f,
+		      int sig, const siginfo_t *sip)
 {
 	struct afb_vcpu *v = h->vcpu;
 	struct afb_insn insn;
@@ -853,6 +895,17 @@ static int user_stop_ptrace(struct host *h, struct stub *s,
 
 	if (ptrace(PTRACE_GETREGS, s->pid, 0, &r) < 0)
 		die("PTRACE_GETREGS(stub %d): %s", s->pid, strerror(errno));
+	if (stub32__mode(h)) {
+		bool sys = WSTOPSIG(status) == (SIGTRAP | 0x80);
+
+		memset(&si, 0, sizeof(si));
+		if (!sys && !(status >> 16) &&
+		    ptrace(PTRACE_GETSIGINFO, s->pid, 0, &si) < 0)
+			die("PTRACE_GETSIGINFO(stub %d): %s", s->pid, strerror(errno));
+		return stub32__event(h, s, f, &r, sys,
+				     sys || (status >> 16) ? 0 : WSTOPSIG(status),
+				     &si);
+	}
 	frame_from_regs(f, &r);
 	if (WSTOPSIG(status) == (SIGTRAP | 0x80))
 		return user_syscall(h, s, f, &r);
@@ -860,7 +913,7 @@ static int user_stop_ptrace(struct host *h, struct stub *s,
 		return 1;	/* PTRACE_EVENT_STOP: the timer */
 	if (ptrace(PTRACE_GETSIGINFO, s->pid, 0, &si) < 0)
 		die("PTRACE_GETSIGINFO(stub %d): %s", s->pid, strerror(errno));
-	return user_signal(h, s, f, WSTOPSIG(status), &si);
+	return stub__user_signal(h, s, f, WSTOPSIG(status), &si);
 }
 
 static int user_run_ptrace(struct host *h, struct stub *s, struct afb_frame *f)
@@ -868,7 +921,10 @@ static int user_run_ptrace(struct host *h, struct stub *s, struct afb_frame *f)
 	struct user_regs_struct r;
 	int status;
 
-	regs_from_frame(&r, f, h->vcpu);
+	if (stub32__mode(h))
+		stub32__regs(h, s, &r, f);
+	else
+		regs_from_frame(&r, f, h->vcpu);
 	if (ptrace(PTRACE_SETREGS, s->pid, 0, &r) < 0 ||
 	    ptrace(PTRACE_SYSEMU, s->pid, 0, 0) < 0)
 		die("running stub %d: %s", s->pid, strerror(errno));
@@ -919,17 +975,31 @@ static int user_event_seccomp(struct host *h, struct stub *s,
 	r.eflags = ev->gregs[REG_EFL];
 	r.orig_rax = ev->gregs[REG_RAX];
 	r.cs = ev->gregs[REG_CSGSFS] & 0xffff;
-	frame_from_regs(f, &r);
-	if (ev->sig == SIGSYS && ev->code == SYS_SECCOMP && ev->addr < TASK_TOP)
-		return user_syscall(h, s, f, &r);
-	if (ev->sig == SC_PREEMPT_SIG && ev->code == SI_USER &&
-	    ev->pid == host_pid)
-		return 1;	/* the tick */
+	r.es = ev->segs[0];
+	r.ds = ev->segs[1];
+	r.fs = ev->segs[2];
+	r.gs = ev->segs[3];
 	memset(&si, 0, sizeof(si));
 	si.si_signo = ev->sig;
 	si.si_code = ev->code;
 	si.si_addr = (void *)(uintptr_t)ev->addr;	/* si_pid for SI_USER */
-	return user_signal(h, s, f, ev->sig, &si);
+	if (ev->sig == SIGSYS && ev->code == SYS_SECCOMP && ev->addr < TASK_TOP) {
+		if (stub32__mode(h))
+			return stub32__event(h, s, f, &r, true, 0, &si);
+		frame_from_regs(f, &r);
+		return user_syscall(h, s, f, &r);
+	}
+	if (ev->sig == SC_PREEMPT_SIG && ev->code == SI_USER &&
+	    ev->pid == host_pid) {
+		if (stub32__mode(h))	/* the tick */
+			return stub32__event(h, s, f, &r, false, 0, &si);
+		frame_from_regs(f, &r);
+		return 1;
+	}
+	if (stub32__mode(h))
+		return stub32__event(h, s, f, &r, false, ev->sig, &si);
+	frame_from_regs(f, &r);
+	return stub__user_signal(h, s, f, ev->sig, &si);
 }
 
 /*
@@ -958,6 +1028,14 @@ static int user_run_seccomp(struct host *h, struct stub *s, struct afb_frame *f)
 	reply[REG_RIP] = f->rip;
 	/* TF is not the guest's here: it would trap in the stub's code */
 	reply[REG_EFL] = (f->rflags & AFB_RFLAGS_REAL & ~AFB_RFLAGS_TF) | 0x202;
+	if (stub32__mode(h)) {
+		struct user_regs_struct r;
+
+		stub32__regs(h, s, &r, f);
+		for (i = 0; i < 16; i++)
+			reply[greg_of[i]] = i < 8 ? (uint32_t)f->gpr[i] : 0;
+		reply[REG_RIP] = r.rip;
+	}
 	if (h->nops && h->ops_stub == s) {
 		h->st.injections++;
 		h->st.injected_ops += h->nops;
@@ -968,6 +1046,39 @@ static int user_run_seccomp(struct host *h, struct stub *s, struct afb_frame *f)
 		return user_stub_died(h, f);
 	h->state = RUN_HOST;
 	return user_event_seccomp(h, s, f, &ev);
+}
+
+/*
+ * A 32-bit guest: realise its segments in @s (stub32.c) before user code
+ * runs.  A code segment that is not 32-bit code, or a segment no LDT
+ * entry can mirror, is #GP(0) instead (returns true: delivered).
+ */
+static bool user_segments32(struct host *h, struct stub *s, struct afb_frame *f)
+{
+	struct afb_vcpu *v = h->vcpu;
+	uint16_t sel[STUB_LDT_SLOTS];
+
+	uint64_t stack = (uint32_t)f->gpr[AFB_RSP] & ~(PT_PAGE_4K - 1);
+	uint32_t err;
+
+	if ((v->hidden[AFB_CS].attr & AFB_SEG_DB) &&
+	    stub32__segments(h, s, sel) == 0) {
+		s->resume_rip = (uint32_t)f->rip;
+		/* Linux's fast 32-bit system call (sysenter) reads the user
+		   stack before it reports the call: have it mapped */
+		if (stack != s->stack_va) {
+			if (!page_find(s, stack))
+				stub_fault(h, s, stack, &err);
+			s->stack_va = stack;
+		}
+		stub_batch_soon(h, s);
+		return false;
+	}
+	h->st.user_faults++;
+	f->next_rip = 0;
+	run__check(afb_vcpu_exception(v, f, AFB_EXC_GP, 0),
+		   "entering the guest kernel from user mode");
+	return true;
 }
 
 void stub__run_user(struct host *h, struct afb_frame *f)
@@ -986,6 +1097,10 @@ void stub__run_user(struct host *h, struct afb_frame *f)
 			h->state = RUN_HOST;
 			run__check(ret == 1 ? 0 : ret, "interrupting user mode");
 			h->st.user_irqs += ret == 1;
+			continue;
+		}
+		if (stub32__mode(h) && user_segments32(h, s, f)) {
+			h->state = RUN_HOST;
 			continue;
 		}
 		if (h->user_seccomp)
