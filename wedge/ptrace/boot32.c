@@ -14,7 +14,8 @@
  * paging off could not read it here):
  *
  *   0x1f000            the esp the entry gets (PVH promises no stack)
- *   0x20000            struct hvm_start_info, its memory map at +0x100
+ *   0x20000            struct hvm_start_info, its memory map at +0x100,
+ *                      the --initrd module list at +0x800 (initrd.c)
  *   0x21000            the command line
  *   area - 1 MiB       reserved: the wedge area (the image's area note,
  *                      else 0x40000-0x9efff, 380 KiB, at the image's
@@ -35,29 +36,17 @@
 #include <unistd.h>
 
 #include "ptrace.h"
+#include "pvh.h"
 
 #define BOOT32_STACK		0x1f000
 #define BOOT32_START_INFO	0x20000
 #define BOOT32_MEMMAP		0x20100
+#define BOOT32_MODLIST		0x20800	/* --initrd: module 0 */
 #define BOOT32_CMDLINE		0x21000
 #define BOOT32_AREA		0x40000		/* default wedge area */
 #define BOOT32_AREA_SIZE	0x5f000
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
-struct hvm_start_info32 {
-	uint32_t magic, version, flags, nr_modules;
-	uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
-	uint32_t memmap_entries, reserved;
-};
-
-struct hvm_memmap_entry32 {
-	uint64_t addr, size;
-	uint32_t type, reserved;
-};
-
-#define HVM_START_MAGIC		0x336ec578
-#define HVM_MEMMAP_RAM		1
-#define HVM_MEMMAP_RESERVED	2
 
 /* Is @path an ELF32 file (the caller then takes this path)?  Errors are
    left to the loaders, which name them. */
@@ -146,6 +135,8 @@ static void load_segments(struct host *h, const struct elf32 *e)
 			die("%s: its segments lie at different virtual - physical "
 			    "offsets", e->path);
 		h->load_delta = (uint32_t)(ph->p_vaddr - ph->p_paddr);
+		if (ph->p_paddr + ph->p_memsz > h->image_end)
+			h->image_end = ph->p_paddr + ph->p_memsz;
 		memcpy(h->phys + ph->p_paddr, e->file + ph->p_offset, ph->p_filesz);
 		memset(h->phys + ph->p_paddr + ph->p_filesz, 0,
 		       ph->p_memsz - ph->p_filesz);
@@ -269,26 +260,28 @@ static void load_image(struct host *h)
 
 static void boot_info(struct host *h)
 {
-	struct hvm_start_info32 *si = (void *)(h->phys + BOOT32_START_INFO);
-	struct hvm_memmap_entry32 *mm = (void *)(h->phys + BOOT32_MEMMAP);
+	struct hvm_start_info *si = (void *)(h->phys + BOOT32_START_INFO);
+	struct hvm_memmap_entry *mm = (void *)(h->phys + BOOT32_MEMMAP);
 	size_t len = strlen(h->cmdline);
 
 	if (len >= BOOT_CMDLINE_MAX)
 		die("command line too long (%zu bytes, at most %d)", len,
 		    BOOT_CMDLINE_MAX - 1);
 	memcpy(h->phys + BOOT32_CMDLINE, h->cmdline, len + 1);
-	mm[0] = (struct hvm_memmap_entry32){ 0, h->area_pa, HVM_MEMMAP_RAM, 0 };
-	mm[1] = (struct hvm_memmap_entry32){ h->area_pa, 0x100000 - h->area_pa,
+	mm[0] = (struct hvm_memmap_entry){ 0, h->area_pa, HVM_MEMMAP_RAM, 0 };
+	mm[1] = (struct hvm_memmap_entry){ h->area_pa, 0x100000 - h->area_pa,
 					     HVM_MEMMAP_RESERVED, 0 };
-	mm[2] = (struct hvm_memmap_entry32){ 0x100000, h->mem_size - 0x100000,
+	mm[2] = (struct hvm_memmap_entry){ 0x100000, h->mem_size - 0x100000,
 					     HVM_MEMMAP_RAM, 0 };
-	*si = (struct hvm_start_info32){
+	*si = (struct hvm_start_info){
 		.magic = HVM_START_MAGIC,
 		.version = 1,
 		.cmdline_paddr = BOOT32_CMDLINE,
 		.memmap_paddr = BOOT32_MEMMAP,
 		.memmap_entries = 3,
 	};
+	si->modlist_paddr = initrd__load(h, BOOT32_MODLIST);
+	si->nr_modules = si->modlist_paddr ? 1 : 0;
 }
 
 static void check(int ret, const char *what)

@@ -9,8 +9,8 @@
  * reserves the module's pages, leaves the rest of RAM in one piece.  A
  * file that does not fit between the image's end and the top of RAM is
  * an error (exit 1), before the guest starts.  The module list has one
- * entry, at BOOT_MODLIST (below 1 MiB, with the other boot structures);
- * the caller, whatever start info it builds (64-bit or 32-bit guest),
+ * entry, where the caller says (below 1 MiB, with its other boot
+ * structures); the caller, whatever start info it builds (64-bit or 32-bit guest),
  * sets nr_modules = 1 and modlist_paddr to what initrd__load() returns,
  * once the image loader has set h->image_end (the end of its highest
  * PT_LOAD, guest-physical).
@@ -22,11 +22,7 @@
 #include <unistd.h>
 
 #include "ptrace.h"
-
-/* struct hvm_modlist_entry (Xen's start_info.h). */
-struct hvm_modlist_entry {
-	uint64_t paddr, size, cmdline_paddr, reserved;
-};
+#include "pvh.h"
 
 #define LOW_RAM_END	0x100000ULL	/* the boot structures' megabyte */
 
@@ -49,10 +45,11 @@ static void read_all(int fd, const char *path, uint8_t *to, uint64_t size)
 }
 
 /*
- * Load h->initrd_path, if any.  Returns the guest-physical address of the
- * module list (one entry), or 0 without --initrd.  Dies on a bad file.
+ * Load h->initrd_path, if any, and write the module list (one entry) at
+ * guest-physical @modlist.  Returns @modlist, or 0 without --initrd.
+ * Dies on a bad file.
  */
-uint64_t initrd__load(struct host *h)
+uint64_t initrd__load(struct host *h, uint64_t modlist)
 {
 	const char *path = h->initrd_path;
 	uint64_t floor, at;
@@ -84,8 +81,8 @@ uint64_t initrd__load(struct host *h)
 	at = (h->mem_size - (uint64_t)st.st_size) & ~0xfffULL;
 	read_all(fd, path, h->phys + at, (uint64_t)st.st_size);
 	close(fd);
-	mod = (struct hvm_modlist_entry *)(h->phys + BOOT_MODLIST);
+	mod = (struct hvm_modlist_entry *)(h->phys + modlist);
 	*mod = (struct hvm_modlist_entry){ .paddr = at,
 					   .size = (uint64_t)st.st_size };
-	return BOOT_MODLIST;
+	return modlist;
 }

@@ -32,21 +32,7 @@
 #include <unistd.h>
 
 #include "ptrace.h"
-
-/* struct hvm_start_info and its memory map (Xen's start_info.h). */
-struct hvm_start_info {
-	uint32_t magic, version, flags, nr_modules;
-	uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
-	uint32_t memmap_entries, reserved;
-};
-
-struct hvm_memmap_entry {
-	uint64_t addr, size;
-	uint32_t type, reserved;
-};
-
-#define HVM_START_MAGIC		0x336ec578
-#define HVM_MEMMAP_RAM		1
+#include "pvh.h"
 
 int memory__init(struct host *h)
 {
@@ -347,7 +333,7 @@ int memory__boot_info(struct host *h)
 		.memmap_paddr = BOOT_MEMMAP,
 		.memmap_entries = 2,
 	};
-	si->modlist_paddr = initrd__load(h);
+	si->modlist_paddr = initrd__load(h, BOOT_MODLIST);
 	si->nr_modules = si->modlist_paddr ? 1 : 0;
 	return 0;
 }

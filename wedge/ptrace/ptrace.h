@@ -476,7 +476,7 @@ void ptrace_quit_entry(int sig, siginfo_t *si, void *uc);	/* entry.S */
 void ptrace_on_quit(int sig, siginfo_t *si, void *uc);
 
 /* initrd.c */
-uint64_t initrd__load(struct host *h);
+uint64_t initrd__load(struct host *h, uint64_t modlist);
 
 /* asan.c: ASan's shadow next to the guest's window (no-ops without it) */
 uint64_t asan__window_start(void);
