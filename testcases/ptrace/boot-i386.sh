@@ -112,13 +112,13 @@ vmlinux=${LINUX_I386_VMLINUX:-$top_builddir/testcases/linux/build-i386/afterburn
 if [ -f "$vmlinux" ]; then
 	log=$tmp/linux.log
 	start=$(date +%s.%N)
-	timeout 300 "$PTRACE_HOST" --stats -m 256M \
+	timeout 120 "$PTRACE_HOST" --stats -m 256M \
 		--append="console=ttyS0 panic=-1 reboot=t" "$vmlinux" >"$log" 2>&1 </dev/null
 	status=$?
 	end=$(date +%s.%N)
 	tr -d '\r' <"$log" | grep -v '^# \.\.\.'
 	echo "# $name: linux: $(echo "$end - $start" | bc 2>/dev/null || echo '?') s, exit status $status"
-	[ $status -eq 124 ] && fail "linux: no end within 300 s (hung?)"
+	[ $status -eq 124 ] && fail "linux: no end within 120 s (hung?)"
 	grep -q '^Linux version ' "$log" || fail "linux: no 'Linux version' line"
 	grep -q '^Run /sbin/init as init process' "$log" || fail "linux: did not start init"
 	grep -q ' ldt_misses=[1-9]' "$log" || fail "linux: no %fs/%gs LDT entry made"

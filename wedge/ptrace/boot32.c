@@ -255,6 +255,11 @@ static void load_image(struct host *h)
 		die("%s: PVH entry 0x%lx outside the guest's RAM above 1 MiB",
 		    h->image_path, (unsigned long)h->entry);
 	find_early(h, &e);
+	if (!wedge32__early(h, h->entry + h->load_delta))
+		fprintf(stderr, "afterburn-ptrace: warning: %s: no sized symbol holds "
+			"the PVH entry 0x%lx: its code is patched like the rest, "
+			"though it runs at physical addresses\n", h->image_path,
+			(unsigned long)h->entry);
 	munmap((void *)e.file, e.size);
 }
 
