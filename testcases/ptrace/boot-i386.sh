@@ -5,15 +5,18 @@
 # must pass (memory map, command line, cpuid, the page allocator, the
 # timer calibrated through IDT-delivered PIT interrupts) with the sites
 # reached the way the mode says; once it prints a PLAN line (guest user
-# mode runs), the whole run must pass check-serial.sh.  A truncated
-# ELF32 image is refused with the reason.
+# mode runs), the whole run must pass check-serial.sh.  --no-fast too.  A
+# truncated ELF32 image is refused with the reason.  Where the i386 Linux
+# is built (LINUX_I386_VMLINUX, or make check-linux-i386's), it must boot
+# to starting init, patched.
 #
 # The i386 guest runs as 32-bit code in the host process.  Where this
 # host kernel runs none (a PVM guest kernel: no segment 0x23), the host
 # must refuse the image with the reason and exit 1; the boots then run in
 # scripts/kvm-vm's VM (Debian's kernel under QEMU), never skipped.
 #
-# Environment: KERNEL_I386_AFTERBURNT, top_srcdir, top_builddir.
+# Environment: KERNEL_I386_AFTERBURNT, LINUX_I386_VMLINUX, top_srcdir,
+# top_builddir.
 # Exit: 0 pass, 1 fail, 99 the VM could not run it.
 name=boot-i386.sh
 . "$(dirname "$0")/lib.sh"
@@ -50,7 +53,13 @@ boot() {
 		fail "$mode: no timer interrupt delivered in guest code"
 	case $mode in
 	patched)
-		grep -q ' thunk_calls=[1-9]' "$log.err" || fail "patched: no exit thunk ran" ;;
+		grep -q ' thunk_calls=[1-9]' "$log.err" || fail "patched: no exit thunk ran"
+		grep -q 'fast paths: cli=[1-9][0-9]* sti=[1-9][0-9]* pushf=[1-9][0-9]* popf=[1-9]' "$log.err" ||
+			fail "patched: the fast paths did not run" ;;
+	patched-nofast)
+		grep -q ' thunk_calls=[1-9]' "$log.err" || fail "--no-fast: no exit thunk ran"
+		grep -q 'fast paths:$' "$log.err" || fail "--no-fast: fast paths ran"
+		grep -q 'emulated: cli=[1-9]' "$log.err" || fail "--no-fast: cli did not exit" ;;
 	trap)
 		grep -q ' thunk_calls=0 ' "$log.err" || fail "trap: exit thunks ran"
 		grep -q ' traps=[1-9][0-9][0-9]' "$log.err" || fail "trap: fewer than 100 traps" ;;
@@ -76,6 +85,7 @@ if [ -z "${BOOT_I386_IN_VM:-}" ]; then
 		BOOT_I386_IN_VM=1 exec sh "$top_srcdir/scripts/kvm-vm" --timeout=900 -- \
 			env BOOT_I386_IN_VM=1 top_srcdir="$top_srcdir" \
 			top_builddir="$top_builddir" KERNEL_I386_AFTERBURNT="$image" \
+			LINUX_I386_VMLINUX="${LINUX_I386_VMLINUX:-}" \
 			AFTERBURN_PTRACE="$PTRACE_HOST" sh "$0"
 	fi
 fi
@@ -91,5 +101,28 @@ cat "$tmp/err"
 	fail "a truncated ELF32 image was not refused (status $status)"
 
 boot patched
+boot patched-nofast --no-fast
 boot trap --no-patch
+
+# The i386 Linux of make check-linux-i386, where it is built: patched, its
+# kernel-mode boot up to starting init (no initramfs: it then panics, and
+# reboot=t ends the run).  Its early code loads %ds with 0x7b, a present
+# segment of the host's GDT, and it uses %fs (per-CPU data) throughout.
+vmlinux=${LINUX_I386_VMLINUX:-$top_builddir/testcases/linux/build-i386/afterburn/vmlinux}
+if [ -f "$vmlinux" ]; then
+	log=$tmp/linux.log
+	start=$(date +%s.%N)
+	timeout 300 "$PTRACE_HOST" --stats -m 256M \
+		--append="console=ttyS0 panic=-1 reboot=t" "$vmlinux" >"$log" 2>&1 </dev/null
+	status=$?
+	end=$(date +%s.%N)
+	tr -d '\r' <"$log" | grep -v '^# \.\.\.'
+	echo "# $name: linux: $(echo "$end - $start" | bc 2>/dev/null || echo '?') s, exit status $status"
+	[ $status -eq 124 ] && fail "linux: no end within 300 s (hung?)"
+	grep -q '^Linux version ' "$log" || fail "linux: no 'Linux version' line"
+	grep -q '^Run /sbin/init as init process' "$log" || fail "linux: did not start init"
+	grep -q ' ldt_misses=[1-9]' "$log" || fail "linux: no %fs/%gs LDT entry made"
+else
+	echo "# $name: no i386 Linux at $vmlinux (make check-linux-i386 builds it)"
+fi
 echo "PASS: $name: the i386 kernel's kernel-mode start, patched and trapped"

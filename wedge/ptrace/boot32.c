@@ -16,8 +16,10 @@
  *   0x1f000            the esp the entry gets (PVH promises no stack)
  *   0x20000            struct hvm_start_info, its memory map at +0x100
  *   0x21000            the command line
- *   0x90000 - 1 MiB    reserved: the wedge area (the image's area note,
- *                      else 0x90000 at the image's virtual offset)
+ *   area - 1 MiB       reserved: the wedge area (the image's area note,
+ *                      else 0x40000-0x9efff, 380 KiB, at the image's
+ *                      virtual offset: room for Linux's thousands of
+ *                      sites with their fast paths)
  *
  * The code that runs with paging off (the function that holds the PVH
  * entry, Linux's head code) is left native in both modes: its sensitive
@@ -38,8 +40,8 @@
 #define BOOT32_START_INFO	0x20000
 #define BOOT32_MEMMAP		0x20100
 #define BOOT32_CMDLINE		0x21000
-#define BOOT32_AREA		0x90000		/* default wedge area */
-#define BOOT32_AREA_SIZE	0xf000
+#define BOOT32_AREA		0x40000		/* default wedge area */
+#define BOOT32_AREA_SIZE	0x5f000
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
 struct hvm_start_info32 {

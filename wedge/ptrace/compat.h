@@ -2,7 +2,7 @@
 /*
  * afterburn-ptrace's i386 mechanism: a 32-bit guest kernel runs natively,
  * in compatibility mode, inside this 64-bit process (doc/afterburn-ptrace.pod,
- * "THE I386 MECHANISM").  Not yet wired into the boot path.
+ * "THE I386 MECHANISM"); boot32.c and its neighbours (ptrace.h) use it.
  *
  *   compat.c         the low 4 GiB (reserved for the guest, guest pages
  *                    mapped into it), the landing pad and exit thunks,

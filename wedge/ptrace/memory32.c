@@ -10,10 +10,14 @@
  * entry is, or if CR0.WP is clear; not executable under NX), a whole
  * large page at once (minus the wedge area), and the instruction runs
  * again.  An access the guest's tables refuse is its #PF (trap32.c).
- * CR3 loads, paging switches and global flushes drop every mirrored page
- * (one mmap over their span); invlpg drops the 4 MiB around the page (a
- * large page holds it, or its table was changed).  Accessed and dirty
- * bits are not set.
+ * Which 4 MiB regions hold mirrored pages, and which hold non-global ones,
+ * is kept in two bitmaps.  A CR3 load drops the regions with non-global
+ * pages (with CR4.PGE, the guest kernel's global pages stay: no refaults
+ * after a context switch); a paging switch (CR0.PG, CR4.PSE, PAE, PGE) or
+ * a global flush drops every region; invlpg drops the region around the
+ * page (a large page may hold it, or its table was changed).  Each drop
+ * is one mmap per run of adjacent regions.  Accessed and dirty bits are
+ * not set.
  *
  * Pinned, whatever the guest's tables say: the wedge area at its virtual
  * address (boot32.c): its first page (the exit index slot) read-write,
@@ -50,8 +54,8 @@ int memory32__init(struct host *h)
 		ret = compat_map(h->area_va + PAGE, h->area_size - PAGE,
 				 PROT_READ | PROT_EXEC, h->memfd,
 				 (off_t)(h->area_pa + PAGE));
-	h->mapped_lo = COMPAT_TOP;
-	h->mapped_hi = 0;
+	memset(h->mapped, 0, sizeof(h->mapped));
+	memset(h->mapped_ng, 0, sizeof(h->mapped_ng));
 	return ret;
 }
 
@@ -89,28 +93,44 @@ static bool pinned(const struct host *h, uint64_t va)
 	return va >= h->area_va && va < h->area_va + h->area_size;
 }
 
+#define REGION		PT_PAGE_4M
+#define NREGIONS	(COMPAT_TOP / REGION)
+
+static void set_bit32(uint64_t *map, uint64_t i)
+{
+	map[i / 64] |= 1ULL << (i % 64);
+}
+
+static bool test_bit32(const uint64_t *map, uint64_t i)
+{
+	return map[i / 64] >> (i % 64) & 1;
+}
+
 /* Map [va, va + len) from guest-physical @pa, around the pinned area. */
 static int map_range(struct host *h, uint64_t va, uint64_t pa, uint64_t len,
-		     int prot)
+		     int prot, bool global)
 {
+	uint64_t r;
+
 	uint64_t a_lo = h->area_va, a_hi = h->area_va + h->area_size;
 	int ret = 0;
 
 	if (va < a_hi && a_lo < va + len) {
 		if (va < a_lo)
-			ret = map_range(h, va, pa, a_lo - va, prot);
+			ret = map_range(h, va, pa, a_lo - va, prot, global);
 		if (!ret && va + len > a_hi)
 			ret = map_range(h, a_hi, pa + (a_hi - va),
-					va + len - a_hi, prot);
+					va + len - a_hi, prot, global);
 		return ret;
 	}
 	ret = compat_map(va, len, prot, h->memfd, (off_t)pa);
 	if (ret)
 		return ret;
-	if (va < h->mapped_lo)
-		h->mapped_lo = va;
-	if (va + len > h->mapped_hi)
-		h->mapped_hi = va + len;
+	for (r = va / REGION; r <= (va + len - 1) / REGION; r++) {
+		set_bit32(h->mapped, r);
+		if (!global)
+			set_bit32(h->mapped_ng, r);
+	}
 	h->st.kernel_maps++;
 	return 0;
 }
@@ -147,6 +167,7 @@ bool memory32__fault(struct host *h, uint64_t addr, bool write, bool fetch)
 {
 	uint64_t va, pa, len;
 	int prot = PROT_READ | PROT_EXEC;
+	bool global = false;
 
 	if (addr >= COMPAT_TOP || addr < 0x10000 || pinned(h, addr))
 		return false;
@@ -174,11 +195,12 @@ bool memory32__fault(struct host *h, uint64_t addr, bool write, bool fetch)
 			prot |= PROT_WRITE;
 		if (map.flags & PT_XD)
 			prot &= ~PROT_EXEC;
+		global = (map.flags & PT_G) && (h->vcpu->cr4 & AFB_CR4_PGE);
 	}
 	if (pa + (addr - va) >= h->mem_size)
 		return false;
 	clip(h, addr, &va, &pa, &len);
-	return map_range(h, va, pa, len, prot) == 0;
+	return map_range(h, va, pa, len, prot, global) == 0;
 }
 
 /* Give [lo, hi) back to the reservation, the pinned area excepted. */
@@ -200,22 +222,59 @@ static void unmap_range(struct host *h, uint64_t lo, uint64_t hi)
 		    (unsigned long)hi, strerror(-ret));
 }
 
+/* Drop every region marked in @which (and its marks). */
+static void drop_regions(struct host *h, const uint64_t *which)
+{
+	uint64_t r = 0, start;
+	uint64_t marks[16];
+
+	memcpy(marks, which, sizeof(marks));
+	while (r < NREGIONS) {
+		if (!test_bit32(marks, r)) {
+			r++;
+			continue;
+		}
+		start = r;
+		while (r < NREGIONS && test_bit32(marks, r)) {
+			h->mapped[r / 64] &= ~(1ULL << (r % 64));
+			h->mapped_ng[r / 64] &= ~(1ULL << (r % 64));
+			r++;
+		}
+		unmap_range(h, start * REGION < 0x10000 ? 0x10000 : start * REGION,
+			    r * REGION);
+	}
+}
+
 void memory32__drop_all(struct host *h)
 {
-	unmap_range(h, h->mapped_lo, h->mapped_hi);
-	h->mapped_lo = COMPAT_TOP;
-	h->mapped_hi = 0;
+	drop_regions(h, h->mapped);
+}
+
+/*
+ * A root was activated (set_cr3): after a CR3 load only the non-global
+ * pages go; after a switch of the paging mode, everything.
+ */
+void memory32__new_root(struct host *h)
+{
+	const struct afb_vcpu *v = h->vcpu;
+	uint64_t mode = (v->cr0 & AFB_CR0_PG) |
+			(v->cr4 & (AFB_CR4_PSE | AFB_CR4_PAE | AFB_CR4_PGE));
+
+	if (mode != h->paging_mode) {
+		h->paging_mode = mode;
+		drop_regions(h, h->mapped);
+	} else {
+		drop_regions(h, h->mapped_ng);
+	}
 }
 
 void memory32__drop_page(struct host *h, uint64_t gva)
 {
-	uint64_t lo = gva & ~(PT_PAGE_4M - 1), hi = lo + PT_PAGE_4M;
+	uint64_t one[16] = { 0 };
 
 	if (gva >= COMPAT_TOP)
 		return;
-	if (lo < h->mapped_lo)
-		lo = h->mapped_lo;
-	if (hi > h->mapped_hi)
-		hi = h->mapped_hi;
-	unmap_range(h, lo, hi);
+	set_bit32(one, gva / REGION);
+	if (test_bit32(h->mapped, gva / REGION))
+		drop_regions(h, one);
 }

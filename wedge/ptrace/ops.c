@@ -100,7 +100,7 @@ static int op_set_cr3(struct afb_vcpu *v, uint64_t cr3)
 	struct host *h = host_of(v);
 
 	if (h->guest32)
-		memory32__drop_all(h);
+		memory32__new_root(h);
 	else
 		mirror(h, cr3, false);
 	h->st.cr3_loads++;
@@ -119,9 +119,12 @@ static void op_flush_tlb(struct afb_vcpu *v, uint64_t gva, bool all,
 		stub__invlpg(h, gva);
 		return;
 	}
-	if (h->guest32)
-		memory32__drop_all(h);
-	else if (global)
+	if (h->guest32) {
+		if (global)
+			memory32__drop_all(h);
+		else
+			memory32__new_root(h);
+	} else if (global)
 		mirror(h, v->cr3, true);
 	stub__flush(h, global);
 }

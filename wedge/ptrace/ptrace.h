@@ -323,7 +323,9 @@ struct host {
 	unsigned int nearly;
 	struct compat_ldt ldt;		/* its %fs/%gs as LDT entries */
 	uint16_t sel32[2];		/* ... the host selectors to load */
-	uint64_t mapped_lo, mapped_hi;	/* mirrored guest pages lie here */
+	uint64_t mapped[16], mapped_ng[16];	/* 4 MiB regions with mirrored
+					   pages, ... with non-global ones */
+	uint64_t paging_mode;		/* CR0.PG, CR4.PSE/PAE/PGE mirrored */
 
 	struct host_stats st;
 };
@@ -419,6 +421,7 @@ int memory32__translate(struct host *h, uint64_t gva, size_t len,
 			unsigned int access, uint64_t *pa);
 bool memory32__fault(struct host *h, uint64_t addr, bool write, bool fetch);
 void memory32__drop_all(struct host *h);
+void memory32__new_root(struct host *h);
 void memory32__drop_page(struct host *h, uint64_t gva);
 
 /* thunk32.c */

@@ -47,6 +47,7 @@ static struct {
 	struct compat_regs r;
 	int sig, code;
 	uint64_t addr, err;
+	const struct site_info *site;	/* a fast path faulted: redo it slowly */
 } trap;
 
 #define SAY(...) do {							\
@@ -64,6 +65,7 @@ void trap32__resume(struct afb_frame *f)
 	struct host *h = &the_host;
 	static struct compat_regs r;
 
+	wedge__push(h);
 	r.frame = *f;
 	r.fs = h->sel32[COMPAT_FS];
 	r.gs = h->sel32[COMPAT_GS];
@@ -120,6 +122,15 @@ static void trap32_continue(void *arg)
 	uint8_t vec;
 
 	(void)arg;
+	wedge__pull(h);
+	if (trap.site) {	/* a fast path's stack access faulted */
+		h->st.fast_faults++;
+		f->gpr[AFB_RAX] = (uint32_t)h->wd->rax;
+		f->rip = trap.site->addr;
+		f->next_rip = trap.site->end;
+		run__site(f, &trap.site->insn);
+		trap32__resume(f);
+	}
 	h->st.traps++;
 	if (h->verbose > 1)
 		fprintf(stderr, "afterburn-ptrace: signal %d (code %d) at eip 0x%lx "
@@ -172,6 +183,7 @@ static void on_alarm(struct host *h, ucontext_t *uc)
 
 	h->st.timer_signals++;
 	devices__timer_tick(h);
+	wedge__push_pending(h);
 	if (h->state == RUN_USER) {
 		stub__interrupt(h);
 		return;
@@ -180,7 +192,9 @@ static void on_alarm(struct host *h, ucontext_t *uc)
 	    in_thunks(h, (uint32_t)uc->uc_mcontext.gregs[REG_RIP]))
 		return;
 	compat_regs_from_uc(&r, uc);
+	wedge__pull(h);
 	ret = afb_vcpu_deliver_pending(h->vcpu, &r.frame);
+	wedge__push(h);
 	if (ret == 1) {
 		r.fs = h->sel32[COMPAT_FS];
 		r.gs = h->sel32[COMPAT_GS];
@@ -225,6 +239,9 @@ void trap32__on_signal(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	compat_regs_from_uc(&trap.r, uc);
+	trap.site = wedge__find_thunk(h, (uint32_t)g[REG_RIP]);
+	if (trap.site && trap.site->fault_rip != (uint32_t)g[REG_RIP])
+		trap.site = NULL;
 	trap.sig = sig;
 	trap.code = si->si_code;
 	trap.addr = (uint64_t)(uintptr_t)si->si_addr;
