@@ -27,7 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # boot MODE [options]: boot the image, print and check what it reached.
 # With its user mode (the self-tests and benchmarks) a boot takes about
-# 50 s patched and 190 s trapped in the VM (QEMU's TCG): hence 400 s.
+# 10-50 s patched and 85-190 s trapped in the VM (QEMU's TCG): hence 400 s.
 boot() {
 	mode=$1
 	shift

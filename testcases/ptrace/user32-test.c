@@ -591,7 +591,7 @@ static void test_hostile(void)
 		STUB_CODE_ADDR + (uint64_t)(ptrace_sc_syscall_ip - ptrace_sc_code) - 2 :
 		STUB_CODE_ADDR + (uint64_t)(ptrace_stub_syscall - ptrace_stub_code);
 	static const uint8_t desc[16] = {
-		4, 0, 0, 0,	/* entry 4: the stub's slot for %gs */
+		0xff, 0x1f, 0, 0,	/* entry 8191: the stub's for %gs */
 		0, 0, 0, 0,	/* base 0 */
 		0xff, 0xff, 0x0f, 0,	/* limit 0xfffff */
 		0x51, 0, 0, 0,	/* 32-bit, pages, useable */

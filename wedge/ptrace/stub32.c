@@ -8,7 +8,7 @@
  * and flat data selector 0x2b in SS (and in DS and ES while the guest's
  * are flat); the guest's FS and GS (i386 Linux: %gs is the TLS segment
  * set_thread_area made, selector 0x33), and DS or ES when not flat, are
- * LDT entries of the stub (slots 1-4, one per register) with the base,
+ * LDT entries of the stub (the last four, one per register) with the base,
  * limit and type of the guest's descriptor, made by modify_ldt as part
  * of the stub's batch (the descriptor in the stub's data page, where
  * only the host writes it between batches).  The guest sees only its
@@ -65,6 +65,7 @@
 #include "stub-seccomp.h"
 
 #define LDT_WRITE	0x11	/* modify_ldt: write, new mode */
+#define STUB_LDT_FIRST	(8192 - STUB_LDT_SLOTS)
 #define SEG_TYPE_W	0x2	/* data: writable */
 #define SEG_TYPE_CODE	0x8
 
@@ -78,9 +79,19 @@ bool stub32__mode(const struct host *h)
 	return afb_vcpu_mode(h->vcpu) == 32;
 }
 
+/*
+ * The stub's LDT entry for slot @slot: the last four of the 8192 an LDT
+ * has, so that a selector a guest program loads of its own LDT is one of
+ * ours only at the very top (8188-8191), where no program has entries.
+ */
+static unsigned int slot_entry(unsigned int slot)
+{
+	return STUB_LDT_FIRST + slot;
+}
+
 static uint16_t slot_selector(unsigned int slot)
 {
-	return (uint16_t)(((slot + 1) << 3) | 4 | 3);
+	return (uint16_t)((slot_entry(slot) << 3) | 4 | 3);
 }
 
 /* Where the stub reads slot @slot's struct user_desc, in its window. */
@@ -152,7 +163,7 @@ int stub32__segments(struct host *h, struct stub *s,
 		} else {
 			d = desc_of(hd);
 			if (d != s->ldt_desc[i]) {
-				if (compat_ldt_user_desc(d, i + 1, &ud))
+				if (compat_ldt_user_desc(d, slot_entry(i), &ud))
 					return -EINVAL;
 				stub__queue(h, s, SYS_modify_ldt, LDT_WRITE,
 					    stub32__desc_addr(h, i), sizeof(ud),
