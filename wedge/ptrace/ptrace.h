@@ -10,6 +10,7 @@
  *   pagetable.c the guest page-table walker (no host state; unit tested)
  *   thunk.c     the load-time wedge: per-site thunks, or ud2 for the
  *               trap-and-emulate baseline; the site table
+ *   emit.c      the thunks' code emitter (emit.h), both modes
  *   run.c       what happens at a site or a trap: emulate, deliver,
  *               run user mode, idle
  *   trap.c      signal handlers: ucontext <-> afb_frame, the timer
@@ -399,6 +400,7 @@ bool trap__from_outside(int sig, const siginfo_t *si, const char *to);
 int trap__init(struct host *h);
 void trap__frame_from_uc(struct afb_frame *f, const void *uc);
 void trap__frame_to_uc(const struct afb_frame *f, void *uc);
+uint8_t trap__exception_of(int sig, int code, uint64_t err, uint32_t *ec);
 
 /* syscall.c */
 void syscall__guest(struct host *h, struct afb_frame *f, uint64_t call_addr);

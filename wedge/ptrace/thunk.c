@@ -52,6 +52,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "emit.h"
 #include "ptrace.h"
 
 /* Kinds that raise #GP or #UD at CPL3 (IOPL 0) on a Linux host. */
@@ -108,41 +109,6 @@ int wedge__site_add(struct host *h, const struct afb_site *site,
 #define VCPU_IF_BYTE	(VCPU_ADDR(rflags) + 1)
 #define IF_IN_BYTE	(AFB_RFLAGS_IF >> 8)
 
-enum { L_SLOW, L_RESTORE, L_RESTORE2, L_DONE, L_NLABELS };
-
-struct emit {
-	uint8_t b[224];
-	size_t n;
-	uint64_t at;			/* guest address of b[0] */
-	bool bad;			/* overflow or out of rel32 reach */
-	size_t label[L_NLABELS];	/* offsets, or SIZE_MAX */
-	struct { size_t at; int label; } fix[16];
-	unsigned int nfix;
-};
-
-static void e_bytes(struct emit *e, const void *p, size_t n)
-{
-	if (e->n + n > sizeof(e->b)) {
-		e->bad = true;
-		return;
-	}
-	memcpy(e->b + e->n, p, n);
-	e->n += n;
-}
-
-#define E(e, ...) e_bytes((e), (const uint8_t[]){ __VA_ARGS__ }, \
-			  sizeof((const uint8_t[]){ __VA_ARGS__ }))
-
-static void e_le(struct emit *e, uint64_t v, size_t n)
-{
-	uint8_t b[8];
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	e_bytes(e, b, n);
-}
-
 static void e_rel32(struct emit *e, uint64_t target, size_t after)
 {
 	int64_t rel = (int64_t)(target - (e->at + e->n + 4 + after));
@@ -171,46 +137,6 @@ static void e_jmp(struct emit *e, uint64_t target)
 	e_rel32(e, target, 0);
 }
 
-/* jcc rel32 (@cc: 0x4 z, 0x5 nz) or jmp rel32 (@cc < 0) to a label. */
-static void e_jlabel(struct emit *e, int cc, int label)
-{
-	if (cc < 0)
-		E(e, 0xe9);
-	else
-		E(e, 0x0f, (uint8_t)(0x80 | cc));
-	if (e->nfix == sizeof(e->fix) / sizeof(e->fix[0])) {
-		e->bad = true;
-		return;
-	}
-	e->fix[e->nfix].at = e->n;
-	e->fix[e->nfix++].label = label;
-	e_le(e, 0, 4);
-}
-
-static void e_label(struct emit *e, int label)
-{
-	e->label[label] = e->n;
-}
-
-static void e_resolve(struct emit *e)
-{
-	unsigned int i;
-
-	for (i = 0; i < e->nfix; i++) {
-		size_t to = e->label[e->fix[i].label];
-		int32_t rel;
-
-		if (to == SIZE_MAX) {
-			e->bad = true;
-			continue;
-		}
-		rel = (int32_t)((int64_t)to - (int64_t)(e->fix[i].at + 4));
-		memcpy(e->b + e->fix[i].at, &rel, 4);
-	}
-}
-
-#define JZ	0x4
-#define JNZ	0x5
 
 static void save_rax(struct emit *e)	{ RIP(e, WD_ADDR(rax), 0, 0, 0x48, 0x89, 0x05); }
 static void load_rax(struct emit *e)	{ RIP(e, WD_ADDR(rax), 0, 0, 0x48, 0x8b, 0x05); }
@@ -395,10 +321,9 @@ static int thunk_plan(const struct afb_wedge *wedge,
 		      const struct afb_insn *insn, struct afb_site_patch *patch)
 {
 	struct host *h = &the_host;
-	struct emit e = { .at = area->vaddr + area->used };
+	struct emit e;
 	uint64_t end = site->addr + site->len, fault_rip = 0, thunk;
 	uint32_t index = (uint32_t)h->nsites;
-	unsigned int i;
 	int ret;
 
 	(void)wedge, (void)image;
@@ -406,8 +331,7 @@ static int thunk_plan(const struct afb_wedge *wedge,
 		return 0;
 	if (site->len < 5)
 		return -EINVAL;
-	for (i = 0; i < L_NLABELS; i++)
-		e.label[i] = SIZE_MAX;
+	e_init(&e, area->vaddr + area->used);
 	if (h->fast && has_fast_path(insn)) {
 		switch (insn->kind) {
 		case AFB_KIND_CLI: fast_cli(&e, end); break;

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit.h"
 #include "ptrace.h"
 
 #define SLOT_OFF	offsetof(struct wedge_data, index)
@@ -132,41 +133,6 @@ static struct compat_layout layout_of(const struct host *h)
 #define IF_BYTE32	(VF32(rflags) + 1)
 #define IF_IN_BYTE	(AFB_RFLAGS_IF >> 8)
 
-enum { L_SLOW, L_RESTORE, L_RESTORE2, L_DONE, L_NLABELS };
-
-struct e32 {
-	uint8_t b[256];
-	size_t n;
-	uint64_t at;			/* guest address of b[0] */
-	bool bad;
-	size_t label[L_NLABELS];
-	struct { size_t at; int label; } fix[16];
-	unsigned int nfix;
-};
-
-static void e_bytes(struct e32 *e, const void *p, size_t n)
-{
-	if (e->n + n > sizeof(e->b)) {
-		e->bad = true;
-		return;
-	}
-	memcpy(e->b + e->n, p, n);
-	e->n += n;
-}
-
-#define E(e, ...) e_bytes((e), (const uint8_t[]){ __VA_ARGS__ }, \
-			  sizeof((const uint8_t[]){ __VA_ARGS__ }))
-
-static void e_le(struct e32 *e, uint64_t v, size_t n)
-{
-	uint8_t b[8];
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	e_bytes(e, b, n);
-}
-
 /* @op (ending in a ModRM with mod 00, rm 101: disp32), the address, imm. */
 #define ABS(e, addr, imm, immlen, ...) do {				\
 	E((e), __VA_ARGS__);						\
@@ -174,62 +140,23 @@ static void e_le(struct e32 *e, uint64_t v, size_t n)
 	e_le((e), (imm), (immlen));					\
 } while (0)
 
-static void e_jmp(struct e32 *e, uint64_t target)
+static void e_jmp(struct emit *e, uint64_t target)
 {
 	E(e, 0xe9);
 	e_le(e, (uint32_t)(target - (e->at + e->n + 4)), 4);
 }
 
-static void e_jlabel(struct e32 *e, int cc, int label)
-{
-	if (cc < 0)
-		E(e, 0xe9);
-	else
-		E(e, 0x0f, (uint8_t)(0x80 | cc));
-	if (e->nfix == sizeof(e->fix) / sizeof(e->fix[0])) {
-		e->bad = true;
-		return;
-	}
-	e->fix[e->nfix].at = e->n;
-	e->fix[e->nfix++].label = label;
-	e_le(e, 0, 4);
-}
 
-static void e_label(struct e32 *e, int label)
-{
-	e->label[label] = e->n;
-}
-
-static void e_resolve(struct e32 *e)
-{
-	unsigned int i;
-
-	for (i = 0; i < e->nfix; i++) {
-		size_t to = e->label[e->fix[i].label];
-		int32_t rel;
-
-		if (to == SIZE_MAX) {
-			e->bad = true;
-			continue;
-		}
-		rel = (int32_t)((int64_t)to - (int64_t)(e->fix[i].at + 4));
-		memcpy(e->b + e->fix[i].at, &rel, 4);
-	}
-}
-
-#define JZ	0x4
-#define JNZ	0x5
-
-static void save_eax(struct host *h, struct e32 *e) { ABS(e, WD32(rax), 0, 0, 0x89, 0x05); }
-static void load_eax(struct host *h, struct e32 *e) { ABS(e, WD32(rax), 0, 0, 0x8b, 0x05); }
-static void save_ecx(struct host *h, struct e32 *e) { ABS(e, WD32(rcx), 0, 0, 0x89, 0x0d); }
-static void load_ecx(struct host *h, struct e32 *e) { ABS(e, WD32(rcx), 0, 0, 0x8b, 0x0d); }
+static void save_eax(struct host *h, struct emit *e) { ABS(e, WD32(rax), 0, 0, 0x89, 0x05); }
+static void load_eax(struct host *h, struct emit *e) { ABS(e, WD32(rax), 0, 0, 0x8b, 0x05); }
+static void save_ecx(struct host *h, struct emit *e) { ABS(e, WD32(rcx), 0, 0, 0x89, 0x0d); }
+static void load_ecx(struct host *h, struct emit *e) { ABS(e, WD32(rcx), 0, 0, 0x8b, 0x0d); }
 /* lahf; seto %al / addb $0x7f, %al; sahf */
-static void flags_to_ax(struct e32 *e)	{ E(e, 0x9f, 0x0f, 0x90, 0xc0); }
-static void flags_from_ax(struct e32 *e) { E(e, 0x04, 0x7f, 0x9e); }
+static void flags_to_ax(struct emit *e)	{ E(e, 0x9f, 0x0f, 0x90, 0xc0); }
+static void flags_from_ax(struct emit *e) { E(e, 0x04, 0x7f, 0x9e); }
 
 /* Any vector pending?  cmpl $0 on each half word; jnz @label. */
-static void if_pending(struct host *h, struct e32 *e, int label)
+static void if_pending(struct host *h, struct emit *e, int label)
 {
 	unsigned int i;
 
@@ -239,17 +166,17 @@ static void if_pending(struct host *h, struct e32 *e, int label)
 	}
 }
 
-static void count_fast(struct host *h, struct e32 *e, unsigned int kind)
+static void count_fast(struct host *h, struct emit *e, unsigned int kind)
 {
 	ABS(e, WD32(fast) + 8 * kind, 0, 0, 0xff, 0x05);		/* incl */
 }
 
-static void clear_shadow(struct host *h, struct e32 *e)
+static void clear_shadow(struct host *h, struct emit *e)
 {
 	ABS(e, VF32(shadow), 0, 1, 0xc6, 0x05);			/* movb $0 */
 }
 
-static void fast_cli(struct host *h, struct e32 *e, uint64_t end)
+static void fast_cli(struct host *h, struct emit *e, uint64_t end)
 {
 	save_eax(h, e);
 	flags_to_ax(e);
@@ -261,7 +188,7 @@ static void fast_cli(struct host *h, struct e32 *e, uint64_t end)
 	e_jmp(e, end);
 }
 
-static void fast_sti(struct host *h, struct e32 *e, uint64_t end)
+static void fast_sti(struct host *h, struct emit *e, uint64_t end)
 {
 	save_eax(h, e);
 	flags_to_ax(e);
@@ -286,7 +213,7 @@ static void fast_sti(struct host *h, struct e32 *e, uint64_t end)
 }
 
 /* pushfl, then the merged value in its slot (thunk.c's fast_pushf). */
-static void fast_pushf(struct host *h, struct e32 *e, uint64_t end,
+static void fast_pushf(struct host *h, struct emit *e, uint64_t end,
 		       uint64_t *fault_rip)
 {
 	save_eax(h, e);
@@ -317,7 +244,7 @@ static void fast_pushf(struct host *h, struct e32 *e, uint64_t end,
 }
 
 /* popfl: IF and IOPL into the vCPU, the real bits by a real popfl. */
-static void fast_popf(struct host *h, struct e32 *e, uint64_t end,
+static void fast_popf(struct host *h, struct emit *e, uint64_t end,
 		      uint64_t *fault_rip)
 {
 	uint32_t keep = ~(uint32_t)(AFB_RFLAGS_IF | AFB_RFLAGS_IOPL |
@@ -367,16 +294,13 @@ static bool has_fast_path(const struct afb_insn *insn)
 }
 
 /* The fast path of @insn then its exit thunk, in @e; false if none. */
-static bool fast_thunk(struct host *h, struct e32 *e, const struct afb_insn *insn,
+static bool fast_thunk(struct host *h, struct emit *e, const struct afb_insn *insn,
 		       uint64_t end, uint32_t index, uint64_t *fault_rip)
 {
 	struct compat_layout l = layout_of(h);
-	unsigned int i;
 
 	if (!h->fast || !has_fast_path(insn))
 		return false;
-	for (i = 0; i < L_NLABELS; i++)
-		e->label[i] = SIZE_MAX;
 	switch (insn->kind) {
 	case AFB_KIND_CLI: fast_cli(h, e, end); break;
 	case AFB_KIND_STI: fast_sti(h, e, end); break;
@@ -401,7 +325,7 @@ static int thunk32_plan(const struct afb_wedge *wedge,
 	uint8_t code[COMPAT_THUNK_SIZE];
 	uint32_t index = (uint32_t)h->nsites;
 	uint64_t thunk, fault_rip = 0;
-	struct e32 e = { .n = 0 };
+	struct emit e;
 	size_t len;
 	int32_t rel;
 	int ret;
@@ -416,7 +340,7 @@ static int thunk32_plan(const struct afb_wedge *wedge,
 	if (site->len < 5)
 		return -EINVAL;
 	/* The fast path where the area has room for it, else the exit. */
-	e.at = area->vaddr + area->used;
+	e_init(&e, area->vaddr + area->used);
 	if (fast_thunk(h, &e, insn, site->addr + site->len, index, &fault_rip) &&
 	    area->size - area->used >= e.n + (nsites_image - planned) *
 					  COMPAT_THUNK_SIZE) {

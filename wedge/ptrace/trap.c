@@ -244,8 +244,8 @@ void ptrace_on_alarm(int sig, siginfo_t *si, void *ucv)
 	errno = saved;
 }
 
-/* The exception a CPU raises for what Linux reported as @sig. */
-static uint8_t exception_of(int sig, int code, uint64_t err, uint32_t *ec)
+/* The exception a CPU raises for what Linux reported as @sig (both modes). */
+uint8_t trap__exception_of(int sig, int code, uint64_t err, uint32_t *ec)
 {
 	*ec = 0;
 	switch (sig) {
@@ -327,7 +327,7 @@ struct afb_frame *ptrace_trap_continue(void)
 		return f;
 	}
 	/* A real exception of the guest kernel. */
-	vec = exception_of(trap.sig, trap.code, trap.err, &ec);
+	vec = trap__exception_of(trap.sig, trap.code, trap.err, &ec);
 	if (vec == AFB_EXC_PF)
 		v->cr2 = trap.addr;
 	h->st.kernel_faults++;

@@ -73,31 +73,6 @@ void trap32__resume(struct afb_frame *f)
 	compat_resume(&r);
 }
 
-/* The exception a CPU raises for what Linux reported as @sig. */
-static uint8_t exception_of(int sig, int code, uint64_t err, uint32_t *ec)
-{
-	*ec = 0;
-	switch (sig) {
-	case SIGSEGV:
-		if (code == SEGV_MAPERR || code == SEGV_ACCERR) {
-			*ec = (uint32_t)(err & (AFB_ACCESS_WRITE | 0x10)) |
-			      (code == SEGV_ACCERR ? AFB_PF_PRESENT : 0);
-			return AFB_EXC_PF;
-		}
-		return AFB_EXC_GP;
-	case SIGILL:
-		return AFB_EXC_UD;
-	case SIGFPE:
-		return code == FPE_INTDIV || code == FPE_INTOVF ? AFB_EXC_DE : 16;
-	case SIGTRAP:
-		return code == TRAP_BRKPT || code == SI_KERNEL ? AFB_EXC_BP
-							       : AFB_EXC_DB;
-	case SIGBUS:
-		return code == BUS_ADRALN ? 17 : AFB_EXC_GP;
-	}
-	return AFB_EXC_GP;
-}
-
 /* Decode the instruction at guest-virtual @eip (32-bit code). */
 static bool decode_at(struct host *h, uint64_t eip, struct afb_insn *insn)
 {
@@ -158,7 +133,7 @@ static void trap32_continue(void *arg)
 		run__site(f, &insn);
 		trap32__resume(f);
 	}
-	vec = exception_of(trap.sig, trap.code, trap.err, &ec);
+	vec = trap__exception_of(trap.sig, trap.code, trap.err, &ec);
 	if (vec == AFB_EXC_PF)
 		v->cr2 = trap.addr;
 	h->st.kernel_faults++;
