@@ -22,7 +22,8 @@
  * not mirrored yet, on one the guest does not map), syscall in 32-bit
  * code, page faults (not present, write to read-only: CR2 and the error
  * code), #UD, #DE, int3, #GP for cli and for int $n through a DPL0 gate,
- * the timer preempting a loop; and hostile code: a far jump to the
+ * the timer preempting a loop (and one after user code loaded %gs: the
+ * tick is delivered to the guest kernel's handler); and hostile code: a far jump to the
  * host's 64-bit selector and a 64-bit system call, a forged modify_ldt
  * through the stub's own syscall instruction.  None of them makes a host
  * system call or changes what the guest sees.
@@ -566,20 +567,44 @@ static void on_alarm(int sig)
 	}
 }
 
-static void test_timer(void)
+/* Run @blob until the timer preempts it. */
+static struct event run_timed(struct afb_frame *f, const uint8_t *blob)
 {
 	struct itimerval it = { { 0, 20000 }, { 0, 20000 } };
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };
-	struct afb_frame f;
 	struct event e;
 
 	signal(SIGALRM, on_alarm);
-	user_at(&f, u_spin, 0);
+	user_at(f, blob, 0);
 	setitimer(ITIMER_REAL, &it, NULL);
-	e = run(&f);
+	e = run(f);
 	setitimer(ITIMER_REAL, &off, NULL);
+	return e;
+}
+
+static void test_timer(void)
+{
+	struct afb_frame f;
+	struct event e;
+
+	e = run_timed(&f, u_spin);
 	CHECK(e.vector == 0x20 && e.eip == UADDR(u_spin) && e.cs == U_CS,
 	      "timer preempting user code: vector %d eip 0x%x", e.vector, e.eip);
+	/*
+	 * The tick is the event at which the stub's %gs, loaded by user
+	 * code, is found and loaded into the guest's %gs, with the tick's
+	 * interrupt pending: it must reach the guest kernel's handler, with
+	 * the user frame pushed, not be taken in the load's copy of the
+	 * frame (cpl 0 left at the user's eip and esp).
+	 */
+	e = run_timed(&f, u_gsload_spin);
+	CHECK(e.vector == 0x20 && e.eip == UADDR(u_gsload_spin_loop) &&
+	      e.cs == U_CS && e.esp == U_STACK + 0x1000,
+	      "timer preempting user code that loaded %%gs: vector %d eip 0x%x "
+	      "(cpl %u at 0x%lx)", e.vector, e.eip, the_host.vcpu->cpl,
+	      (unsigned long)f.rip);
+	CHECK(the_host.vcpu->seg[AFB_GS] == U_TLS_SEL,
+	      "the guest's %%gs after the tick: 0x%x", the_host.vcpu->seg[AFB_GS]);
 }
 
 static void test_hostile(void)

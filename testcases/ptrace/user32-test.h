@@ -26,7 +26,8 @@
 extern const uint8_t user32_blobs[], user32_blobs_end[];
 extern const uint8_t u_int80[], u_int80_2[], u_gs[], u_gsload[],
 	u_gsload_mov[], u_sysenter[], u_sysenter_nostack[], u_sysenter_fresh[], u_syscall32[], u_pf[], u_pf_ro[], u_ud2[], u_div[], u_div_insn[],
-	u_int3[], u_int3_after[], u_cli[], u_spin[], u_far64[],
+	u_int3[], u_int3_after[], u_cli[], u_spin[], u_gsload_spin[],
+	u_gsload_spin_loop[], u_far64[],
 	u_forge_ldt[], u_int_n[], u_syscall64[];
 #endif
 
