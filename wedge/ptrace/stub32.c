@@ -21,8 +21,8 @@
  * as the guest's CPU would (afb_vcpu_load_seg: its checks and nothing
  * else; an interrupt pending at the event is delivered afterwards, with
  * the event's frame), and a fault that the wrong segment caused is
- * retried with the right one.  A load the host refuses is a #GP at the instruction,
- * which is emulated like any sensitive instruction (stub.c).
+ * retried with the right one.  A load the host refuses is a #GP at the
+ * instruction, which is emulated like any sensitive instruction (stub.c).
  *
  * Events.  int $0x80 is a host system call (a PTRACE_SYSEMU stop, or
  * SIGSYS from the stub's filter with AUDIT_ARCH_I386) and becomes
