@@ -548,6 +548,20 @@ int afb_vcpu_int(struct afb_vcpu *vcpu, struct afb_frame *frame,
  */
 int afb_vcpu_sysenter(struct afb_vcpu *vcpu, struct afb_frame *frame);
 
+/*
+ * afb_vcpu_load_seg - load @sel into data segment register @sreg (ES,
+ * SS, DS, FS or GS) with the checks the CPU makes at the current CPL, as
+ * a mov to it does, for a host that learns only afterwards that guest
+ * code loaded a selector (user code in a stub process).  Unlike
+ * afb_vcpu_emulate() of that mov, nothing else happens: no frame moves,
+ * no pending interrupt is delivered, no shadow opens (the guest's
+ * instruction is long past).  In 32-bit mode ops->load_seg is told.
+ * Returns 0, AFB_VCPU_EXCEPTION (the #GP, #NP or #SS the load raises, in
+ * vcpu->exc; nothing changed), -EINVAL for CS or no segment register,
+ * -EOPNOTSUPP in real mode, or a host op's error.
+ */
+int afb_vcpu_load_seg(struct afb_vcpu *vcpu, enum afb_sreg sreg, uint16_t sel);
+
 /* The rflags value the guest sees: real and virtual bits merged. */
 uint64_t afb_vcpu_rflags(const struct afb_vcpu *vcpu,
 			 const struct afb_frame *frame);

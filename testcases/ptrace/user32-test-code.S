@@ -12,7 +12,8 @@
 	.globl user32_blobs, user32_blobs_end
 	.globl u_syscall32, u_sysenter_fresh, u_sysenter_nostack, u_int80, u_int80_2, u_gs, u_gsload, u_gsload_mov, u_sysenter
 	.globl u_pf, u_pf_ro, u_ud2, u_div, u_div_insn, u_int3, u_int3_after, u_cli
-	.globl u_spin, u_far64, u_forge_ldt, u_int_n, u_syscall64
+	.globl u_spin, u_gsload_spin, u_gsload_spin_loop, u_gsload_wait
+	.globl u_gsload_wait_int80, u_far64, u_forge_ldt, u_int_n, u_syscall64
 	.code32
 	.balign 16
 user32_blobs:
@@ -102,6 +103,23 @@ u_int_n:
 
 u_spin:
 	jmp u_spin
+
+/* user code loads %gs itself, then spins until the timer preempts it */
+u_gsload_spin:
+	movl $U_TLS_SEL, %ecx
+	movl %ecx, %gs
+u_gsload_spin_loop:
+	jmp u_gsload_spin_loop
+
+/* ... then waits for the test's word U_GO and makes a system call */
+u_gsload_wait:
+	movl $U_TLS_SEL, %ecx
+	movl %ecx, %gs
+1:	cmpl $0, U_GO
+	je 1b
+	movl $0x77, %eax
+	int $0x80
+u_gsload_wait_int80:
 
 /* Hostile: 64-bit code through the host's selector 0x33, a system call */
 u_far64:

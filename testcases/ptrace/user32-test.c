@@ -22,7 +22,9 @@
  * not mirrored yet, on one the guest does not map), syscall in 32-bit
  * code, page faults (not present, write to read-only: CR2 and the error
  * code), #UD, #DE, int3, #GP for cli and for int $n through a DPL0 gate,
- * the timer preempting a loop; and hostile code: a far jump to the
+ * the timer preempting a loop (and one after user code loaded %gs: the
+ * tick is delivered to the guest kernel's handler; and int $0x80 after
+ * such a load, with an interrupt pending: both delivered); and hostile code: a far jump to the
  * host's 64-bit selector and a 64-bit system call, a forged modify_ldt
  * through the stub's own syscall instruction.  None of them makes a host
  * system call or changes what the guest sees.
@@ -557,29 +559,78 @@ static void test_faults(void)
 	expect_exc(u_int_n, AFB_EXC_GP, UADDR(u_int_n), "int $0x41, DPL0 gate");
 }
 
+static volatile sig_atomic_t raise_only;
+
+/* The tick: raise IRQ0 and interrupt the stub, or (raise_only) raise it
+   and let user code go on to an event of its own (U_GO). */
 static void on_alarm(int sig)
 {
 	(void)sig;
 	if (the_host.state == RUN_USER) {
 		afb_vcpu_raise_irq(the_host.vcpu, 0x20);
-		stub__interrupt(&the_host);
+		if (raise_only)
+			put32(PA_DATA + (U_GO - U_DATA), 1);
+		else
+			stub__interrupt(&the_host);
 	}
+}
+
+/* Run @blob until the timer preempts it. */
+static struct event run_timed(struct afb_frame *f, const uint8_t *blob)
+{
+	struct itimerval it = { { 0, 20000 }, { 0, 20000 } };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	struct event e;
+
+	signal(SIGALRM, on_alarm);
+	user_at(f, blob, 0);
+	setitimer(ITIMER_REAL, &it, NULL);
+	e = run(f);
+	setitimer(ITIMER_REAL, &off, NULL);
+	return e;
 }
 
 static void test_timer(void)
 {
-	struct itimerval it = { { 0, 20000 }, { 0, 20000 } };
-	struct itimerval off = { { 0, 0 }, { 0, 0 } };
 	struct afb_frame f;
 	struct event e;
 
-	signal(SIGALRM, on_alarm);
-	user_at(&f, u_spin, 0);
-	setitimer(ITIMER_REAL, &it, NULL);
-	e = run(&f);
-	setitimer(ITIMER_REAL, &off, NULL);
+	e = run_timed(&f, u_spin);
 	CHECK(e.vector == 0x20 && e.eip == UADDR(u_spin) && e.cs == U_CS,
 	      "timer preempting user code: vector %d eip 0x%x", e.vector, e.eip);
+	/*
+	 * The tick is the event at which the stub's %gs, loaded by user
+	 * code, is found and loaded into the guest's %gs, with the tick's
+	 * interrupt pending: it must reach the guest kernel's handler, with
+	 * the user frame pushed, not be taken in the load's copy of the
+	 * frame (cpl 0 left at the user's eip and esp).
+	 */
+	e = run_timed(&f, u_gsload_spin);
+	CHECK(e.vector == 0x20 && e.eip == UADDR(u_gsload_spin_loop) &&
+	      e.cs == U_CS && e.esp == U_STACK + 0x1000,
+	      "timer preempting user code that loaded %%gs: vector %d eip 0x%x "
+	      "(cpl %u at 0x%lx)", e.vector, e.eip, the_host.vcpu->cpl,
+	      (unsigned long)f.rip);
+	CHECK(the_host.vcpu->seg[AFB_GS] == U_TLS_SEL,
+	      "the guest's %%gs after the tick: 0x%x", the_host.vcpu->seg[AFB_GS]);
+	/*
+	 * The same load found at a system call, with the interrupt raised
+	 * before it (the stub not yet interrupted): int $0x80 reaches the
+	 * guest kernel (its trap gate keeps IF), and the interrupt is taken
+	 * at its handler's first instruction, as on a CPU.
+	 */
+	put32(PA_DATA + (U_GO - U_DATA), 0);
+	raise_only = 1;
+	e = run_timed(&f, u_gsload_wait);
+	raise_only = 0;
+	CHECK(e.vector == 0x20 && e.eip == HANDLERS + 16 * 0x80 &&
+	      e.cs == K_CS && f.gpr[AFB_RAX] == 0x77 &&
+	      get32(KSTACK_TOP - 20) == UADDR(u_gsload_wait_int80) &&
+	      get32(KSTACK_TOP - 16) == U_CS,
+	      "int $0x80 after a %%gs load, an interrupt pending: vector %d "
+	      "eip 0x%x cs 0x%x, int $0x80's eip 0x%x (cpl %u at 0x%lx)",
+	      e.vector, e.eip, e.cs, get32(KSTACK_TOP - 20),
+	      the_host.vcpu->cpl, (unsigned long)f.rip);
 }
 
 static void test_hostile(void)

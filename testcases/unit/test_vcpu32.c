@@ -847,6 +847,45 @@ static void test_mov_seg32(void **state)
 	assert_int_equal(e->host.seg[AFB_GS].h.base, 0xb7000000);
 }
 
+/*
+ * afb_vcpu_load_seg: a selector user code loaded, found at a later
+ * event; the mov's checks at the CPL, and nothing else: an interrupt
+ * pending (IF set) stays pending for the event's own frame.
+ */
+static void test_load_seg32(void **state)
+{
+	struct env *e = *state;
+	struct afb_frame before;
+
+	to_user(e);
+	before = e->frame;
+	afb_vcpu_raise_irq(&e->vcpu, 0x20);
+	assert_int_equal(afb_vcpu_load_seg(&e->vcpu, AFB_GS, TLS_SEL), 0);
+	assert_int_equal(e->vcpu.seg[AFB_GS], TLS_SEL);
+	assert_int_equal(e->host.seg[AFB_GS].h.base, 0xb7000000);
+	assert_int_equal(e->vcpu.cpl, 3);
+	assert_memory_equal(&e->frame, &before, sizeof(before));
+	assert_true(afb_vcpu_irq_pending(&e->vcpu));
+	assert_int_equal(e->vcpu.seg[AFB_CS], UCODE_SEL);
+	/* the checks: a kernel segment at CPL3, a system descriptor */
+	assert_int_equal(afb_vcpu_load_seg(&e->vcpu, AFB_FS, PERCPU_SEL),
+			 AFB_VCPU_EXCEPTION);
+	assert_int_equal(e->vcpu.exc.vector, AFB_EXC_GP);
+	assert_int_equal(e->vcpu.exc.error_code, PERCPU_SEL);
+	assert_int_equal(afb_vcpu_load_seg(&e->vcpu, AFB_DS, TSS_SEL),
+			 AFB_VCPU_EXCEPTION);
+	assert_int_equal(e->vcpu.seg[AFB_DS], UDATA_SEL);	/* unchanged */
+	/* not CS, not beyond GS */
+	assert_int_equal(afb_vcpu_load_seg(&e->vcpu, AFB_CS, UCODE_SEL),
+			 -EINVAL);
+	assert_int_equal(afb_vcpu_load_seg(&e->vcpu, AFB_NR_SREGS, 0),
+			 -EINVAL);
+	/* the interrupt is the next delivery's, from user mode */
+	assert_int_equal(afb_vcpu_deliver_pending(&e->vcpu, &e->frame), 1);
+	assert_int_equal(e->frame.rip, HANDLER(0x20));
+	assert_int_equal(peek32(e, ESP0 - 20), UCODE);
+}
+
 static void test_push_pop_seg32(void **state)
 {
 	struct env *e = *state;
@@ -1461,6 +1500,7 @@ int main(void)
 		T(test_stack16),
 		T(test_cr32),
 		T(test_mov_seg32),
+		T(test_load_seg32),
 		T(test_push_pop_seg32),
 		T(test_far32),
 		T(test_lret_to_user32),

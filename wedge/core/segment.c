@@ -261,6 +261,19 @@ int vcpu_seg_load(struct afb_vcpu *vcpu, enum afb_sreg sreg, uint16_t sel)
 	return 0;
 }
 
+/**
+ * afb_vcpu_load_seg - load a data segment register outside any
+ * instruction (see vcpu.h)
+ */
+int afb_vcpu_load_seg(struct afb_vcpu *vcpu, enum afb_sreg sreg, uint16_t sel)
+{
+	if (sreg >= AFB_NR_SREGS || sreg == AFB_CS)
+		return -EINVAL;
+	if (!afb_vcpu_mode(vcpu))
+		return -EOPNOTSUPP;
+	return vcpu_seg_load(vcpu, sreg, sel);
+}
+
 /*
  * segs_leave_kernel - on a return to an outer privilege level, DS, ES,
  * FS and GS that the new CPL may not use become null (in long mode their

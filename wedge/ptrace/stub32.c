@@ -18,10 +18,11 @@
  * compares the stub's selectors with those it was resumed with: the
  * guest selector the new value stands for (one of ours is the guest
  * selector we made it for; any other the raw guest selector) is loaded
- * as the guest's CPU would (afb_vcpu_emulate of a mov to the segment
- * register), and a fault that the wrong segment caused is retried with
- * the right one.  A load the host refuses is a #GP at the instruction,
- * which is emulated like any sensitive instruction (stub.c).
+ * as the guest's CPU would (afb_vcpu_load_seg: its checks and nothing
+ * else; an interrupt pending at the event is delivered afterwards, with
+ * the event's frame), and a fault that the wrong segment caused is
+ * retried with the right one.  A load the host refuses is a #GP at the
+ * instruction, which is emulated like any sensitive instruction (stub.c).
  *
  * Events.  int $0x80 is a host system call (a PTRACE_SYSEMU stop, or
  * SIGSYS from the stub's filter with AUDIT_ARCH_I386) and becomes
@@ -231,21 +232,6 @@ static void frame_of(struct afb_frame *f, const struct user_regs_struct *r)
 	f->rflags = (uint32_t)r->eflags;
 }
 
-/* Load guest selector @sel into @sreg as the guest's CPU would. */
-static int load_guest_sel(struct afb_vcpu *v, const struct afb_frame *f,
-			  enum afb_sreg sreg, uint16_t sel)
-{
-	uint8_t bytes[2] = { 0x8e, (uint8_t)(0xc0 | (sreg << 3)) };	/* mov %ax */
-	struct afb_frame t = *f;
-	struct afb_insn insn;
-
-	if (afb_decode(bytes, sizeof(bytes), 32, &insn) != 2)
-		return -EINVAL;
-	t.gpr[AFB_RAX] = sel;
-	t.next_rip = 0;
-	return afb_vcpu_emulate(v, &t, &insn);
-}
-
 /*
  * Selectors user code loaded itself since it was resumed: load, for
  * each, the guest selector it stands for.  Returns 0 if none changed,
@@ -270,7 +256,9 @@ static int reconcile(struct host *h, struct stub *s, struct afb_frame *f,
 				gsel = s->guest_sel[j];
 				break;
 			}
-		ret = load_guest_sel(v, f, slot_sreg[i], gsel);
+		/* not afb_vcpu_emulate() of a mov: the interrupt pending
+		   at this event would be taken in that mov's frame, not @f */
+		ret = afb_vcpu_load_seg(v, slot_sreg[i], gsel);
 		if (ret == AFB_VCPU_EXCEPTION)
 			return afb_vcpu_exception(v, f, v->exc.vector,
 						  v->exc.error_code);
