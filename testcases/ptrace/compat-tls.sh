@@ -23,7 +23,7 @@ if [ -n "$fs" ]; then
 fi
 ext=$(nm -u "$lib" "$ldt" | awk 'NF == 2 { print $2 }' | sort -u |
 	grep -v -E '^(em_|vcpu_|afb_|compat_|__(asan|ubsan|sanitizer)_)' |
-	grep -v -x -E 'memcpy|memset|memmove|memcmp')
+	grep -v -x -E 'memcpy|memset|memmove|memcmp|_GLOBAL_OFFSET_TABLE_')
 if [ -n "$ext" ]; then
 	echo "FAIL: code that lazy exits reach calls outside itself:" $ext >&2
 	exit 1
