@@ -8,5 +8,5 @@
 name=boot-nofast.sh
 . "$(dirname "$0")/lib.sh"
 need_host
-[ -n "${KERNEL_AFTERBURNT:-}" ] || skip "KERNEL_AFTERBURNT is not set (make check sets it)"
+[ -n "${KERNEL_AFTERBURNT:-}" ] || fail "KERNEL_AFTERBURNT is not set (make check sets it)"
 boot_check "$KERNEL_AFTERBURNT" --no-fast --stats --append "${PTRACE_APPEND:-}"

@@ -8,5 +8,5 @@
 name=boot-patched.sh
 . "$(dirname "$0")/lib.sh"
 need_host
-[ -n "${KERNEL_AFTERBURNT:-}" ] || skip "KERNEL_AFTERBURNT is not set (make check sets it)"
+[ -n "${KERNEL_AFTERBURNT:-}" ] || fail "KERNEL_AFTERBURNT is not set (make check sets it)"
 boot_check "$KERNEL_AFTERBURNT" --user=seccomp --stats --append "${PTRACE_APPEND:-}"

@@ -17,7 +17,7 @@
 name=console.sh
 . "$(dirname "$0")/lib.sh"
 need_host
-[ -n "${KERNEL_AFTERBURNT:-}" ] || skip "KERNEL_AFTERBURNT is not set (make check sets it)"
+[ -n "${KERNEL_AFTERBURNT:-}" ] || fail "KERNEL_AFTERBURNT is not set (make check sets it)"
 command -v script >/dev/null || fail "no script(1) (util-linux) for the terminal checks"
 work=$(mktemp -d "${TMPDIR:-/tmp}/afb-console.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
