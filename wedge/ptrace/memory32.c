@@ -160,15 +160,20 @@ static void clip(const struct host *h, uint64_t addr, uint64_t *va,
 
 /*
  * A SIGSEGV of guest code at @addr: mirror the page if the guest can
- * access it so.  False if not (the guest's #PF), or if it is mirrored
- * already (a protection the guest's tables refuse).
+ * access it so.  False if not (the guest's #PF, whose error code has
+ * the P bit in *@present: the guest maps the page, but not for this
+ * access), or if it is mirrored already (a protection the guest's
+ * tables refuse).  The host's own SEGV_ACCERR or SEGV_MAPERR says
+ * nothing of that: the reservation below 4 GiB is PROT_NONE.
  */
-bool memory32__fault(struct host *h, uint64_t addr, bool write, bool fetch)
+bool memory32__fault(struct host *h, uint64_t addr, bool write, bool fetch,
+		     uint32_t *present)
 {
 	uint64_t va, pa, len;
 	int prot = PROT_READ | PROT_EXEC;
 	bool global = false;
 
+	*present = pinned(h, addr) ? AFB_PF_PRESENT : 0;
 	if (addr >= COMPAT_TOP || addr < 0x10000 || pinned(h, addr))
 		return false;
 	if (!paging_on(h)) {
@@ -184,6 +189,7 @@ bool memory32__fault(struct host *h, uint64_t addr, bool write, bool fetch)
 
 		if (pt_walk(&h->pt, &pg, h->vcpu->cr3, addr, &map))
 			return false;
+		*present = AFB_PF_PRESENT;
 		if (!pt_access_ok(&map, write ? AFB_ACCESS_WRITE : 0,
 				  h->vcpu->cr0 & AFB_CR0_WP) ||
 		    (fetch && (map.flags & PT_XD)))

@@ -442,7 +442,8 @@ __attribute__((noreturn)) void boot32__run(struct host *h);
 int memory32__init(struct host *h);
 int memory32__translate(struct host *h, uint64_t gva, size_t len,
 			unsigned int access, uint64_t *pa);
-bool memory32__fault(struct host *h, uint64_t addr, bool write, bool fetch);
+bool memory32__fault(struct host *h, uint64_t addr, bool write, bool fetch,
+		     uint32_t *present);
 void memory32__drop_all(struct host *h);
 void memory32__new_root(struct host *h);
 void memory32__drop_page(struct host *h, uint64_t gva);

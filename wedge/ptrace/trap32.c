@@ -47,6 +47,7 @@ static struct {
 	struct compat_regs r;
 	int sig, code;
 	uint64_t addr, err;
+	uint32_t pf_present;	/* the #PF's P bit: the guest maps the page */
 	const struct site_info *site;	/* a fast path faulted: redo it slowly */
 } trap;
 
@@ -134,8 +135,10 @@ static void trap32_continue(void *arg)
 		trap32__resume(f);
 	}
 	vec = trap__exception_of(trap.sig, trap.code, trap.err, &ec);
-	if (vec == AFB_EXC_PF)
+	if (vec == AFB_EXC_PF) {
 		v->cr2 = trap.addr;
+		ec = (ec & ~AFB_PF_PRESENT) | trap.pf_present;
+	}
 	h->st.kernel_faults++;
 	if (h->verbose)
 		fprintf(stderr, "afterburn-ptrace: guest kernel exception %u (err 0x%x) "
@@ -206,10 +209,12 @@ void trap32__on_signal(int sig, siginfo_t *si, void *ucv)
 		    (unsigned long)g[REG_RIP], si->si_addr);
 		_exit(EXIT_GUEST_CRASH);
 	}
+	trap.pf_present = AFB_PF_PRESENT;
 	if (sig == SIGSEGV && (si->si_code == SEGV_MAPERR ||
 			       si->si_code == SEGV_ACCERR) &&
 	    memory32__fault(h, (uint64_t)(uintptr_t)si->si_addr,
-			    g[REG_ERR] & AFB_ACCESS_WRITE, g[REG_ERR] & 0x10)) {
+			    g[REG_ERR] & AFB_ACCESS_WRITE, g[REG_ERR] & 0x10,
+			    &trap.pf_present)) {
 		errno = saved;
 		return;
 	}
