@@ -61,6 +61,7 @@
 
 #include "compat.h"
 #include "pagetable.h"
+#include "stub-pages.h"
 #include "util.h"
 
 /* ---- The guest's layout (doc/guest-contract.md) ----------------------- */
@@ -212,12 +213,6 @@ struct pit {
 
 /* ---- Stubs ------------------------------------------------------------ */
 
-struct stub_page {
-	uint64_t va;		/* user page */
-	uint64_t pa;		/* guest-physical page behind it */
-	unsigned int prot;	/* PROT_READ | PROT_WRITE | PROT_EXEC */
-};
-
 struct sc_page;
 
 struct stub {
@@ -237,8 +232,10 @@ struct stub {
 	uint64_t ldt_desc[STUB_LDT_SLOTS];
 	uint32_t resume_rip;	/* where user code was resumed last */
 	uint64_t stack_va;	/* its stack page, known mapped (1: none) */
-	struct stub_page *pages;
-	size_t npages, cap;
+	uint64_t fault_va;	/* the page of the #PF just delivered (1: none) */
+	uint32_t event_err;	/* the host's #PF error code of the event
+				   (--user=seccomp; 0: unknown, ptrace) */
+	struct stub_pages pages;
 };
 
 #define MAX_STUBS		32

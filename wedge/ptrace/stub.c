@@ -465,8 +465,9 @@ static void stub_empty(struct host *h, struct stub *s)
 {
 	stub_queue_unmap_all(h, s);
 	stub_batch_soon(h, s);
-	s->npages = 0;
+	stub_pages_clear(&s->pages);
 	s->stack_va = 1;
+	s->fault_va = 1;
 	h->st.stubs_reused++;
 }
 
@@ -490,41 +491,12 @@ static struct stub *stub_get(struct host *h, uint64_t cr3)
 		}
 		s->cr3 = stub_root(h, cr3);
 		s->validate = false;
-		s->npages = 0;
+		stub_pages_clear(&s->pages);
 		s->stack_va = 1;
+		s->fault_va = 1;
 	}
 	s->last_used = ++h->clock;
 	return s;
-}
-
-static struct stub_page *page_find(struct stub *s, uint64_t va)
-{
-	size_t i;
-
-	for (i = 0; i < s->npages; i++)
-		if (s->pages[i].va == va)
-			return &s->pages[i];
-	return NULL;
-}
-
-static void page_set(struct stub *s, uint64_t va, uint64_t pa,
-		     unsigned int prot)
-{
-	struct stub_page *p = page_find(s, va);
-
-	if (!p) {
-		if (s->npages == s->cap) {
-			size_t cap = s->cap ? 2 * s->cap : 64;
-
-			p = realloc(s->pages, cap * sizeof(*p));
-			if (!p)
-				die("out of memory");
-			s->pages = p;
-			s->cap = cap;
-		}
-		p = &s->pages[s->npages++];
-	}
-	*p = (struct stub_page){ va, pa, prot };
 }
 
 static unsigned int prot_of(unsigned int flags)
@@ -545,23 +517,51 @@ static bool page_valid(struct host *h, struct stub *s,
 	return (prot_of(map.flags) & p->prot) == p->prot;
 }
 
+static int cmp_va(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Unmap the @n pages at @va[] (sorted here), a munmap per run. */
+static void stub_unmap_pages(struct host *h, struct stub *s, uint64_t *va,
+			     size_t n)
+{
+	size_t i, j;
+
+	qsort(va, n, sizeof(*va), cmp_va);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && va[j] == va[j - 1] + PT_PAGE_4K; j++)
+			;
+		stub_queue(h, s, SYS_munmap, va[i], (j - i) * PT_PAGE_4K,
+			   0, 0, 0, 0);
+	}
+}
+
 /* Before the stub runs: drop what the guest no longer maps. */
 static void stub_sync(struct host *h, struct stub *s)
 {
-	size_t i;
+	struct stub_pages *set = &s->pages;
+	uint64_t *gone;
+	size_t i, n = 0;
 
 	if (!s->validate)
 		return;
 	s->validate = false;
 	s->stack_va = 1;
 	h->st.syncs++;
-	for (i = s->npages; i-- > 0;) {
-		if (page_valid(h, s, &s->pages[i]))
+	gone = malloc((set->n + 1) * sizeof(*gone));
+	if (!gone)
+		die("out of memory");
+	for (i = set->n; i-- > 0;) {
+		if (page_valid(h, s, &set->page[i]))
 			continue;
-		stub_queue(h, s, SYS_munmap, s->pages[i].va, PT_PAGE_4K,
-			   0, 0, 0, 0);
-		s->pages[i] = s->pages[--s->npages];
+		gone[n++] = set->page[i].va;
+		stub_pages_remove(set, i);
 	}
+	stub_unmap_pages(h, s, gone, n);
+	free(gone);
 	stub_batch_soon(h, s);
 }
 
@@ -597,7 +597,7 @@ static int map_extent(void *ctx, const struct pt_extent *e)
 		return 0;
 	for (off = 0; off < e->len; off += PT_PAGE_4K) {
 		uint64_t va = e->va + off, pa = e->pa + off;
-		struct stub_page *p = page_find(c->s, va);
+		struct stub_page *p = stub_pages_find(&c->s->pages, va);
 
 		if (!stub_va_ok(va) || pa + PT_PAGE_4K > c->h->mem_size ||
 		    (p && p->pa == pa && p->prot == prot)) {
@@ -612,7 +612,8 @@ static int map_extent(void *ctx, const struct pt_extent *e)
 			c->run_prot = prot;
 		}
 		c->run_len += PT_PAGE_4K;
-		page_set(c->s, va, pa, prot);
+		if (stub_pages_set(&c->s->pages, va, pa, prot))
+			die("out of memory");
 	}
 	map_run_flush(c);
 	return 0;
@@ -632,13 +633,13 @@ static bool stub_fault(struct host *h, struct stub *s, uint64_t addr,
 	struct stub_page *p;
 	struct pt_map map;
 
-	*err = AFB_ACCESS_USER;
+	*err = AFB_ACCESS_USER | (s->event_err & AFB_ACCESS_WRITE);
 	if (!stub_va_ok(va) || stub_walk(h, s, va, &map))
 		return false;
 	*err |= AFB_PF_PRESENT;
 	if (!(map.flags & PT_U) || map.pa >= h->mem_size)
 		return false;
-	p = page_find(s, va);
+	p = stub_pages_find(&s->pages, va);
 	if (p && p->pa == (map.pa & PT_ADDR) && p->prot == prot_of(map.flags)) {
 		*err |= AFB_ACCESS_WRITE;	/* mapped as the guest says */
 		return false;
@@ -665,7 +666,7 @@ void stub__invlpg(struct host *h, uint64_t gva)
 {
 	struct stub *s = stub_find(h, h->vcpu->cr3);
 
-	if (s && page_find(s, gva & ~(PT_PAGE_4K - 1)))
+	if (s && stub_pages_find(&s->pages, gva & ~(PT_PAGE_4K - 1)))
 		s->validate = true;
 }
 
@@ -832,6 +833,7 @@ int stub__user_signal(struct host *h, struct stub *s, struct afb_frame *f,
 				return 1;
 			}
 			v->cr2 = (uint64_t)si.si_addr;
+			s->fault_va = v->cr2 & ~(PT_PAGE_4K - 1);
 			vec = AFB_EXC_PF;
 			break;
 		}
@@ -895,6 +897,7 @@ static int user_stop_ptrace(struct host *h, struct stub *s,
 
 	if (ptrace(PTRACE_GETREGS, s->pid, 0, &r) < 0)
 		die("PTRACE_GETREGS(stub %d): %s", s->pid, strerror(errno));
+	s->event_err = 0;	/* ptrace does not report it */
 	if (stub32__mode(h)) {
 		bool sys = WSTOPSIG(status) == (SIGTRAP | 0x80);
 
@@ -983,6 +986,7 @@ static int user_event_seccomp(struct host *h, struct stub *s,
 	si.si_signo = ev->sig;
 	si.si_code = ev->code;
 	si.si_addr = (void *)(uintptr_t)ev->addr;	/* si_pid for SI_USER */
+	s->event_err = ev->sig == SIGSEGV ? (uint32_t)ev->gregs[REG_ERR] : 0;
 	if (ev->sig == SIGSYS && ev->code == SYS_SECCOMP && ev->addr < TASK_TOP) {
 		if (stub32__mode(h))
 			return stub32__event(h, s, f, &r, true, 0, &si);
@@ -1067,7 +1071,7 @@ static bool user_segments32(struct host *h, struct stub *s, struct afb_frame *f)
 		/* Linux's fast 32-bit system call (sysenter) reads the user
 		   stack before it reports the call: have it mapped */
 		if (stack != s->stack_va) {
-			if (!page_find(s, stack))
+			if (!stub_pages_find(&s->pages, stack))
 				stub_fault(h, s, stack, &err);
 			s->stack_va = stack;
 		}
@@ -1088,6 +1092,15 @@ void stub__run_user(struct host *h, struct afb_frame *f)
 	int ret;
 
 	stub_sync(h, s);
+	/* The page of the #PF the guest just handled: map it now, not
+	   at the fault the stub would take on it */
+	if (s->fault_va != 1) {
+		uint32_t err;
+
+		if (!stub_pages_find(&s->pages, s->fault_va))
+			stub_fault(h, s, s->fault_va, &err);
+		s->fault_va = 1;
+	}
 	h->st.user_runs++;
 	while (v->cpl == 3) {
 		h->cur_pid = s->pid;
