@@ -42,8 +42,10 @@
 # scripts/setup --linux), HOSTILE and LX_OPS (the i386 programs; default
 # the build tree's testcases/linux/ptrace/hostile and bench/lx-ops-i386,
 # else compiled here with CC, default gcc, -m32), LINUX_TIMEOUT (seconds
-# per boot, default 900), CHECK_LINUX_PTRACE_KEEP (keep the work
-# directory).
+# per boot, default 900), LINUX_TIMEOUT_TRAPPED (seconds per --no-patch
+# boot, default three times that: every sensitive instruction of Linux
+# traps, a signal each, slow under QEMU's TCG), CHECK_LINUX_PTRACE_KEEP
+# (keep the work directory).
 #
 # Exit status: 0 every boot passed, 1 not, 99 setup error.
 set -u
@@ -56,6 +58,7 @@ ptrace=${AFTERBURN_PTRACE:-$top_builddir/afterburn-ptrace}
 qemu=${QEMU:-qemu-system-i386}
 busybox=${BUSYBOX:-${BUSYBOX_I386_DIR:-/usr/local/lib/afterburner/i386}/busybox}
 timeout=${LINUX_TIMEOUT:-900}
+trapped_timeout=${LINUX_TIMEOUT_TRAPPED:-$((3 * timeout))}
 mark=/tmp/afterburn-hostile-mark
 append="console=ttyS0 panic=-1 reboot=pci"
 host=afterburn-ptrace
@@ -99,10 +102,12 @@ runs_i386() {
 }
 if [ "$host" = afterburn-ptrace ] && [ -z "${CHECK_LINUX_PTRACE_IN_VM:-}" ] && ! runs_i386; then
 	echo "$me: this host kernel runs no i386 code: checking in scripts/kvm-vm's VM"
-	exec sh "$top_srcdir/scripts/kvm-vm" --timeout=$((4 * timeout + 600)) -- \
+	exec sh "$top_srcdir/scripts/kvm-vm" \
+		--timeout=$((2 * timeout + 2 * trapped_timeout + 600)) -- \
 		env CHECK_LINUX_PTRACE_IN_VM=1 top_srcdir="$top_srcdir" \
 		top_builddir="$top_builddir" AFTERBURN_PTRACE="$ptrace" BUSYBOX="$busybox" \
-		LINUX_TIMEOUT="$timeout" sh "$0" --host=afterburn-ptrace "$vmlinux"
+		LINUX_TIMEOUT="$timeout" LINUX_TIMEOUT_TRAPPED="$trapped_timeout" \
+		sh "$0" --host=afterburn-ptrace "$vmlinux"
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-linux-ptrace.XXXXXX") || exit 99
@@ -119,15 +124,17 @@ else lxcc "$tmp/progs/lx-ops-i386" "$top_srcdir/bench/lx-ops.c"; fi
 "$here/mkroot.sh" "$tmp/root" "$busybox" "$tmp/progs/hostile" "$tmp/progs/lx-ops-i386" \
 	--cpio="$tmp/initrd" || exit 99
 
-# boot NAME COMMAND...: one boot with lxmode=check, its transcript checked.
+# boot NAME SECONDS COMMAND...: one boot with lxmode=check, its transcript
+# checked.
 fail=0
 boot() {
 	name=$1
-	shift
+	limit=$2
+	shift 2
 	out=$tmp/$name.out
 	rm -rf "$mark"
 	start=$(date +%s)
-	timeout "$timeout" "$@" </dev/null >"$out" 2>"$tmp/$name.err"
+	timeout "$limit" "$@" </dev/null >"$out" 2>"$tmp/$name.err"
 	st=$?
 	# QEMU's console is the serial file.
 	[ ! -f "$tmp/$name.serial" ] || cat "$tmp/$name.serial" >>"$out"
@@ -162,15 +169,16 @@ boot() {
 case $host in
 qemu)
 	command -v "$qemu" >/dev/null || die "no $qemu (apt-get install qemu-system-x86)"
-	boot qemu "$qemu" -m 256 -display none -monitor none -no-reboot \
+	boot qemu "$timeout" "$qemu" -m 256 -display none -monitor none -no-reboot \
 		-serial "file:$tmp/qemu.serial" -kernel "$vmlinux" -initrd "$tmp/initrd" \
 		-append "$append lxmode=check" ;;
 afterburn-ptrace)
 	for user in seccomp ptrace; do
 		for patch in patched no-patch; do
 			opt=
-			[ $patch = patched ] || opt=--no-patch
-			boot "ptrace-$patch-$user" "$ptrace" $opt --user=$user -m 256M \
+			limit=$timeout
+			[ $patch = patched ] || { opt=--no-patch; limit=$trapped_timeout; }
+			boot "ptrace-$patch-$user" "$limit" "$ptrace" $opt --user=$user -m 256M \
 				--append="$append lxmode=check" --initrd="$tmp/initrd" "$vmlinux"
 		done
 	done ;;
