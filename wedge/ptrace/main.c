@@ -112,8 +112,9 @@ void host_print_stats(void)
 		(unsigned long)s->handoffs, (unsigned long)s->refused,
 		(unsigned long)s->stub_kicks);
 	if (the_host.guest32)
-		fprintf(stderr, "  i386: kernel_maps=%lu ldt_misses=%lu\n",
+		fprintf(stderr, "  i386: kernel_maps=%lu kernel_premaps=%lu ldt_misses=%lu\n",
 			(unsigned long)s->kernel_maps,
+			(unsigned long)s->kernel_premaps,
 			(unsigned long)the_host.ldt.misses);
 	fprintf(stderr, "  emulated:");
 	for (k = 1; k <= AFB_KIND_MAX; k++)
@@ -140,7 +141,7 @@ static const char *const stat_names[] = {
 	"user_irqs", "user_runs", "stub_batches", "stub_batch_ops",
 	"stubs_created", "stubs_reused", "cr3_loads", "kernel_walks", "idles",
 	"stub_syncs", "stub_stops", "handoffs", "refused", "stub_kicks",
-	"kernel_maps",
+	"kernel_maps", "kernel_premaps",
 };
 _Static_assert(sizeof(stat_names) / sizeof(stat_names[0]) ==
 	       sizeof(struct host_stats) / sizeof(uint64_t),

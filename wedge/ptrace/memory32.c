@@ -19,6 +19,13 @@
  * is one mmap per run of adjacent regions.  Accessed and dirty bits are
  * not set.
  *
+ * Each time a root is loaded again, the user pages the guest kernel
+ * faulted on last under it (the last RECENT_PAGES, for the last
+ * RECENT_ROOTS roots) are mapped again at once, as their faults would
+ * map them: Linux copying to and from the same buffers of a process
+ * after each switch to it (a pipe's reader and writer) takes no signal
+ * for them.
+ *
  * Pinned, whatever the guest's tables say: the wedge area at its virtual
  * address (boot32.c): its first page (the exit index slot) read-write,
  * the rest (the landing pad, the thunks) read-execute.
@@ -158,6 +165,40 @@ static void clip(const struct host *h, uint64_t addr, uint64_t *va,
 	}
 }
 
+static struct recent_root *recent_of(struct host *h, uint64_t root,
+				     bool make)
+{
+	struct recent_root *r;
+	unsigned int i;
+
+	for (i = 0; i < RECENT_ROOTS; i++)	/* (root 0: unused) */
+		if (h->recent[i].root == root && root)
+			return &h->recent[i];
+	if (!make)
+		return NULL;
+	r = &h->recent[h->recent_next++ % RECENT_ROOTS];
+	r->root = root;
+	r->n = 0;
+	return r;
+}
+
+/* A user page of the current root was mirrored at a kernel fault. */
+static void remember(struct host *h, uint64_t addr)
+{
+	struct recent_root *r = recent_of(h, h->vcpu->cr3, true);
+	uint32_t va = (uint32_t)(addr & ~(PAGE - 1));
+	unsigned int i;
+
+	for (i = 0; i < r->n && r->va[i] != va; i++)
+		;
+	if (i == r->n && r->n < RECENT_PAGES)
+		r->n++;
+	if (i == RECENT_PAGES)
+		i--;
+	memmove(&r->va[1], &r->va[0], i * sizeof(r->va[0]));
+	r->va[0] = va;
+}
+
 /*
  * A SIGSEGV of guest code at @addr: mirror the page if the guest can
  * access it so.  False if not (the guest's #PF, whose error code has
@@ -206,7 +247,11 @@ bool memory32__fault(struct host *h, uint64_t addr, bool write, bool fetch,
 	if (pa + (addr - va) >= h->mem_size)
 		return false;
 	clip(h, addr, &va, &pa, &len);
-	return map_range(h, va, pa, len, prot, global) == 0;
+	if (map_range(h, va, pa, len, prot, global))
+		return false;
+	if (paging_on(h) && !global)
+		remember(h, addr);
+	return true;
 }
 
 /* Give [lo, hi) back to the reservation, the pinned area excepted. */
@@ -266,12 +311,26 @@ void memory32__new_root(struct host *h)
 	uint64_t mode = (v->cr0 & AFB_CR0_PG) |
 			(v->cr4 & (AFB_CR4_PSE | AFB_CR4_PAE | AFB_CR4_PGE));
 
+	struct recent_root *r;
+	uint32_t va[RECENT_PAGES], present;
+	unsigned int i, n;
+
 	if (mode != h->paging_mode) {
 		h->paging_mode = mode;
 		drop_regions(h, h->mapped);
-	} else {
-		drop_regions(h, h->mapped_ng);
+		memset(h->recent, 0, sizeof(h->recent));
+		return;
 	}
+	drop_regions(h, h->mapped_ng);
+	r = recent_of(h, v->cr3, false);
+	if (!r)
+		return;
+	n = r->n;
+	memcpy(va, r->va, sizeof(va));
+	r->n = 0;		/* what maps again is remembered again */
+	for (i = n; i-- > 0;)	/* oldest first: the list keeps its order */
+		if (memory32__fault(h, va[i], false, false, &present))
+			h->st.kernel_premaps++;
 }
 
 void memory32__drop_page(struct host *h, uint64_t gva)

@@ -240,6 +240,9 @@ struct stub {
 
 #define MAX_STUBS		32
 
+#define RECENT_ROOTS		8
+#define RECENT_PAGES		4
+
 /* ---- Statistics (--stats) --------------------------------------------- */
 
 struct host_stats {
@@ -265,6 +268,7 @@ struct host_stats {
 	uint64_t refused;		/* ... address-space calls not in a batch */
 	uint64_t stub_kicks;		/* ... waits that timed out */
 	uint64_t kernel_maps;		/* i386: guest pages mirrored on a fault */
+	uint64_t kernel_premaps;	/* ... mapped again at a CR3 load */
 };
 
 /* ---- The host --------------------------------------------------------- */
@@ -345,6 +349,14 @@ struct host {
 	uint64_t mapped[16], mapped_ng[16];	/* 4 MiB regions with mirrored
 					   pages, ... with non-global ones */
 	uint64_t paging_mode;		/* CR0.PG, CR4.PSE/PAE/PGE mirrored */
+	struct recent_root {		/* user pages the guest kernel faulted
+					   on under a root, mapped again at
+					   its next load (memory32.c) */
+		uint64_t root;
+		uint32_t va[RECENT_PAGES];	/* most recent first */
+		unsigned int n;
+	} recent[RECENT_ROOTS];
+	unsigned int recent_next;	/* the entry to take for a new root */
 
 	struct host_stats st;
 };

@@ -759,6 +759,48 @@ static bool user_decode(struct host *h, struct stub *s, uint64_t rip,
 	return n && afb_decode(bytes, n, mode, insn) > 0;
 }
 
+/*
+ * Under --user=ptrace no #PF error code reaches us: is the instruction at
+ * @rip, which faulted at @addr, a plain store to memory (mov to r/m,
+ * stos, a push or call)?  Its one memory operand, then, is what it
+ * wrote.  Anything else counts as a read: a read fault on a page the
+ * guest would have let it write costs a second fault, never a wrong
+ * result (a write fault on a read-only one would be a SIGSEGV).
+ */
+static bool user_insn_stores(struct host *h, uint64_t rip, uint64_t addr)
+{
+	struct afb_vcpu *v = h->vcpu;
+	bool longmode = !stub32__mode(h);
+	uint8_t b[15];
+	size_t n = 0, i = 0;
+
+	while (n < sizeof(b) &&
+	       !v->ops->mem_read(v, rip + n, b + n, 1, AFB_ACCESS_USER))
+		n++;
+	if ((addr ^ rip) < PT_PAGE_4K || ((addr ^ (rip + n)) < PT_PAGE_4K))
+		return false;	/* perhaps the fetch */
+	while (i < n && (b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 ||
+			 b[i] == 0x3e || b[i] == 0x64 || b[i] == 0x65 ||
+			 b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 ||
+			 b[i] == 0xf3 || (longmode && (b[i] & 0xf0) == 0x40)))
+		i++;
+	if (i >= n)
+		return false;
+	switch (b[i]) {
+	case 0x88: case 0x89:			/* mov r, r/m */
+		return i + 1 < n && b[i + 1] >> 6 != 3;
+	case 0xc6: case 0xc7:			/* mov $imm, r/m */
+		return i + 1 < n && b[i + 1] >> 6 != 3 &&
+		       !(b[i + 1] >> 3 & 7);
+	case 0xaa: case 0xab:			/* stos */
+	case 0x50: case 0x51: case 0x52: case 0x53:	/* push */
+	case 0x54: case 0x55: case 0x56: case 0x57:
+	case 0x68: case 0x6a: case 0xe8:	/* push $imm, call */
+		return true;
+	}
+	return false;
+}
+
 /* Emulate the instruction at frame->rip as the user's CPU would run it. */
 static int user_emulate(struct afb_vcpu *v, struct afb_frame *f,
 			const struct afb_insn *insn)
@@ -833,6 +875,9 @@ int stub__user_signal(struct host *h, struct stub *s, struct afb_frame *f,
 				return 1;
 			}
 			v->cr2 = (uint64_t)si.si_addr;
+			if (!h->user_seccomp && !(err & AFB_PF_PRESENT) &&
+			    user_insn_stores(h, f->rip, v->cr2))
+				err |= AFB_ACCESS_WRITE;
 			s->fault_va = v->cr2 & ~(PT_PAGE_4K - 1);
 			vec = AFB_EXC_PF;
 			break;
