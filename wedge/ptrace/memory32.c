@@ -310,7 +310,6 @@ void memory32__new_root(struct host *h)
 	const struct afb_vcpu *v = h->vcpu;
 	uint64_t mode = (v->cr0 & AFB_CR0_PG) |
 			(v->cr4 & (AFB_CR4_PSE | AFB_CR4_PAE | AFB_CR4_PGE));
-
 	struct recent_root *r;
 	uint32_t va[RECENT_PAGES], present;
 	unsigned int i, n;
