@@ -542,8 +542,9 @@ static void stub_unmap_pages(struct host *h, struct stub *s, uint64_t *va,
 /* Before the stub runs: drop what the guest no longer maps. */
 static void stub_sync(struct host *h, struct stub *s)
 {
+	static uint64_t *gone;	/* kept: this runs at every switch */
+	static size_t gone_cap;
 	struct stub_pages *set = &s->pages;
-	uint64_t *gone;
 	size_t i, n = 0;
 
 	if (!s->validate)
@@ -551,9 +552,13 @@ static void stub_sync(struct host *h, struct stub *s)
 	s->validate = false;
 	s->stack_va = 1;
 	h->st.syncs++;
-	gone = malloc((set->n + 1) * sizeof(*gone));
-	if (!gone)
-		die("out of memory");
+	if (set->n > gone_cap) {
+		free(gone);
+		gone_cap = set->cap;
+		gone = malloc(gone_cap * sizeof(*gone));
+		if (!gone)
+			die("out of memory");
+	}
 	for (i = set->n; i-- > 0;) {
 		if (page_valid(h, s, &set->page[i]))
 			continue;
@@ -561,7 +566,6 @@ static void stub_sync(struct host *h, struct stub *s)
 		stub_pages_remove(set, i);
 	}
 	stub_unmap_pages(h, s, gone, n);
-	free(gone);
 	stub_batch_soon(h, s);
 }
 
