@@ -100,4 +100,5 @@ awk '$1 == "cpuid" && $2 > 0 { c = $2 } $1 == "total" { t = $2 }
 	fail "--wedge=template did not patch exactly the cpuid sites"
 echo "ok: --wedge=template patched $(awk '$1 == "cpuid" { print $2 }' "$tmp/stats.template") cpuid sites"
 
-exec sh "$(dirname "$0")/boot-qemu.sh" "$out"
+# not exec: the EXIT trap removes $tmp
+sh "$(dirname "$0")/boot-qemu.sh" "$out"

@@ -22,8 +22,7 @@ name=boot-i386.sh
 . "$(dirname "$0")/lib.sh"
 image=${KERNEL_I386_AFTERBURNT:?set by make check}
 [ -f "$image" ] || fail "no kernel image at $image"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/boot-i386.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+scratch boot-i386
 
 # boot MODE [options]: boot the image, print and check what it reached.
 # With its user mode (the self-tests and benchmarks) a boot takes about
@@ -35,7 +34,7 @@ boot() {
 	shift
 	limit=1000
 	[ "$mode" = trap ] && limit=2400
-	log=$tmp/$mode.log
+	log=$work/$mode.log
 	start=$(date +%s.%N)
 	timeout $limit "$PTRACE_HOST" --stats "$@" "$image" >"$log" 2>"$log.err" </dev/null
 	status=$?
@@ -78,13 +77,13 @@ boot() {
 
 need_host
 if [ -z "${BOOT_I386_IN_VM:-}" ]; then
-	"$PTRACE_HOST" "$image" >"$tmp/out" 2>"$tmp/err" </dev/null
+	"$PTRACE_HOST" "$image" >"$work/out" 2>"$work/err" </dev/null
 	status=$?
-	if grep -q 'an i386 image needs 32-bit user code' "$tmp/err"; then
-		cat "$tmp/err"
+	if grep -q 'an i386 image needs 32-bit user code' "$work/err"; then
+		cat "$work/err"
 		[ $status -eq 1 ] || fail "refused with exit status $status, not 1"
-		[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "the refusal is not one line"
-		[ -s "$tmp/out" ] && fail "refused, but the guest printed something"
+		[ "$(wc -l <"$work/err")" -eq 1 ] || fail "the refusal is not one line"
+		[ -s "$work/out" ] && fail "refused, but the guest printed something"
 		echo "# $name: refused here as it must be; booting in scripts/kvm-vm's VM"
 		BOOT_I386_IN_VM=1 exec sh "$top_srcdir/scripts/kvm-vm" --timeout=3600 -- \
 			env BOOT_I386_IN_VM=1 top_srcdir="$top_srcdir" \
@@ -97,11 +96,11 @@ fi
 # A truncated ELF32 image: refused, with the reason, before anything runs.
 off=$(readelf -lW "$image" | awk '$1 == "LOAD" { print $2; exit }')
 fsz=$(readelf -lW "$image" | awk '$1 == "LOAD" { print $5; exit }')
-head -c $((off + fsz - 1)) "$image" >"$tmp/cut.elf"
-"$PTRACE_HOST" "$tmp/cut.elf" >"$tmp/out" 2>"$tmp/err" </dev/null
+head -c $((off + fsz - 1)) "$image" >"$work/cut.elf"
+"$PTRACE_HOST" "$work/cut.elf" >"$work/out" 2>"$work/err" </dev/null
 status=$?
-cat "$tmp/err"
-[ $status -eq 1 ] && grep -q 'truncated' "$tmp/err" && [ ! -s "$tmp/out" ] ||
+cat "$work/err"
+[ $status -eq 1 ] && grep -q 'truncated' "$work/err" && [ ! -s "$work/out" ] ||
 	fail "a truncated ELF32 image was not refused (status $status)"
 
 boot patched
@@ -114,7 +113,7 @@ boot trap --no-patch
 # segment of the host's GDT, and it uses %fs (per-CPU data) throughout.
 vmlinux=${LINUX_I386_VMLINUX:-$top_builddir/testcases/linux/build-i386/afterburn/vmlinux}
 if [ -f "$vmlinux" ]; then
-	log=$tmp/linux.log
+	log=$work/linux.log
 	start=$(date +%s.%N)
 	timeout 120 "$PTRACE_HOST" --stats -m 256M \
 		--append="console=ttyS0 panic=-1 reboot=t" "$vmlinux" >"$log" 2>&1 </dev/null

@@ -10,8 +10,7 @@ name=cli.sh
 . "$(dirname "$0")/lib.sh"
 need_host
 [ -n "${KERNEL_AFTERBURNT:-}" ] || fail "KERNEL_AFTERBURNT is not set (make check sets it)"
-work=$(mktemp -d "${TMPDIR:-/tmp}/afb-cli.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+scratch cli
 
 # refuses WHAT PATTERN ARGS...: exit status $want (1) and PATTERN on stderr.
 want=1

@@ -19,8 +19,7 @@ name=console.sh
 need_host
 [ -n "${KERNEL_AFTERBURNT:-}" ] || fail "KERNEL_AFTERBURNT is not set (make check sets it)"
 command -v script >/dev/null || fail "no script(1) (util-linux) for the terminal checks"
-work=$(mktemp -d "${TMPDIR:-/tmp}/afb-console.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+scratch console
 kernel=$KERNEL_AFTERBURNT
 
 # expect_line WHAT PATTERN: the guest's readline result matches PATTERN.

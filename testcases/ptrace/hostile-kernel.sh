@@ -18,8 +18,7 @@ name=hostile-kernel.sh
 need_host
 mark=/tmp/afterburn-hostile-kernel-mark
 [ -e "$mark" ] && fail "$mark exists already: remove it first"
-work=$(mktemp -d "${TMPDIR:-/tmp}/afb-hostile-kernel.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+scratch hostile-kernel
 make -s -f "$top_srcdir/testcases/ptrace/hostile-kernel/Makefile" O="$work" \
 	CC="${CC:-gcc} -B$top_builddir/afterburn/bin/" \
 	>"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; fail "cannot build the hostile kernel"; }

@@ -20,8 +20,7 @@ name=hostile.sh
 need_host
 mark=/tmp/afterburn-hostile-mark
 [ -e "$mark" ] && skip "$mark exists already: remove it first"
-work=$(mktemp -d "${TMPDIR:-/tmp}/afb-hostile.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+scratch hostile
 make -s -C "$top_srcdir/testcases/kernel" O="$work" \
 	CC="${CC:-gcc} -B$top_builddir/afterburn/bin/" init_OBJS=hostile.o \
 	>"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; fail "cannot build the hostile kernel"; }

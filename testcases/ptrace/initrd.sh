@@ -12,8 +12,7 @@ name=initrd.sh
 . "$(dirname "$0")/lib.sh"
 need_host
 [ -n "${KERNEL_AFTERBURNT:-}" ] || fail "KERNEL_AFTERBURNT is not set (make check sets it)"
-work=$(mktemp -d "${TMPDIR:-/tmp}/afb-initrd.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+scratch initrd
 kernel=$KERNEL_AFTERBURNT
 
 "$PTRACE_HOST" --help | grep -q -e '--initrd=FILE' || fail "--help does not list --initrd"

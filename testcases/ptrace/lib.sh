@@ -17,6 +17,13 @@ fail() {
 	exit 1
 }
 
+# scratch NAME: $work, a directory for this test's files, removed at exit.
+# The one EXIT trap of a test: boot_check keeps its logs there too.
+scratch() {
+	work=$(mktemp -d "${TMPDIR:-/tmp}/afb-$1.XXXXXX") || exit 1
+	trap 'rm -rf "$work"' EXIT
+}
+
 need_host() {
 	[ "$(uname -s)" = Linux ] && [ "$(uname -m)" = x86_64 ] ||
 		skip "afterburn-ptrace needs Linux on x86-64"
@@ -33,8 +40,8 @@ boot_check() {
 	image=$1
 	shift
 	[ -f "$image" ] || fail "no kernel image at $image"
-	log=$(mktemp "${TMPDIR:-/tmp}/afb-ptrace.XXXXXX") || exit 1
-	trap 'rm -f "$log" "$log.err"' EXIT
+	[ -n "${work:-}" ] || scratch ptrace
+	log=$work/boot.log
 	start=$(date +%s.%N)
 	timeout "$timeout" "$PTRACE_HOST" "$@" "$image" >"$log" 2>"$log.err" </dev/null
 	status=$?

@@ -14,8 +14,7 @@ name=reset.sh
 . "$(dirname "$0")/lib.sh"
 need_host
 [ -n "${KERNEL_AFTERBURNT:-}" ] || fail "KERNEL_AFTERBURNT is not set (make check sets it)"
-work=$(mktemp -d "${TMPDIR:-/tmp}/afb-reset.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+scratch reset
 
 # stops HOW STATUS [MODE]: the guest stops with shutdown=HOW; the host
 # exits with STATUS.

@@ -11,8 +11,7 @@ name=signals.sh
 . "$(dirname "$0")/lib.sh"
 need_host
 [ -n "${KERNEL_AFTERBURNT:-}" ] || fail "KERNEL_AFTERBURNT is not set (make check sets it)"
-work=$(mktemp -d "${TMPDIR:-/tmp}/afb-signals.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+scratch signals
 
 # The stubs: the host's children (those in use log what they got).
 stubs_of() {
