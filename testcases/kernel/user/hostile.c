@@ -334,7 +334,7 @@ static void stub_handler(void)
 // the next system call would count once).
 static void spin_preempted(void)
 {
-	u64 spin = (u64)tsckhz() * 400, t0 = rdtsc();
+	u64 spin = (u64)tsckhz() * 1000, t0 = rdtsc();	// 250 ticks
 	long ticks = uptime();
 
 	while (rdtsc() - t0 < spin)
