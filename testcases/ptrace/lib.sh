@@ -6,6 +6,7 @@ top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_srcdir=${top_srcdir:-$top_builddir}
 PTRACE_HOST=${AFTERBURN_PTRACE:-$top_builddir/afterburn-ptrace}
 timeout=${BOOT_TIMEOUT:-300}
+work=
 
 skip() {
 	echo "SKIP: $*" >&2
