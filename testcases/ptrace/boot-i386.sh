@@ -85,11 +85,13 @@ if [ -z "${BOOT_I386_IN_VM:-}" ]; then
 		[ "$(wc -l <"$work/err")" -eq 1 ] || fail "the refusal is not one line"
 		[ -s "$work/out" ] && fail "refused, but the guest printed something"
 		echo "# $name: refused here as it must be; booting in scripts/kvm-vm's VM"
-		BOOT_I386_IN_VM=1 exec sh "$top_srcdir/scripts/kvm-vm" --timeout=3600 -- \
+		# not exec: the EXIT trap removes $work
+		BOOT_I386_IN_VM=1 sh "$top_srcdir/scripts/kvm-vm" --timeout=3600 -- \
 			env BOOT_I386_IN_VM=1 top_srcdir="$top_srcdir" \
 			top_builddir="$top_builddir" KERNEL_I386_AFTERBURNT="$image" \
 			LINUX_I386_VMLINUX="${LINUX_I386_VMLINUX:-}" \
 			AFTERBURN_PTRACE="$PTRACE_HOST" sh "$0"
+		exit
 	fi
 fi
 
