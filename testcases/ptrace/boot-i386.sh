@@ -26,9 +26,10 @@ scratch boot-i386
 
 # boot MODE [options]: boot the image, print and check what it reached.
 # With its user mode (the self-tests and benchmarks) a boot takes about
-# 10-50 s patched and 85-190 s trapped in the VM (QEMU's TCG), and 900 s
-# to more than 1000 s trapped in an AddressSanitizer build there (19 ms a
-# null system call: 100 traps): hence 1000 s, 2400 s trapped.
+# 10-50 s patched and 85-190 s trapped in the VM (QEMU's TCG), and about
+# 300 s trapped in an AddressSanitizer build there (more than 1000 s when
+# its signal stack was 256 KiB, 2387 s on a loaded machine): hence
+# 1000 s, 2400 s trapped.
 boot() {
 	mode=$1
 	shift
